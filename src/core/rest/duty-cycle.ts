@@ -1,0 +1,44 @@
+/**
+ * Duty-cycle accounting: how much of the last period a kernel spent resting (any rest
+ * mode counts as downtime), from its recent finished rests plus the one in progress.
+ */
+import type { KernelRestState } from "./kernel-state.js";
+
+/** Seconds of rest inside [fromMs, toMs]. */
+export function downtimeSeconds(k: KernelRestState, fromMs: number, toMs: number): number {
+  let ms = 0;
+  for (const r of k.recentRests) ms += overlap(r.startedAt, r.endedAt, fromMs, toMs);
+  if (k.restStartedAt !== null) ms += overlap(k.restStartedAt, toMs, fromMs, toMs);
+  return ms / 1000;
+}
+
+/** Uptime fraction over the last period, or over the kernel's life when it is younger. */
+export function measuredDutyCycle(k: KernelRestState, now: number, periodSeconds: number): number {
+  const windowMs = Math.min(periodSeconds * 1000, now - k.registeredAt);
+  if (windowMs <= 0) return 1;
+  return 1 - (downtimeSeconds(k, now - windowMs, now) * 1000) / windowMs;
+}
+
+/**
+ * Uptime over the period that would end when a rest of `restSeconds` starting now ends.
+ * Below the kernel's duty cycle means the rest would break it.
+ */
+export function projectedDutyCycle(k: KernelRestState, now: number, periodSeconds: number, restSeconds: number): number {
+  const end = now + restSeconds * 1000;
+  const from = end - periodSeconds * 1000;
+  const down = Math.min(periodSeconds, downtimeSeconds(k, from, now) + restSeconds);
+  return 1 - down / periodSeconds;
+}
+
+/** Drops finished rests that ended before `keepFromMs`. */
+export function pruneRecentRests(k: KernelRestState, keepFromMs: number): void {
+  let drop = 0;
+  while (drop < k.recentRests.length && (k.recentRests[drop]?.endedAt ?? Number.POSITIVE_INFINITY) < keepFromMs) drop++;
+  if (drop > 0) k.recentRests.splice(0, drop);
+}
+
+function overlap(a0: number, a1: number, b0: number, b1: number): number {
+  const lo = Math.max(a0, b0);
+  const hi = Math.min(a1, b1);
+  return hi > lo ? hi - lo : 0;
+}

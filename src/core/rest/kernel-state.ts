@@ -1,0 +1,103 @@
+/**
+ * The mutable rest state of one kernel. The scheduler owns these objects and mutates
+ * them in place, so a telemetry report allocates nothing.
+ */
+import type { GodContract } from "../registry/registry.js";
+import type { RestPolicyType, Tier } from "../registry/registry-schema.js";
+
+export type RestStatus = "active" | "resting" | "reduced" | "micro_pause";
+export type RestMode = Exclude<RestStatus, "active">;
+export type KernelTier = Tier | "chaos";
+export type KernelPolicy = RestPolicyType | "chaos";
+
+export interface RestInterval {
+  startedAt: number;
+  endedAt: number;
+}
+
+export interface KernelRestState {
+  kernelId: string;
+  kernelName: string;
+  tier: KernelTier;
+  policy: KernelPolicy;
+  /** The god's contract; undefined for chaos kernels. */
+  contract: GodContract | undefined;
+  /** The god that covers a chaos kernel, by god name. */
+  mentor: string | null;
+  chaosDomain: string | null;
+  registeredAt: number;
+
+  status: RestStatus;
+  statusSince: number;
+
+  hasTelemetry: boolean;
+  phi: number;
+  kappa: number;
+  load: number;
+  errorRate: number;
+  fatigue: number;
+  lastReportAt: number | null;
+
+  restStartedAt: number | null;
+  restPlannedUntil: number | null;
+  restForced: boolean;
+  restReasonCode: string | null;
+  fatigueAtRest: number;
+  phiAtRest: number;
+  kappaAtRest: number;
+
+  coveredBy: string | null;
+  coveringFor: string | null;
+
+  lastRestEndedAt: number | null;
+  restCount: number;
+  totalRestSeconds: number;
+  /** Finished rests still inside the longest duty-cycle window, oldest first. */
+  recentRests: RestInterval[];
+}
+
+export function isResting(k: KernelRestState): boolean {
+  return k.status !== "active";
+}
+
+export function newKernelState(
+  kernelId: string,
+  kernelName: string,
+  contract: GodContract | undefined,
+  mentor: string | null,
+  chaosDomain: string | null,
+  now: number,
+): KernelRestState {
+  return {
+    kernelId,
+    kernelName,
+    tier: contract ? contract.tier : "chaos",
+    policy: contract ? contract.restPolicy.type : "chaos",
+    contract,
+    mentor,
+    chaosDomain,
+    registeredAt: now,
+    status: "active",
+    statusSince: now,
+    hasTelemetry: false,
+    phi: 0,
+    kappa: 0,
+    load: 0,
+    errorRate: 0,
+    fatigue: 0,
+    lastReportAt: null,
+    restStartedAt: null,
+    restPlannedUntil: null,
+    restForced: false,
+    restReasonCode: null,
+    fatigueAtRest: 0,
+    phiAtRest: 0,
+    kappaAtRest: 0,
+    coveredBy: null,
+    coveringFor: null,
+    lastRestEndedAt: null,
+    restCount: 0,
+    totalRestSeconds: 0,
+    recentRests: [],
+  };
+}

@@ -1,0 +1,543 @@
+/**
+ * The coupling-aware rest scheduler (WP5.4, SPEC §3): pure and synchronous, time from an
+ * injected clock. Every transition emits a RestEvent and is returned in the operation's
+ * result, so a service can persist exactly what changed in one transaction.
+ *
+ * @example
+ * const rest = new RestScheduler({ registry, config: DEFAULT_CONFIG.rest, clock });
+ * rest.register("apollo_1", "Apollo");
+ * rest.register("athena_1", "Athena");
+ * rest.reportFatigue("apollo_1", 0.2, 40);
+ * rest.requestRest("apollo_1"); // { approved: true, covering_partner: "athena_1", … }
+ */
+import type { Clock } from "../clock.js";
+import type { RestConfig } from "../config.js";
+import { ConflictError, InvalidInputError, UnknownKernelError } from "../errors.js";
+import type { Registry } from "../registry/registry.js";
+import { alternatingPairNames, canCover, partnerNames } from "./coverage.js";
+import { type LiveLookup, planCoverage } from "./coverage-plan.js";
+import { measuredDutyCycle, projectedDutyCycle, pruneRecentRests } from "./duty-cycle.js";
+import type { ApprovalCode, RefusalCode, RestEvent, RestEventListener, WakeCause } from "./events.js";
+import { computeFatigue } from "./fatigue.js";
+import { invariantViolations } from "./invariants.js";
+import { isResting, type KernelRestState, newKernelState, type RestMode } from "./kernel-state.js";
+import {
+  describeTrigger,
+  dutyPeriodSeconds,
+  evaluateRestTrigger,
+  modeNeedsCover,
+  plannedRestSeconds,
+  type RestTrigger,
+  restModeFor,
+  restThreshold,
+} from "./policies.js";
+import { Roster } from "./roster.js";
+import {
+  type ConstellationStatus,
+  constellationStatus,
+  type KernelStatus,
+  kernelStatus,
+  type PartnerStatus,
+} from "./status.js";
+
+export interface RestSchedulerOptions {
+  registry: Registry;
+  config: RestConfig;
+  clock: Clock;
+}
+
+export interface RestRequestOptions {
+  /** Rest without coverage when none is available. Refused for essential kernels. */
+  force?: boolean;
+}
+
+export interface RestRequestResult {
+  approved: boolean;
+  reason: string;
+  reason_code: ApprovalCode | RefusalCode;
+  covering_partner: string | null;
+  rest_type: RestMode | null;
+  /** Clock ms at which the rest is planned to end. */
+  planned_until: number | null;
+  events: RestEvent[];
+}
+
+export interface ShouldRestResult {
+  should_rest: boolean;
+  reason: string;
+  reason_code: RestTrigger | "already_resting";
+}
+
+/** A scheduler's saved state: see `exportState` and `loadState`. */
+export interface RestSchedulerState {
+  kernels: Omit<KernelRestState, "contract">[];
+  chaosEverSpawned: string[];
+}
+
+export interface TransitionResult<T> {
+  value: T;
+  events: RestEvent[];
+}
+
+export class RestScheduler {
+  private readonly kernels = new Map<string, KernelRestState>();
+  private readonly restingIds = new Set<string>();
+  private readonly roster: Roster;
+  private readonly listeners: RestEventListener[] = [];
+  private pending: RestEvent[] = [];
+  readonly registry: Registry;
+  readonly config: RestConfig;
+  private readonly clock: Clock;
+  private readonly live: LiveLookup = (name) => {
+    const id = this.roster.liveId(name);
+    return id === undefined ? undefined : this.kernels.get(id);
+  };
+
+  constructor(options: RestSchedulerOptions) {
+    this.registry = options.registry;
+    this.config = options.config;
+    this.clock = options.clock;
+    this.roster = new Roster(options.registry);
+  }
+
+  /** Calls `listener` with every event, after the transition that caused it is complete. */
+  subscribe(listener: RestEventListener): () => void {
+    this.listeners.push(listener);
+    return () => {
+      const i = this.listeners.indexOf(listener);
+      if (i >= 0) this.listeners.splice(i, 1);
+    };
+  }
+
+  /**
+   * Registers a kernel: a god by name (case-insensitive) or a chaos kernel named by the
+   * registry's pattern, optionally with a mentor god who covers it. Idempotent for the
+   * same id and name.
+   */
+  register(kernelId: string, kernelName: string, mentor?: string | null): TransitionResult<KernelStatus> {
+    if (typeof kernelId !== "string" || kernelId.trim() === "") throw new InvalidInputError("kernel_id", "is required");
+    if (typeof kernelName !== "string" || kernelName.trim() === "") throw new InvalidInputError("kernel_name", "is required");
+    const resolved = this.roster.resolve(kernelName);
+    const existing = this.kernels.get(kernelId);
+    if (existing) {
+      if (existing.kernelName !== resolved.name) {
+        throw new ConflictError("id_taken", `kernel_id ${kernelId} is already registered as ${existing.kernelName}`);
+      }
+      return { value: this.status(kernelId), events: [] };
+    }
+    let mentorName: string | null = null;
+    if (mentor !== undefined && mentor !== null) {
+      if (resolved.chaosDomain === null) throw new InvalidInputError("mentor", "only chaos kernels take a mentor");
+      const god = this.roster.resolve(mentor);
+      if (!god.contract) throw new InvalidInputError("mentor", `"${mentor}" is not a god of the registry`);
+      mentorName = god.name;
+    }
+    this.roster.assertCanJoin(kernelId, resolved);
+    this.roster.join(kernelId, resolved);
+    const now = this.clock.now();
+    const k = newKernelState(kernelId, resolved.name, resolved.contract, mentorName, resolved.chaosDomain, now);
+    this.kernels.set(kernelId, k);
+    this.emit({
+      type: "kernel_registered",
+      at: now,
+      kernel_id: kernelId,
+      kernel_name: k.kernelName,
+      tier: k.tier,
+      rest_policy: k.policy,
+      mentor: mentorName,
+    });
+    return { value: this.status(kernelId), events: this.flush() };
+  }
+
+  /** Removes a kernel. One that covers another must first hand that coverage over. */
+  deregister(kernelId: string): TransitionResult<null> {
+    const k = this.get(kernelId);
+    if (k.coveringFor !== null) {
+      throw new ConflictError("covering", `${k.kernelName} covers ${k.coveringFor}; end that rest first`);
+    }
+    if (isResting(k)) this.finishRest(k, "deregistered");
+    this.kernels.delete(kernelId);
+    this.roster.leave(k.kernelName, k.chaosDomain);
+    this.emit({ type: "kernel_deregistered", at: this.clock.now(), kernel_id: kernelId, kernel_name: k.kernelName });
+    return { value: null, events: this.flush() };
+  }
+
+  /**
+   * Records one telemetry update and returns the new fatigue score. The hot path: no
+   * allocation. Inputs are checked and a bad one throws naming its field.
+   */
+  reportFatigue(kernelId: string, phi: number, kappa: number, load = 0, errorRate = 0): number {
+    const k = this.get(kernelId);
+    if (!(phi >= 0 && phi <= 1)) throw new InvalidInputError("phi", "must be a number within [0, 1]");
+    if (!(kappa >= 0 && kappa < Number.POSITIVE_INFINITY)) throw new InvalidInputError("kappa", "must be a finite number ≥ 0");
+    if (!(load >= 0 && load <= 1)) throw new InvalidInputError("load", "must be a number within [0, 1]");
+    if (!(errorRate >= 0 && errorRate <= 1)) throw new InvalidInputError("error_rate", "must be a number within [0, 1]");
+    const now = this.clock.now();
+    const phiTrend = k.hasTelemetry ? phi - k.phi : 0;
+    const sinceRest = k.status === "active" ? (now - (k.lastRestEndedAt ?? k.registeredAt)) / 1000 : 0;
+    k.fatigue = computeFatigue(this.config, phi, phiTrend, kappa, load, sinceRest, errorRate);
+    k.phi = phi;
+    k.kappa = kappa;
+    k.load = load;
+    k.errorRate = errorRate;
+    k.hasTelemetry = true;
+    k.lastReportAt = now;
+    return k.fatigue;
+  }
+
+  /** Why the kernel should rest now, or "none". No allocation: for hot loops. */
+  restTrigger(kernelId: string): RestTrigger {
+    return evaluateRestTrigger(this.config, this.get(kernelId), this.clock.now());
+  }
+
+  /** The should-rest decision in words, for replies and directives. */
+  shouldRest(kernelId: string): ShouldRestResult {
+    const k = this.get(kernelId);
+    if (isResting(k)) return { should_rest: false, reason: "Already resting", reason_code: "already_resting" };
+    const now = this.clock.now();
+    const trigger = evaluateRestTrigger(this.config, k, now);
+    return { should_rest: trigger !== "none", reason: describeTrigger(this.config, k, trigger, now), reason_code: trigger };
+  }
+
+  /**
+   * Asks for a rest. Refusals are results, not errors (the reply is 200 either way);
+   * forcing an essential kernel is an InvalidInputError because it would break the
+   * never-fully-stop rule.
+   */
+  requestRest(kernelId: string, options: RestRequestOptions = {}): RestRequestResult {
+    const k = this.get(kernelId);
+    const force = options.force === true;
+    if (force && k.tier === "essential") {
+      throw new InvalidInputError("force", `${k.kernelName} is essential and never fully stops; it may only reduce`);
+    }
+    if (isResting(k)) return this.refuse(k, "already_resting", "Already resting", force);
+    const now = this.clock.now();
+    const trigger = evaluateRestTrigger(this.config, k, now);
+
+    if (!force) {
+      const pairResting = alternatingPairNames(k, this.kernels.values())
+        .map(this.live)
+        .find((p) => p?.status === "resting");
+      if (pairResting) {
+        return this.refuse(k, "partner_resting", `Alternating partner ${pairResting.kernelName} is resting`, force);
+      }
+    }
+
+    const preferredMode = restModeFor(k, true);
+    const covered = k.coveringFor === null ? null : this.get(k.coveringFor);
+    const plan = planCoverage(this.config, k, modeNeedsCover(preferredMode), covered, this.live);
+    if (!plan.ok) {
+      return this.refuse(
+        k,
+        "covering_no_handoff",
+        `Covering ${plan.covered.kernelName} and no other partner can take over - end that rest first`,
+        force,
+      );
+    }
+    const mode = restModeFor(k, plan.coverer !== null);
+    if (modeNeedsCover(mode) && plan.coverer === null && !force) {
+      return this.refuse(k, "no_coverage", "No coverage available - consider constellation cycle", force);
+    }
+
+    const plannedSeconds = plannedRestSeconds(this.config, k, mode);
+    const duty = k.contract?.restPolicy.dutyCycle;
+    if (!force && trigger === "none" && duty !== undefined) {
+      const projected = projectedDutyCycle(k, now, dutyPeriodSeconds(this.config, k), plannedSeconds);
+      if (projected < duty - 1e-9) {
+        return this.refuse(
+          k,
+          "duty_cycle",
+          `Not fatigued, and a ${Math.round(plannedSeconds)} s rest would leave ${(projected * 100).toFixed(1)} % uptime, below its duty cycle of ${duty * 100} %`,
+          force,
+        );
+      }
+    }
+
+    if (plan.handoffTo && covered) this.handOver(k, covered, plan.handoffTo, now);
+    const code: ApprovalCode = plan.coverer
+      ? "covered"
+      : mode === "reduced"
+        ? "reduced"
+        : mode === "micro_pause"
+          ? "micro_pause"
+          : "forced_uncovered";
+    const reason = plan.coverer
+      ? `Rest approved with coverage by ${plan.coverer.kernelName}`
+      : code === "reduced"
+        ? `${k.tier === "essential" ? "Essential tier" : "Never policy"}: reduced activity approved`
+        : "Emergency rest approved (no coverage available)";
+    this.startRest(k, mode, plan.coverer, force, plannedSeconds, reason, trigger === "none" ? code : trigger, now);
+    return {
+      approved: true,
+      reason,
+      reason_code: code,
+      covering_partner: plan.coverer?.kernelId ?? null,
+      rest_type: mode,
+      planned_until: k.restPlannedUntil,
+      events: this.flush(),
+    };
+  }
+
+  /** Ends a rest now and frees its coverer; throws a ConflictError when not resting. */
+  endRest(kernelId: string): TransitionResult<KernelStatus> {
+    const k = this.get(kernelId);
+    if (!isResting(k)) throw new ConflictError("not_resting", `${k.kernelName} is not resting`);
+    this.finishRest(k, "requested");
+    return { value: this.status(kernelId), events: this.flush() };
+  }
+
+  /**
+   * Periodic work: wakes kernels whose planned rest has elapsed, or whose fatigue has
+   * recovered below a fraction of their policy threshold (a micro-pause still lasts its
+   * minimum). Recovery only counts for a rest that began fatigued above that level, so a
+   * rest asked for while fresh runs its planned length.
+   */
+  tick(): RestEvent[] {
+    const now = this.clock.now();
+    for (const id of [...this.restingIds]) {
+      const k = this.kernels.get(id) as KernelRestState;
+      if (k.restPlannedUntil !== null && now >= k.restPlannedUntil) {
+        this.finishRest(k, "planned_length_elapsed");
+        continue;
+      }
+      const wakeBelow = restThreshold(this.config, k) * this.config.wakeFatigueFraction;
+      const longEnough =
+        k.status !== "micro_pause" || now - (k.restStartedAt ?? now) >= this.config.microPauseMinSeconds * 1000;
+      if (k.fatigueAtRest >= wakeBelow && k.fatigue < wakeBelow && longEnough) this.finishRest(k, "fatigue_recovered");
+    }
+    return this.flush();
+  }
+
+  status(kernelId: string): KernelStatus {
+    return kernelStatus(this.get(kernelId), this.clock.now());
+  }
+
+  kernelStatuses(): KernelStatus[] {
+    const now = this.clock.now();
+    return [...this.kernels.values()].map((k) => kernelStatus(k, now));
+  }
+
+  constellation(): ConstellationStatus {
+    return constellationStatus(this.kernels.values());
+  }
+
+  partners(kernelId: string): PartnerStatus[] {
+    const out: PartnerStatus[] = [];
+    for (const name of partnerNames(this.get(kernelId))) {
+      const p = this.live(name);
+      if (p) {
+        out.push({
+          kernel_id: p.kernelId,
+          kernel_name: p.kernelName,
+          status: p.status,
+          fatigue_score: p.fatigue,
+          can_cover: canCover(this.config, p),
+        });
+      }
+    }
+    return out;
+  }
+
+  /** Measured uptime fraction over the last duty period, with the target when the policy sets one. */
+  dutyCycle(kernelId: string): { target: number | null; measured: number } {
+    const k = this.get(kernelId);
+    return {
+      target: k.contract?.restPolicy.dutyCycle ?? null,
+      measured: measuredDutyCycle(k, this.clock.now(), dutyPeriodSeconds(this.config, k)),
+    };
+  }
+
+  /**
+   * Everything needed to rebuild this scheduler after a restart, as plain JSON-able data.
+   * Registry contracts are not included: they are looked up again by name on load.
+   */
+  exportState(): RestSchedulerState {
+    return {
+      kernels: [...this.kernels.values()].map(({ contract: _contract, recentRests, ...rest }) => ({
+        ...rest,
+        recentRests: recentRests.map((r) => ({ ...r })),
+      })),
+      chaosEverSpawned: this.roster.everSpawnedChaos(),
+    };
+  }
+
+  /**
+   * Replaces this scheduler's kernels with a saved state (kernel states, active rests and
+   * coverage). Throws an InvalidInputError naming the kernel if the state contradicts the
+   * registry.
+   */
+  loadState(state: RestSchedulerState): void {
+    this.kernels.clear();
+    this.restingIds.clear();
+    this.roster.reset();
+    this.roster.rememberSpawned(state.chaosEverSpawned);
+    for (const saved of state.kernels) {
+      const resolved = this.roster.resolve(saved.kernelName);
+      this.roster.join(saved.kernelId, resolved);
+      const k: KernelRestState = { ...saved, contract: resolved.contract, recentRests: saved.recentRests.map((r) => ({ ...r })) };
+      this.kernels.set(k.kernelId, k);
+      if (isResting(k)) this.restingIds.add(k.kernelId);
+    }
+    const broken = invariantViolations(this.kernels.values());
+    if (broken.length > 0) throw new ConflictError("invalid_state", `saved rest state breaks invariants: ${broken.join("; ")}`);
+  }
+
+  has(kernelId: string): boolean {
+    return this.kernels.has(kernelId);
+  }
+
+  /** Read-only view of every kernel's state, for invariant checks and persistence. */
+  states(): Iterable<Readonly<KernelRestState>> {
+    return this.kernels.values();
+  }
+
+  get size(): number {
+    return this.kernels.size;
+  }
+
+  private get(kernelId: string): KernelRestState {
+    const k = this.kernels.get(kernelId);
+    if (!k) throw new UnknownKernelError(kernelId);
+    return k;
+  }
+
+  private refuse(k: KernelRestState, code: RefusalCode, reason: string, forced: boolean): RestRequestResult {
+    this.emit({
+      type: "rest_refused",
+      at: this.clock.now(),
+      kernel_id: k.kernelId,
+      kernel_name: k.kernelName,
+      reason,
+      reason_code: code,
+      forced,
+    });
+    return {
+      approved: false,
+      reason,
+      reason_code: code,
+      covering_partner: null,
+      rest_type: null,
+      planned_until: null,
+      events: this.flush(),
+    };
+  }
+
+  private handOver(from: KernelRestState, covered: KernelRestState, to: KernelRestState, now: number): void {
+    from.coveringFor = null;
+    this.emit({ type: "coverage_ended", at: now, kernel_id: from.kernelId, covering_for: covered.kernelId, cause: "handoff" });
+    to.coveringFor = covered.kernelId;
+    covered.coveredBy = to.kernelId;
+    this.emit({
+      type: "coverage_started",
+      at: now,
+      kernel_id: to.kernelId,
+      covering_for: covered.kernelId,
+      coverer_fatigue: to.fatigue,
+      handoff_from: from.kernelId,
+    });
+  }
+
+  private startRest(
+    k: KernelRestState,
+    mode: RestMode,
+    coverer: KernelRestState | null,
+    forced: boolean,
+    plannedSeconds: number,
+    reason: string,
+    reasonCode: string,
+    now: number,
+  ): void {
+    k.status = mode;
+    k.statusSince = now;
+    k.restStartedAt = now;
+    k.restPlannedUntil = now + plannedSeconds * 1000;
+    k.restForced = forced;
+    k.restReasonCode = reasonCode;
+    k.fatigueAtRest = k.fatigue;
+    k.phiAtRest = k.phi;
+    k.kappaAtRest = k.kappa;
+    this.restingIds.add(k.kernelId);
+    if (coverer) {
+      coverer.coveringFor = k.kernelId;
+      k.coveredBy = coverer.kernelId;
+      this.emit({
+        type: "coverage_started",
+        at: now,
+        kernel_id: coverer.kernelId,
+        covering_for: k.kernelId,
+        coverer_fatigue: coverer.fatigue,
+        handoff_from: null,
+      });
+    }
+    this.emit({
+      type: "rest_started",
+      at: now,
+      kernel_id: k.kernelId,
+      kernel_name: k.kernelName,
+      rest_type: mode,
+      covered_by: k.coveredBy,
+      forced,
+      reason,
+      reason_code: reasonCode,
+      planned_until: k.restPlannedUntil,
+      fatigue: k.fatigue,
+      phi: k.phi,
+      kappa: k.kappa,
+    });
+  }
+
+  private finishRest(k: KernelRestState, cause: WakeCause): void {
+    const now = this.clock.now();
+    const startedAt = k.restStartedAt ?? now;
+    const mode = k.status as RestMode;
+    const coveredBy = k.coveredBy;
+    if (coveredBy !== null) {
+      const coverer = this.kernels.get(coveredBy);
+      if (coverer) coverer.coveringFor = null;
+      k.coveredBy = null;
+      this.emit({ type: "coverage_ended", at: now, kernel_id: coveredBy, covering_for: k.kernelId, cause: "rest_ended" });
+    }
+    const seconds = (now - startedAt) / 1000;
+    k.totalRestSeconds += seconds;
+    k.restCount++;
+    k.recentRests.push({ startedAt, endedAt: now });
+    pruneRecentRests(k, now - 1000 * Math.max(this.config.dutyCyclePeriodSeconds, this.config.seasonLengthSeconds));
+    k.status = "active";
+    k.statusSince = now;
+    k.lastRestEndedAt = now;
+    k.restStartedAt = null;
+    k.restPlannedUntil = null;
+    this.restingIds.delete(k.kernelId);
+    this.emit({
+      type: "rest_ended",
+      at: now,
+      kernel_id: k.kernelId,
+      kernel_name: k.kernelName,
+      rest_type: mode,
+      cause,
+      duration_seconds: seconds,
+      covered_by: coveredBy,
+      forced: k.restForced,
+      fatigue_at_rest: k.fatigueAtRest,
+      phi_at_rest: k.phiAtRest,
+      kappa_at_rest: k.kappaAtRest,
+      fatigue_after: k.fatigue,
+      phi_after: k.phi,
+      kappa_after: k.kappa,
+    });
+    k.restForced = false;
+    k.restReasonCode = null;
+  }
+
+  private emit(event: RestEvent): void {
+    this.pending.push(event);
+  }
+
+  /** Hands this operation's events to listeners and to the caller. */
+  private flush(): RestEvent[] {
+    const events = this.pending;
+    this.pending = [];
+    for (const event of events) for (const listener of this.listeners) listener(event);
+    return events;
+  }
+}

@@ -1,0 +1,17 @@
+/**
+ * Autonomic as a library: the same core the server and the simulator run.
+ */
+export { type Clock, ManualClock, systemClock } from "./core/clock.js";
+export { type AutonomicConfig, buildConfig, DEFAULT_CONFIG, type RestConfig } from "./core/config.js";
+export * from "./core/errors.js";
+export * from "./core/geometry.js";
+export * from "./core/registry/registry.js";
+export type { RestPolicyType, Tier } from "./core/registry/registry-schema.js";
+export { defaultRegistryPath } from "./core/registry/default-registry.js";
+export type * from "./core/rest/events.js";
+export { computeFatigue, kappaStability } from "./core/rest/fatigue.js";
+export { invariantViolations } from "./core/rest/invariants.js";
+export type { KernelPolicy, KernelTier, RestMode, RestStatus } from "./core/rest/kernel-state.js";
+export type { RestTrigger } from "./core/rest/policies.js";
+export * from "./core/rest/scheduler.js";
+export type * from "./core/rest/status.js";
