@@ -19,16 +19,19 @@ export type DistanceUnits = "full" | "half";
 export function normalizeSimplex(values: ArrayLike<number>, field = "basin_coords", out?: Basin): Basin {
   const n = values.length;
   if (n === 0) throw new InvalidInputError(field, "must have at least one entry");
-  let sum = 0;
+  let max = 0;
   for (let i = 0; i < n; i++) {
     const v = values[i];
     if (typeof v !== "number" || !Number.isFinite(v)) throw new InvalidInputError(`${field}[${i}]`, "must be a finite number");
     if (v < 0) throw new InvalidInputError(`${field}[${i}]`, "must be ≥ 0 on the simplex");
-    sum += v;
+    if (v > max) max = v;
   }
-  if (!(sum > 0)) throw new InvalidInputError(field, "entries must have a positive sum");
+  if (!(max > 0)) throw new InvalidInputError(field, "entries must have a positive sum");
+  // Scaling by the largest entry first keeps the sum finite for entries near Number.MAX_VALUE.
+  let sum = 0;
+  for (let i = 0; i < n; i++) sum += values[i] / max;
   const target = out ?? new Float64Array(n);
-  for (let i = 0; i < n; i++) target[i] = values[i] / sum;
+  for (let i = 0; i < n; i++) target[i] = values[i] / max / sum;
   return target;
 }
 
@@ -39,18 +42,18 @@ export function normalizeSimplex(values: ArrayLike<number>, field = "basin_coord
 export function embeddingToSimplex(values: ArrayLike<number>, field = "basin_coords", out?: Basin): Basin {
   const n = values.length;
   if (n === 0) throw new InvalidInputError(field, "must have at least one entry");
-  let sum = 0;
+  let max = 0;
   for (let i = 0; i < n; i++) {
     const v = values[i];
     if (typeof v !== "number" || !Number.isFinite(v)) throw new InvalidInputError(`${field}[${i}]`, "must be a finite number");
-    sum += v * v;
+    if (Math.abs(v) > max) max = Math.abs(v);
   }
-  if (!(sum > 0) || !Number.isFinite(sum)) throw new InvalidInputError(field, "embedding must be non-zero and finite");
+  if (!(max > 0)) throw new InvalidInputError(field, "embedding must be non-zero");
+  // Scaling by the largest |x| before squaring avoids overflow (1e200) and underflow (1e-170).
+  let sum = 0;
+  for (let i = 0; i < n; i++) sum += (values[i] / max) ** 2;
   const target = out ?? new Float64Array(n);
-  for (let i = 0; i < n; i++) {
-    const v = values[i];
-    target[i] = (v * v) / sum;
-  }
+  for (let i = 0; i < n; i++) target[i] = (values[i] / max) ** 2 / sum;
   return target;
 }
 

@@ -13,7 +13,7 @@
 import type { Clock } from "../clock.js";
 import type { RestConfig } from "../config.js";
 import { ConflictError, InvalidInputError, UnknownKernelError } from "../errors.js";
-import type { Registry } from "../registry/registry.js";
+import { findGod, type Registry } from "../registry/registry.js";
 import { alternatingPairNames, canCover, partnerNames } from "./coverage.js";
 import { type LiveLookup, planCoverage } from "./coverage-plan.js";
 import { measuredDutyCycle, projectedDutyCycle, pruneRecentRests } from "./duty-cycle.js";
@@ -128,8 +128,8 @@ export class RestScheduler {
     let mentorName: string | null = null;
     if (mentor !== undefined && mentor !== null) {
       if (resolved.chaosDomain === null) throw new InvalidInputError("mentor", "only chaos kernels take a mentor");
-      const god = this.roster.resolve(mentor);
-      if (!god.contract) throw new InvalidInputError("mentor", `"${mentor}" is not a god of the registry`);
+      const god = findGod(this.registry, mentor);
+      if (!god) throw new InvalidInputError("mentor", `"${mentor}" is not a god of the registry`);
       mentorName = god.name;
     }
     this.roster.assertCanJoin(kernelId, resolved);
