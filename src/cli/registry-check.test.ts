@@ -54,11 +54,22 @@ describe("autonomic registry check", { timeout: 40_000 }, () => {
     const { status, stdout } = check(USERS_PATH, "--json");
     expect(status).toBe(0);
     const report = JSON.parse(stdout) as RegistryReport;
-    expect(report).toMatchObject({ file: USERS_PATH, ok: true, god_count: 16, errors: [], unchecked_rules: [] });
+    expect(report).toMatchObject({
+      file: USERS_PATH,
+      ok: true,
+      god_count: 16,
+      errors: [],
+      unchecked_rules: [],
+    });
     expect(report.tiers).toEqual({ essential: 3, specialized: 13 });
     expect(report.by_tier.essential).toEqual({ never: ["Heart", "Ocean"], minimal_rotating: ["Hermes"] });
     expect(report.warnings).toEqual([
-      expect.objectContaining({ severity: "warning", god: "Hermes", field: "rest_policy.type", rule: ESSENTIAL_RULE }),
+      expect.objectContaining({
+        severity: "warning",
+        god: "Hermes",
+        field: "rest_policy.type",
+        rule: ESSENTIAL_RULE,
+      }),
     ]);
     expect(report.chaos).toEqual({
       naming_pattern: "chaos_{domain}_{id}",
@@ -74,7 +85,9 @@ describe("autonomic registry check", { timeout: 40_000 }, () => {
     expect(status).toBe(1);
     expect(stdout.split("\n")[0]).toBe(`${path}: 0 gods`);
     expect(stdout).toContain("errors (1):");
-    expect(stdout).toContain('error: god Zeus, field rest_policy.partner: "Thor" is not a god of this registry');
+    expect(stdout).toContain(
+      'error: god Zeus, field rest_policy.partner: "Thor" is not a god of this registry',
+    );
   });
 
   it("exits 1 on a broken registry with --json too, with ok false", () => {

@@ -28,7 +28,12 @@ export interface RegistryReport {
     duty_cycle: number | null;
     coupling_affinity: string[];
   }[];
-  chaos: { naming_pattern: string; total_active_limit: number; per_domain_limit: number; max_chaos_kernels: number } | null;
+  chaos: {
+    naming_pattern: string;
+    total_active_limit: number;
+    per_domain_limit: number;
+    max_chaos_kernels: number;
+  } | null;
   errors: RegistryIssue[];
   warnings: RegistryIssue[];
   unchecked_rules: string[];
@@ -40,8 +45,10 @@ export function registryReport(file: string, result: RegistryLoadResult): Regist
   const tiers: Record<string, number> = {};
   for (const g of gods) {
     tiers[g.tier] = (tiers[g.tier] ?? 0) + 1;
-    const policies = (byTier[g.tier] ??= {});
-    (policies[g.restPolicy.type] ??= []).push(g.name);
+    byTier[g.tier] ??= {};
+    const policies = byTier[g.tier] as Record<string, string[]>;
+    policies[g.restPolicy.type] ??= [];
+    policies[g.restPolicy.type]?.push(g.name);
   }
   const chaos = result.registry?.chaos;
   return {
@@ -84,7 +91,10 @@ export function renderRegistryReport(r: RegistryReport): string {
     for (const [policy, names] of Object.entries(policies)) {
       const described = names.map((n) => {
         const g = detail.get(n);
-        const extras = [g?.partner ? `partner ${g.partner}` : "", g?.duty_cycle != null ? `duty ${g.duty_cycle}` : ""].filter(Boolean);
+        const extras = [
+          g?.partner ? `partner ${g.partner}` : "",
+          g?.duty_cycle != null ? `duty ${g.duty_cycle}` : "",
+        ].filter(Boolean);
         return extras.length ? `${n} (${extras.join(", ")})` : n;
       });
       lines.push(`  ${policy.padEnd(24)} ${described.join(", ")}`);
@@ -96,9 +106,15 @@ export function renderRegistryReport(r: RegistryReport): string {
       `chaos kernels: ${r.chaos.naming_pattern}; ${r.chaos.total_active_limit} active, ${r.chaos.per_domain_limit} per domain, ${r.chaos.max_chaos_kernels} in all`,
     );
   }
-  if (r.errors.length) lines.push("", `errors (${r.errors.length}):`, ...r.errors.map((i) => `  ${formatIssue(i)}`));
-  lines.push("", `warnings (${r.warnings.length})${r.warnings.length ? ":" : ""}`, ...r.warnings.map((i) => `  ${formatIssue(i)}`));
-  if (r.unchecked_rules.length) lines.push("", "rules not checked (not understood):", ...r.unchecked_rules.map((x) => `  ${x}`));
+  if (r.errors.length)
+    lines.push("", `errors (${r.errors.length}):`, ...r.errors.map((i) => `  ${formatIssue(i)}`));
+  lines.push(
+    "",
+    `warnings (${r.warnings.length})${r.warnings.length ? ":" : ""}`,
+    ...r.warnings.map((i) => `  ${formatIssue(i)}`),
+  );
+  if (r.unchecked_rules.length)
+    lines.push("", "rules not checked (not understood):", ...r.unchecked_rules.map((x) => `  ${x}`));
   return lines.join("\n");
 }
 

@@ -22,7 +22,8 @@ export function normalizeSimplex(values: ArrayLike<number>, field = "basin_coord
   let max = 0;
   for (let i = 0; i < n; i++) {
     const v = values[i];
-    if (typeof v !== "number" || !Number.isFinite(v)) throw new InvalidInputError(`${field}[${i}]`, "must be a finite number");
+    if (typeof v !== "number" || !Number.isFinite(v))
+      throw new InvalidInputError(`${field}[${i}]`, "must be a finite number");
     if (v < 0) throw new InvalidInputError(`${field}[${i}]`, "must be ≥ 0 on the simplex");
     if (v > max) max = v;
   }
@@ -45,7 +46,8 @@ export function embeddingToSimplex(values: ArrayLike<number>, field = "basin_coo
   let max = 0;
   for (let i = 0; i < n; i++) {
     const v = values[i];
-    if (typeof v !== "number" || !Number.isFinite(v)) throw new InvalidInputError(`${field}[${i}]`, "must be a finite number");
+    if (typeof v !== "number" || !Number.isFinite(v))
+      throw new InvalidInputError(`${field}[${i}]`, "must be a finite number");
     if (Math.abs(v) > max) max = Math.abs(v);
   }
   if (!(max > 0)) throw new InvalidInputError(field, "embedding must be non-zero");
@@ -58,7 +60,8 @@ export function embeddingToSimplex(values: ArrayLike<number>, field = "basin_coo
 }
 
 function assertSameDimension(p: ArrayLike<number>, q: ArrayLike<number>): void {
-  if (p.length !== q.length) throw new InvalidInputError("basin_coords", `dimension ${q.length} differs from ${p.length}`);
+  if (p.length !== q.length)
+    throw new InvalidInputError("basin_coords", `dimension ${q.length} differs from ${p.length}`);
 }
 
 /**
@@ -81,7 +84,11 @@ export function sphereAngle(p: ArrayLike<number>, q: ArrayLike<number>): number 
  * Fisher–Rao distance d(p,q) = 2·arccos(Σ√(p_i q_i)), in [0, π] ("full") or half that.
  * @example fisherRaoDistance(onehot, uniform64) // 2·arccos(1/8) ≈ 2.891
  */
-export function fisherRaoDistance(p: ArrayLike<number>, q: ArrayLike<number>, units: DistanceUnits = "full"): number {
+export function fisherRaoDistance(
+  p: ArrayLike<number>,
+  q: ArrayLike<number>,
+  units: DistanceUnits = "full",
+): number {
   const angle = sphereAngle(p, q);
   return units === "full" ? 2 * angle : angle;
 }
@@ -121,7 +128,11 @@ export function geodesicStep(p: ArrayLike<number>, q: ArrayLike<number>, t: numb
  * to the given basins, by Riemannian gradient descent on the sphere. Simplex points lie
  * in one orthant, within a hemisphere, so the mean is unique and the descent converges.
  */
-export function frechetMean(basins: readonly ArrayLike<number>[], maxIterations = 100, tolerance = 1e-12): Basin {
+export function frechetMean(
+  basins: readonly ArrayLike<number>[],
+  maxIterations = 100,
+  tolerance = 1e-12,
+): Basin {
   const first = basins[0];
   if (first === undefined) throw new InvalidInputError("basins", "need at least one basin");
   const n = first.length;

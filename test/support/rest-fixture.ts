@@ -4,11 +4,13 @@
  */
 import { fileURLToPath } from "node:url";
 import { ManualClock } from "../../src/core/clock.js";
-import { buildConfig, type DeepPartial, type AutonomicConfig } from "../../src/core/config.js";
+import { type AutonomicConfig, buildConfig, type DeepPartial } from "../../src/core/config.js";
 import { type Registry, requireRegistry } from "../../src/core/registry/registry.js";
 import { RestScheduler } from "../../src/core/rest/scheduler.js";
 
-export const SHARED_REGISTRY = fileURLToPath(new URL("../../../shared/pantheon-registry.yaml", import.meta.url));
+export const SHARED_REGISTRY = fileURLToPath(
+  new URL("../../../shared/pantheon-registry.yaml", import.meta.url),
+);
 
 let cached: Registry | undefined;
 export function usersRegistry(): Registry {

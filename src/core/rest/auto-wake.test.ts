@@ -13,7 +13,12 @@ describe("ending rest", () => {
     expect(value).toMatchObject({ status: "active", covered_by: null, rest_count: 1, total_rest_time: 120 });
     expect(rest.status("athena_1").covering_for).toBeNull();
     const ended = events.find((e) => e.type === "rest_ended");
-    expect(ended).toMatchObject({ cause: "requested", phi_after: 0.8, kappa_after: rest.config.kappaStar, fatigue_after: 0 });
+    expect(ended).toMatchObject({
+      cause: "requested",
+      phi_after: 0.8,
+      kappa_after: rest.config.kappaStar,
+      fatigue_after: 0,
+    });
     expect(ended?.type === "rest_ended" && ended.fatigue_at_rest).toBeCloseTo(0.5, 5);
     expect(events.map((e) => e.type)).toEqual(["coverage_ended", "rest_ended"]);
   });
@@ -35,7 +40,10 @@ describe("auto-wake", () => {
     expect(rest.tick()).toEqual([]);
     clock.advanceSeconds(1);
     const events = rest.tick();
-    expect(events.find((e) => e.type === "rest_ended")).toMatchObject({ kernel_id: "zeus_1", cause: "planned_length_elapsed" });
+    expect(events.find((e) => e.type === "rest_ended")).toMatchObject({
+      kernel_id: "zeus_1",
+      cause: "planned_length_elapsed",
+    });
     expect(rest.status("hera_1").covering_for).toBeNull();
   });
 

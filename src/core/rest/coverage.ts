@@ -7,7 +7,9 @@ import type { RestConfig } from "../config.js";
 import type { KernelRestState } from "./kernel-state.js";
 
 export function canCover(cfg: RestConfig, partner: KernelRestState): boolean {
-  return partner.status === "active" && partner.coveringFor === null && partner.fatigue <= cfg.partnerMaxFatigue;
+  return (
+    partner.status === "active" && partner.coveringFor === null && partner.fatigue <= cfg.partnerMaxFatigue
+  );
 }
 
 /**
@@ -35,7 +37,8 @@ export function partnerNames(k: KernelRestState): string[] {
  */
 export function alternatingPairNames(k: KernelRestState, all: Iterable<KernelRestState>): string[] {
   const names: string[] = [];
-  if (k.policy === "coordinated_alternating" && k.contract?.restPolicy.partner) names.push(k.contract.restPolicy.partner);
+  if (k.policy === "coordinated_alternating" && k.contract?.restPolicy.partner)
+    names.push(k.contract.restPolicy.partner);
   for (const other of all) {
     if (
       other.policy === "coordinated_alternating" &&

@@ -23,7 +23,12 @@ export function measuredDutyCycle(k: KernelRestState, now: number, periodSeconds
  * Uptime over the period that would end when a rest of `restSeconds` starting now ends.
  * Below the kernel's duty cycle means the rest would break it.
  */
-export function projectedDutyCycle(k: KernelRestState, now: number, periodSeconds: number, restSeconds: number): number {
+export function projectedDutyCycle(
+  k: KernelRestState,
+  now: number,
+  periodSeconds: number,
+  restSeconds: number,
+): number {
   const end = now + restSeconds * 1000;
   const from = end - periodSeconds * 1000;
   const down = Math.min(periodSeconds, downtimeSeconds(k, from, now) + restSeconds);
@@ -33,7 +38,11 @@ export function projectedDutyCycle(k: KernelRestState, now: number, periodSecond
 /** Drops finished rests that ended before `keepFromMs`. */
 export function pruneRecentRests(k: KernelRestState, keepFromMs: number): void {
   let drop = 0;
-  while (drop < k.recentRests.length && (k.recentRests[drop]?.endedAt ?? Number.POSITIVE_INFINITY) < keepFromMs) drop++;
+  while (
+    drop < k.recentRests.length &&
+    (k.recentRests[drop]?.endedAt ?? Number.POSITIVE_INFINITY) < keepFromMs
+  )
+    drop++;
   if (drop > 0) k.recentRests.splice(0, drop);
 }
 

@@ -24,7 +24,10 @@ describe("fatigue formula", () => {
 
   it("treats κ stability as 1 at κ* and lower on either side", () => {
     expect(kappaStability(cfg.kappaStar, cfg.kappaStar)).toBe(1);
-    expect(kappaStability(cfg.kappaStar + 10, cfg.kappaStar)).toBeCloseTo(kappaStability(cfg.kappaStar - 10, cfg.kappaStar), 12);
+    expect(kappaStability(cfg.kappaStar + 10, cfg.kappaStar)).toBeCloseTo(
+      kappaStability(cfg.kappaStar - 10, cfg.kappaStar),
+      12,
+    );
     expect(kappaStability(0, cfg.kappaStar)).toBe(0.5);
   });
 

@@ -17,8 +17,10 @@ export function invariantViolations(kernels: Iterable<Readonly<KernelRestState>>
       const c = byId.get(k.coveredBy);
       if (!c) out.push(`${k.kernelId} is covered by unknown ${k.coveredBy}`);
       else {
-        if (c.status !== "active") out.push(`${k.kernelId} is covered by ${c.kernelId}, which is ${c.status}`);
-        if (c.coveringFor !== k.kernelId) out.push(`${c.kernelId} covers ${c.coveringFor}, not ${k.kernelId}`);
+        if (c.status !== "active")
+          out.push(`${k.kernelId} is covered by ${c.kernelId}, which is ${c.status}`);
+        if (c.coveringFor !== k.kernelId)
+          out.push(`${c.kernelId} covers ${c.coveringFor}, not ${k.kernelId}`);
       }
       const other = coverers.get(k.coveredBy);
       if (other) out.push(`${k.coveredBy} covers both ${other} and ${k.kernelId}`);
@@ -27,14 +29,17 @@ export function invariantViolations(kernels: Iterable<Readonly<KernelRestState>>
     }
     if (k.coveringFor !== null) {
       const covered = byId.get(k.coveringFor);
-      if (!covered || covered.coveredBy !== k.kernelId) out.push(`${k.kernelId} claims to cover ${k.coveringFor}, who does not know`);
+      if (!covered || covered.coveredBy !== k.kernelId)
+        out.push(`${k.kernelId} claims to cover ${k.coveringFor}, who does not know`);
     }
     const needsCover = k.status === "resting" || k.status === "micro_pause";
-    if (needsCover && !k.restForced && k.coveredBy === null) out.push(`coverage gap: ${k.kernelId} rests uncovered without force`);
+    if (needsCover && !k.restForced && k.coveredBy === null)
+      out.push(`coverage gap: ${k.kernelId} rests uncovered without force`);
     if (k.status === "resting" && !k.restForced) {
       for (const name of alternatingPairNames(k as KernelRestState, all as KernelRestState[])) {
         const p = byName.get(name);
-        if (p && p.status === "resting" && !p.restForced) out.push(`alternating pair ${k.kernelId} and ${p.kernelId} both RESTING`);
+        if (p && p.status === "resting" && !p.restForced)
+          out.push(`alternating pair ${k.kernelId} and ${p.kernelId} both RESTING`);
       }
     }
   }

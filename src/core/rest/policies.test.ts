@@ -22,12 +22,18 @@ describe("when a kernel should rest (SPEC §3 table, first matching rule)", () =
 
   it("never on the essential tier (Heart): starts reducing above 0.40", () => {
     expect(decisionAt("Heart", 0.39).decision.should_rest).toBe(false);
-    expect(decisionAt("Heart", 0.41).decision).toMatchObject({ should_rest: true, reason_code: "essential_reduce" });
+    expect(decisionAt("Heart", 0.41).decision).toMatchObject({
+      should_rest: true,
+      reason_code: "essential_reduce",
+    });
   });
 
   it("minimal_rotating (Artemis): above 0.40", () => {
     expect(decisionAt("Artemis", 0.39).decision.should_rest).toBe(false);
-    expect(decisionAt("Artemis", 0.41).decision).toMatchObject({ should_rest: true, reason_code: "fatigue_threshold" });
+    expect(decisionAt("Artemis", 0.41).decision).toMatchObject({
+      should_rest: true,
+      reason_code: "fatigue_threshold",
+    });
   });
 
   it("minimal_rotating: after more than 600 s without rest, however fresh", () => {
@@ -45,12 +51,19 @@ describe("when a kernel should rest (SPEC §3 table, first matching rule)", () =
     clock.advanceSeconds(601);
     rest.reportFatigue("hermes_1", 0.8, rest.config.kappaStar);
     expect(rest.shouldRest("hermes_1")).toMatchObject({ should_rest: true, reason_code: "time_since_rest" });
-    expect(rest.requestRest("hermes_1")).toMatchObject({ approved: true, rest_type: "micro_pause", covering_partner: "artemis_1" });
+    expect(rest.requestRest("hermes_1")).toMatchObject({
+      approved: true,
+      rest_type: "micro_pause",
+      covering_partner: "artemis_1",
+    });
   });
 
   it("coordinated_alternating (Apollo): above 0.45", () => {
     expect(decisionAt("Apollo", 0.44).decision.should_rest).toBe(false);
-    expect(decisionAt("Apollo", 0.46).decision).toMatchObject({ should_rest: true, reason_code: "fatigue_threshold" });
+    expect(decisionAt("Apollo", 0.46).decision).toMatchObject({
+      should_rest: true,
+      reason_code: "fatigue_threshold",
+    });
   });
 
   it("scheduled (Ares): above 0.50", () => {
@@ -60,7 +73,10 @@ describe("when a kernel should rest (SPEC §3 table, first matching rule)", () =
     rest.reportFatigue("ares_1", 0.05, rest.config.kappaStar, 0.5);
     expect(rest.status("ares_1").fatigue_score).toBeLessThan(0.5);
     expect(rest.shouldRest("ares_1").should_rest).toBe(false);
-    expect(decisionAt("Ares", 0.51).decision).toMatchObject({ should_rest: true, reason_code: "fatigue_threshold" });
+    expect(decisionAt("Ares", 0.51).decision).toMatchObject({
+      should_rest: true,
+      reason_code: "fatigue_threshold",
+    });
   });
 
   it("scheduled: post-burst recovery when load < 0.10 and fatigue > 0.35", () => {
@@ -81,7 +97,10 @@ describe("when a kernel should rest (SPEC §3 table, first matching rule)", () =
 
   it("seasonal (Persephone): above 0.65", () => {
     expect(decisionAt("Persephone", 0.64).decision.should_rest).toBe(false);
-    expect(decisionAt("Persephone", 0.66).decision).toMatchObject({ should_rest: true, reason_code: "fatigue_threshold" });
+    expect(decisionAt("Persephone", 0.66).decision).toMatchObject({
+      should_rest: true,
+      reason_code: "fatigue_threshold",
+    });
   });
 
   it("seasonal: when the active season has run duty_cycle × season length", () => {

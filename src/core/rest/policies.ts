@@ -74,7 +74,8 @@ export function evaluateRestTrigger(cfg: RestConfig, k: KernelRestState, now: nu
       break;
     case "scheduled":
       if (f > t.scheduled) return "fatigue_threshold";
-      if (k.hasTelemetry && k.load < t.scheduledPostBurstLoad && f > t.scheduledPostBurst) return "post_burst";
+      if (k.hasTelemetry && k.load < t.scheduledPostBurstLoad && f > t.scheduledPostBurst)
+        return "post_burst";
       break;
     case "seasonal": {
       if (f > t.seasonal) return "fatigue_threshold";
@@ -96,7 +97,8 @@ export function evaluateRestTrigger(cfg: RestConfig, k: KernelRestState, now: nu
  */
 export function restModeFor(k: KernelRestState, coverAvailable: boolean): RestMode {
   if (k.policy === "never") return "reduced";
-  if (k.tier === "essential") return k.policy === "minimal_rotating" && coverAvailable ? "micro_pause" : "reduced";
+  if (k.tier === "essential")
+    return k.policy === "minimal_rotating" && coverAvailable ? "micro_pause" : "reduced";
   if (k.policy === "minimal_rotating") return "micro_pause";
   return "resting";
 }
@@ -120,13 +122,19 @@ export function plannedRestSeconds(cfg: RestConfig, k: KernelRestState, mode: Re
   if (k.policy === "seasonal" && policy?.dutyCycle !== undefined) {
     return (1 - policy.dutyCycle) * cfg.seasonLengthSeconds;
   }
-  if (mode === "resting" && policy?.restDuration !== undefined) return policy.restDuration * cfg.dutyCyclePeriodSeconds;
+  if (mode === "resting" && policy?.restDuration !== undefined)
+    return policy.restDuration * cfg.dutyCyclePeriodSeconds;
   if (policy?.dutyCycle !== undefined) return (1 - policy.dutyCycle) * cfg.dutyCyclePeriodSeconds;
   return mode === "reduced" ? cfg.reducedRestSeconds : cfg.defaultRestSeconds;
 }
 
 /** Words for a trigger, e.g. "fatigue 0.52 > 0.45 (coordinated_alternating)". */
-export function describeTrigger(cfg: RestConfig, k: KernelRestState, trigger: RestTrigger, now: number): string {
+export function describeTrigger(
+  cfg: RestConfig,
+  k: KernelRestState,
+  trigger: RestTrigger,
+  now: number,
+): string {
   const f = k.fatigue.toFixed(2);
   switch (trigger) {
     case "none":

@@ -6,7 +6,11 @@ function codeOf(fn: () => unknown): string | undefined {
   try {
     fn();
   } catch (e) {
-    return e instanceof ConflictError ? e.code : e instanceof InvalidInputError ? `invalid:${e.field}` : String(e);
+    return e instanceof ConflictError
+      ? e.code
+      : e instanceof InvalidInputError
+        ? `invalid:${e.field}`
+        : String(e);
   }
   return undefined;
 }
@@ -15,8 +19,14 @@ describe("registration", () => {
   it("registers a god with its tier and policy, by name in any case", () => {
     const { rest } = makeScheduler();
     const { value, events } = rest.register("apollo_1", "apollo");
-    expect(value).toMatchObject({ kernel_name: "Apollo", tier: "specialized", rest_policy: "coordinated_alternating" });
-    expect(events).toMatchObject([{ type: "kernel_registered", kernel_id: "apollo_1", kernel_name: "Apollo" }]);
+    expect(value).toMatchObject({
+      kernel_name: "Apollo",
+      tier: "specialized",
+      rest_policy: "coordinated_alternating",
+    });
+    expect(events).toMatchObject([
+      { type: "kernel_registered", kernel_id: "apollo_1", kernel_name: "Apollo" },
+    ]);
   });
 
   it("is idempotent for the same id and name", () => {
@@ -55,7 +65,10 @@ describe("registration", () => {
 
   it("registers chaos kernels as tier and policy 'chaos'", () => {
     const { rest } = makeScheduler();
-    expect(rest.register("c1", "chaos_deep_memory_1").value).toMatchObject({ tier: "chaos", rest_policy: "chaos" });
+    expect(rest.register("c1", "chaos_deep_memory_1").value).toMatchObject({
+      tier: "chaos",
+      rest_policy: "chaos",
+    });
   });
 
   it("takes a mentor god for a chaos kernel, and only for one", () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { idOf, makeScheduler, registerGods, setFatigue } from "../../../test/support/rest-fixture.js";
+import { makeScheduler, registerGods, setFatigue } from "../../../test/support/rest-fixture.js";
 import { InvalidInputError } from "../errors.js";
 
 describe("requesting rest", () => {
@@ -7,25 +7,41 @@ describe("requesting rest", () => {
     const { rest } = makeScheduler();
     registerGods(rest, ["Apollo", "Athena"]);
     rest.requestRest("apollo_1");
-    expect(rest.requestRest("apollo_1")).toMatchObject({ approved: false, reason: "Already resting", reason_code: "already_resting" });
+    expect(rest.requestRest("apollo_1")).toMatchObject({
+      approved: false,
+      reason: "Already resting",
+      reason_code: "already_resting",
+    });
   });
 
   it("puts an essential kernel into REDUCED activity with no partner needed", () => {
     const { rest } = makeScheduler();
     registerGods(rest, ["Heart"]);
     const result = rest.requestRest("heart_1");
-    expect(result).toMatchObject({ approved: true, rest_type: "reduced", reason_code: "reduced", covering_partner: null });
+    expect(result).toMatchObject({
+      approved: true,
+      rest_type: "reduced",
+      reason_code: "reduced",
+      covering_partner: null,
+    });
     expect(rest.status("heart_1")).toMatchObject({ status: "reduced", is_resting: true, covered_by: null });
   });
 
   it("gives Hermes a micro-pause when a partner can cover, and REDUCED when none can", () => {
     const covered = makeScheduler();
     registerGods(covered.rest, ["Hermes", "Artemis"]);
-    expect(covered.rest.requestRest("hermes_1")).toMatchObject({ rest_type: "micro_pause", covering_partner: "artemis_1" });
+    expect(covered.rest.requestRest("hermes_1")).toMatchObject({
+      rest_type: "micro_pause",
+      covering_partner: "artemis_1",
+    });
 
     const alone = makeScheduler();
     registerGods(alone.rest, ["Hermes"]);
-    expect(alone.rest.requestRest("hermes_1")).toMatchObject({ approved: true, rest_type: "reduced", covering_partner: null });
+    expect(alone.rest.requestRest("hermes_1")).toMatchObject({
+      approved: true,
+      rest_type: "reduced",
+      covering_partner: null,
+    });
   });
 
   it("refuses to force an essential kernel: it would break the never-fully-stop rule", () => {
@@ -47,7 +63,11 @@ describe("requesting rest", () => {
     const { rest } = makeScheduler();
     // Apollo's affinity is [Athena, Hermes, Artemis, Dionysus]; his partner is Athena.
     registerGods(rest, ["Dionysus", "Artemis", "Hermes", "Athena", "Apollo"]);
-    expect(rest.requestRest("apollo_1")).toMatchObject({ approved: true, covering_partner: "athena_1", rest_type: "resting" });
+    expect(rest.requestRest("apollo_1")).toMatchObject({
+      approved: true,
+      covering_partner: "athena_1",
+      rest_type: "resting",
+    });
     expect(rest.status("athena_1").covering_for).toBe("apollo_1");
     expect(rest.status("apollo_1").covered_by).toBe("athena_1");
   });
@@ -96,7 +116,12 @@ describe("requesting rest", () => {
     const { rest } = makeScheduler();
     registerGods(rest, ["Zeus"]);
     const result = rest.requestRest("zeus_1", { force: true });
-    expect(result).toMatchObject({ approved: true, reason_code: "forced_uncovered", rest_type: "resting", covering_partner: null });
+    expect(result).toMatchObject({
+      approved: true,
+      reason_code: "forced_uncovered",
+      rest_type: "resting",
+      covering_partner: null,
+    });
     const started = result.events.find((e) => e.type === "rest_started");
     expect(started).toMatchObject({ forced: true, covered_by: null });
   });
@@ -117,7 +142,11 @@ describe("requesting rest", () => {
       "coverage_started",
       "rest_started",
     ]);
-    expect(result.events[1]).toMatchObject({ kernel_id: "artemis_1", covering_for: "ares_1", handoff_from: "athena_1" });
+    expect(result.events[1]).toMatchObject({
+      kernel_id: "artemis_1",
+      covering_for: "ares_1",
+      handoff_from: "athena_1",
+    });
   });
 
   it("refuses a covering kernel that nobody can relieve, even when forced", () => {
@@ -125,7 +154,10 @@ describe("requesting rest", () => {
     registerGods(rest, ["Ares", "Athena", "Apollo"]);
     rest.requestRest("ares_1");
     for (const force of [false, true]) {
-      expect(rest.requestRest("athena_1", { force })).toMatchObject({ approved: false, reason_code: "covering_no_handoff" });
+      expect(rest.requestRest("athena_1", { force })).toMatchObject({
+        approved: false,
+        reason_code: "covering_no_handoff",
+      });
     }
     expect(rest.status("ares_1").covered_by).toBe("athena_1");
     expect(rest.status("athena_1").status).toBe("active");
@@ -137,7 +169,10 @@ describe("requesting rest", () => {
     setFatigue(rest, "hera_1", 0.75); // too tired to cover Zeus, so Athena does
     expect(rest.requestRest("zeus_1").covering_partner).toBe("athena_1");
     expect(rest.requestRest("hera_1")).toMatchObject({ approved: false, reason_code: "partner_resting" });
-    expect(rest.requestRest("hera_1", { force: true })).toMatchObject({ approved: true, covering_partner: "demeter_1" });
+    expect(rest.requestRest("hera_1", { force: true })).toMatchObject({
+      approved: true,
+      covering_partner: "demeter_1",
+    });
   });
 
   it("has a chaos kernel covered by its mentor", () => {

@@ -42,12 +42,18 @@ export class Roster {
   assertCanJoin(kernelId: string, resolved: ResolvedName): void {
     const liveId = this.liveByName.get(resolved.name);
     if (liveId !== undefined && liveId !== kernelId) {
-      throw new ConflictError("already_live", `${resolved.name} is already live as ${liveId}; a god is singular`);
+      throw new ConflictError(
+        "already_live",
+        `${resolved.name} is already live as ${liveId}; a god is singular`,
+      );
     }
     if (resolved.chaosDomain === null) return;
     const limits = this.registry.chaos;
     if (this.chaosLive >= limits.totalActiveLimit) {
-      throw new ConflictError("chaos_limit", `chaos limit reached: ${this.chaosLive} of ${limits.totalActiveLimit} active`);
+      throw new ConflictError(
+        "chaos_limit",
+        `chaos limit reached: ${this.chaosLive} of ${limits.totalActiveLimit} active`,
+      );
     }
     const inDomain = this.chaosLivePerDomain.get(resolved.chaosDomain) ?? 0;
     if (inDomain >= limits.perDomainLimit) {
@@ -68,7 +74,10 @@ export class Roster {
     this.liveByName.set(resolved.name, kernelId);
     if (resolved.chaosDomain !== null) {
       this.chaosLive++;
-      this.chaosLivePerDomain.set(resolved.chaosDomain, (this.chaosLivePerDomain.get(resolved.chaosDomain) ?? 0) + 1);
+      this.chaosLivePerDomain.set(
+        resolved.chaosDomain,
+        (this.chaosLivePerDomain.get(resolved.chaosDomain) ?? 0) + 1,
+      );
       this.chaosEverSpawned.add(resolved.name);
     }
   }

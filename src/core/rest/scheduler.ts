@@ -115,19 +115,25 @@ export class RestScheduler {
    * same id and name.
    */
   register(kernelId: string, kernelName: string, mentor?: string | null): TransitionResult<KernelStatus> {
-    if (typeof kernelId !== "string" || kernelId.trim() === "") throw new InvalidInputError("kernel_id", "is required");
-    if (typeof kernelName !== "string" || kernelName.trim() === "") throw new InvalidInputError("kernel_name", "is required");
+    if (typeof kernelId !== "string" || kernelId.trim() === "")
+      throw new InvalidInputError("kernel_id", "is required");
+    if (typeof kernelName !== "string" || kernelName.trim() === "")
+      throw new InvalidInputError("kernel_name", "is required");
     const resolved = this.roster.resolve(kernelName);
     const existing = this.kernels.get(kernelId);
     if (existing) {
       if (existing.kernelName !== resolved.name) {
-        throw new ConflictError("id_taken", `kernel_id ${kernelId} is already registered as ${existing.kernelName}`);
+        throw new ConflictError(
+          "id_taken",
+          `kernel_id ${kernelId} is already registered as ${existing.kernelName}`,
+        );
       }
       return { value: this.status(kernelId), events: [] };
     }
     let mentorName: string | null = null;
     if (mentor !== undefined && mentor !== null) {
-      if (resolved.chaosDomain === null) throw new InvalidInputError("mentor", "only chaos kernels take a mentor");
+      if (resolved.chaosDomain === null)
+        throw new InvalidInputError("mentor", "only chaos kernels take a mentor");
       const god = findGod(this.registry, mentor);
       if (!god) throw new InvalidInputError("mentor", `"${mentor}" is not a god of the registry`);
       mentorName = god.name;
@@ -135,7 +141,14 @@ export class RestScheduler {
     this.roster.assertCanJoin(kernelId, resolved);
     this.roster.join(kernelId, resolved);
     const now = this.clock.now();
-    const k = newKernelState(kernelId, resolved.name, resolved.contract, mentorName, resolved.chaosDomain, now);
+    const k = newKernelState(
+      kernelId,
+      resolved.name,
+      resolved.contract,
+      mentorName,
+      resolved.chaosDomain,
+      now,
+    );
     this.kernels.set(kernelId, k);
     this.emit({
       type: "kernel_registered",
@@ -158,7 +171,12 @@ export class RestScheduler {
     if (isResting(k)) this.finishRest(k, "deregistered");
     this.kernels.delete(kernelId);
     this.roster.leave(k.kernelName, k.chaosDomain);
-    this.emit({ type: "kernel_deregistered", at: this.clock.now(), kernel_id: kernelId, kernel_name: k.kernelName });
+    this.emit({
+      type: "kernel_deregistered",
+      at: this.clock.now(),
+      kernel_id: kernelId,
+      kernel_name: k.kernelName,
+    });
     return { value: null, events: this.flush() };
   }
 
@@ -169,9 +187,11 @@ export class RestScheduler {
   reportFatigue(kernelId: string, phi: number, kappa: number, load = 0, errorRate = 0): number {
     const k = this.get(kernelId);
     if (!(phi >= 0 && phi <= 1)) throw new InvalidInputError("phi", "must be a number within [0, 1]");
-    if (!(kappa >= 0 && kappa < Number.POSITIVE_INFINITY)) throw new InvalidInputError("kappa", "must be a finite number ≥ 0");
+    if (!(kappa >= 0 && kappa < Number.POSITIVE_INFINITY))
+      throw new InvalidInputError("kappa", "must be a finite number ≥ 0");
     if (!(load >= 0 && load <= 1)) throw new InvalidInputError("load", "must be a number within [0, 1]");
-    if (!(errorRate >= 0 && errorRate <= 1)) throw new InvalidInputError("error_rate", "must be a number within [0, 1]");
+    if (!(errorRate >= 0 && errorRate <= 1))
+      throw new InvalidInputError("error_rate", "must be a number within [0, 1]");
     const now = this.clock.now();
     const phiTrend = k.hasTelemetry ? phi - k.phi : 0;
     const sinceRest = k.status === "active" ? (now - (k.lastRestEndedAt ?? k.registeredAt)) / 1000 : 0;
@@ -193,10 +213,15 @@ export class RestScheduler {
   /** The should-rest decision in words, for replies and directives. */
   shouldRest(kernelId: string): ShouldRestResult {
     const k = this.get(kernelId);
-    if (isResting(k)) return { should_rest: false, reason: "Already resting", reason_code: "already_resting" };
+    if (isResting(k))
+      return { should_rest: false, reason: "Already resting", reason_code: "already_resting" };
     const now = this.clock.now();
     const trigger = evaluateRestTrigger(this.config, k, now);
-    return { should_rest: trigger !== "none", reason: describeTrigger(this.config, k, trigger, now), reason_code: trigger };
+    return {
+      should_rest: trigger !== "none",
+      reason: describeTrigger(this.config, k, trigger, now),
+      reason_code: trigger,
+    };
   }
 
   /**
@@ -208,7 +233,10 @@ export class RestScheduler {
     const k = this.get(kernelId);
     const force = options.force === true;
     if (force && k.tier === "essential") {
-      throw new InvalidInputError("force", `${k.kernelName} is essential and never fully stops; it may only reduce`);
+      throw new InvalidInputError(
+        "force",
+        `${k.kernelName} is essential and never fully stops; it may only reduce`,
+      );
     }
     if (isResting(k)) return this.refuse(k, "already_resting", "Already resting", force);
     const now = this.clock.now();
@@ -219,7 +247,12 @@ export class RestScheduler {
         .map(this.live)
         .find((p) => p?.status === "resting");
       if (pairResting) {
-        return this.refuse(k, "partner_resting", `Alternating partner ${pairResting.kernelName} is resting`, force);
+        return this.refuse(
+          k,
+          "partner_resting",
+          `Alternating partner ${pairResting.kernelName} is resting`,
+          force,
+        );
       }
     }
 
@@ -266,7 +299,16 @@ export class RestScheduler {
       : code === "reduced"
         ? `${k.tier === "essential" ? "Essential tier" : "Never policy"}: reduced activity approved`
         : "Emergency rest approved (no coverage available)";
-    this.startRest(k, mode, plan.coverer, force, plannedSeconds, reason, trigger === "none" ? code : trigger, now);
+    this.startRest(
+      k,
+      mode,
+      plan.coverer,
+      force,
+      plannedSeconds,
+      reason,
+      trigger === "none" ? code : trigger,
+      now,
+    );
     return {
       approved: true,
       reason,
@@ -294,16 +336,20 @@ export class RestScheduler {
    */
   tick(): RestEvent[] {
     const now = this.clock.now();
-    for (const id of [...this.restingIds]) {
-      const k = this.kernels.get(id) as KernelRestState;
+    // Oldest rest first, then by id: the same state always wakes in the same order.
+    const due = [...this.restingIds].map((id) => this.kernels.get(id) as KernelRestState);
+    due.sort((a, b) => (a.restStartedAt ?? 0) - (b.restStartedAt ?? 0) || (a.kernelId < b.kernelId ? -1 : 1));
+    for (const k of due) {
       if (k.restPlannedUntil !== null && now >= k.restPlannedUntil) {
         this.finishRest(k, "planned_length_elapsed");
         continue;
       }
       const wakeBelow = restThreshold(this.config, k) * this.config.wakeFatigueFraction;
       const longEnough =
-        k.status !== "micro_pause" || now - (k.restStartedAt ?? now) >= this.config.microPauseMinSeconds * 1000;
-      if (k.fatigueAtRest >= wakeBelow && k.fatigue < wakeBelow && longEnough) this.finishRest(k, "fatigue_recovered");
+        k.status !== "micro_pause" ||
+        now - (k.restStartedAt ?? now) >= this.config.microPauseMinSeconds * 1000;
+      if (k.fatigueAtRest >= wakeBelow && k.fatigue < wakeBelow && longEnough)
+        this.finishRest(k, "fatigue_recovered");
     }
     return this.flush();
   }
@@ -374,12 +420,17 @@ export class RestScheduler {
     for (const saved of state.kernels) {
       const resolved = this.roster.resolve(saved.kernelName);
       this.roster.join(saved.kernelId, resolved);
-      const k: KernelRestState = { ...saved, contract: resolved.contract, recentRests: saved.recentRests.map((r) => ({ ...r })) };
+      const k: KernelRestState = {
+        ...saved,
+        contract: resolved.contract,
+        recentRests: saved.recentRests.map((r) => ({ ...r })),
+      };
       this.kernels.set(k.kernelId, k);
       if (isResting(k)) this.restingIds.add(k.kernelId);
     }
     const broken = invariantViolations(this.kernels.values());
-    if (broken.length > 0) throw new ConflictError("invalid_state", `saved rest state breaks invariants: ${broken.join("; ")}`);
+    if (broken.length > 0)
+      throw new ConflictError("invalid_state", `saved rest state breaks invariants: ${broken.join("; ")}`);
   }
 
   has(kernelId: string): boolean {
@@ -424,7 +475,13 @@ export class RestScheduler {
 
   private handOver(from: KernelRestState, covered: KernelRestState, to: KernelRestState, now: number): void {
     from.coveringFor = null;
-    this.emit({ type: "coverage_ended", at: now, kernel_id: from.kernelId, covering_for: covered.kernelId, cause: "handoff" });
+    this.emit({
+      type: "coverage_ended",
+      at: now,
+      kernel_id: from.kernelId,
+      covering_for: covered.kernelId,
+      cause: "handoff",
+    });
     to.coveringFor = covered.kernelId;
     covered.coveredBy = to.kernelId;
     this.emit({
@@ -495,13 +552,22 @@ export class RestScheduler {
       const coverer = this.kernels.get(coveredBy);
       if (coverer) coverer.coveringFor = null;
       k.coveredBy = null;
-      this.emit({ type: "coverage_ended", at: now, kernel_id: coveredBy, covering_for: k.kernelId, cause: "rest_ended" });
+      this.emit({
+        type: "coverage_ended",
+        at: now,
+        kernel_id: coveredBy,
+        covering_for: k.kernelId,
+        cause: "rest_ended",
+      });
     }
     const seconds = (now - startedAt) / 1000;
     k.totalRestSeconds += seconds;
     k.restCount++;
     k.recentRests.push({ startedAt, endedAt: now });
-    pruneRecentRests(k, now - 1000 * Math.max(this.config.dutyCyclePeriodSeconds, this.config.seasonLengthSeconds));
+    pruneRecentRests(
+      k,
+      now - 1000 * Math.max(this.config.dutyCyclePeriodSeconds, this.config.seasonLengthSeconds),
+    );
     k.status = "active";
     k.statusSince = now;
     k.lastRestEndedAt = now;

@@ -1,5 +1,10 @@
 import { describe, expect, it } from "vitest";
-import { makeScheduler, registerGods, registerPantheon, setFatigue } from "../../../test/support/rest-fixture.js";
+import {
+  makeScheduler,
+  registerGods,
+  registerPantheon,
+  setFatigue,
+} from "../../../test/support/rest-fixture.js";
 import type { RestEvent } from "./events.js";
 
 describe("status", () => {

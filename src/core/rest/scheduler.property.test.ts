@@ -1,0 +1,219 @@
+/**
+ * Random sequences of register / fatigue / request / end / deregister / clock advance,
+ * with every SPEC §3 invariant checked after every step.
+ */
+import fc from "fast-check";
+import { describe, expect, it } from "vitest";
+import { makeScheduler } from "../../../test/support/rest-fixture.js";
+import { AutonomicError } from "../errors.js";
+import type { RestEvent } from "./events.js";
+import { invariantViolations } from "./invariants.js";
+import type { RestScheduler } from "./scheduler.js";
+
+const GODS = [
+  "Heart",
+  "Ocean",
+  "Hermes",
+  "Zeus",
+  "Athena",
+  "Apollo",
+  "Artemis",
+  "Ares",
+  "Hephaestus",
+  "Aphrodite",
+  "Hera",
+  "Poseidon",
+  "Hades",
+  "Demeter",
+  "Dionysus",
+  "Persephone",
+];
+const CHAOS: [string, string | null][] = [
+  ["chaos_focus_1", "Artemis"],
+  ["chaos_focus_2", null],
+  ["chaos_strategy_1", "Athena"],
+  ["chaos_depth_1", "Ocean"],
+];
+const POOL = [...GODS.map((g): [string, string | null] => [g, null]), ...CHAOS];
+const idAt = (i: number) => `k${i}`;
+
+/** Most kernels registered up front, so requests meet partners, coverers and handoffs. */
+const scenario = (maxSteps: number) =>
+  fc.record({
+    initial: fc.uniqueArray(fc.integer({ min: 0, max: 19 }), { minLength: 8, maxLength: 20 }),
+    steps: fc.array(step, { minLength: Math.min(20, maxSteps), maxLength: maxSteps, size: "max" }),
+  });
+
+function start(initial: number[]) {
+  const made = makeScheduler();
+  for (const k of initial) apply(made.rest, made.clock, { op: "register", k });
+  return made;
+}
+
+type Step =
+  | { op: "register"; k: number }
+  | { op: "fatigue"; k: number; phi: number; kappa: number; load: number; error: number }
+  | { op: "tire"; k: number; level: number }
+  | { op: "request"; k: number; force: boolean }
+  | { op: "end"; k: number }
+  | { op: "deregister"; k: number }
+  | { op: "advance"; seconds: number };
+
+const kernel = fc.integer({ min: 0, max: POOL.length - 1 });
+const unit = fc.double({ min: 0, max: 1, noNaN: true });
+const step: fc.Arbitrary<Step> = fc.oneof(
+  { weight: 1, arbitrary: kernel.map((k) => ({ op: "register" as const, k })) },
+  // A monotone mix of low Φ, load, errors and κ off κ*, so fatigue spans its whole range.
+  {
+    weight: 5,
+    arbitrary: fc.record({
+      op: fc.constant("tire" as const),
+      k: kernel,
+      level: fc.oneof(unit, fc.double({ min: 0.85, max: 1, noNaN: true })),
+    }),
+  },
+  {
+    weight: 4,
+    arbitrary: fc.record({
+      op: fc.constant("fatigue" as const),
+      k: kernel,
+      phi: unit,
+      kappa: fc.double({ min: 0, max: 200, noNaN: true }),
+      load: unit,
+      error: unit,
+    }),
+  },
+  {
+    weight: 6,
+    arbitrary: fc.record({ op: fc.constant("request" as const), k: kernel, force: fc.boolean() }),
+  },
+  { weight: 2, arbitrary: kernel.map((k) => ({ op: "end" as const, k })) },
+  { weight: 1, arbitrary: kernel.map((k) => ({ op: "deregister" as const, k })) },
+  {
+    weight: 2,
+    arbitrary: fc.integer({ min: 1, max: 4000 }).map((seconds) => ({ op: "advance" as const, seconds })),
+  },
+);
+
+function apply(rest: RestScheduler, clock: { advanceSeconds(s: number): void }, s: Step): void {
+  switch (s.op) {
+    case "register": {
+      const [name, mentor] = POOL[s.k] as [string, string | null];
+      rest.register(idAt(s.k), name, mentor);
+      return;
+    }
+    case "fatigue":
+      rest.reportFatigue(idAt(s.k), s.phi, s.kappa, s.load, s.error);
+      return;
+    case "tire": {
+      const kappa = rest.config.kappaStar * (1 + 99 * s.level);
+      rest.reportFatigue(idAt(s.k), 0.7 * (1 - s.level), kappa, s.level, s.level);
+      return;
+    }
+    case "request":
+      rest.requestRest(idAt(s.k), { force: s.force });
+      return;
+    case "end":
+      rest.endRest(idAt(s.k));
+      return;
+    case "deregister":
+      rest.deregister(idAt(s.k));
+      return;
+    case "advance":
+      clock.advanceSeconds(s.seconds);
+      rest.tick();
+      return;
+  }
+}
+
+function grantViolations(rest: RestScheduler, events: RestEvent[]): string[] {
+  const out: string[] = [];
+  for (const e of events) {
+    if (e.type === "coverage_started" && e.coverer_fatigue > rest.config.partnerMaxFatigue) {
+      out.push(`${e.kernel_id} took cover of ${e.covering_for} at fatigue ${e.coverer_fatigue}`);
+    }
+    if (
+      e.type === "rest_started" &&
+      e.rest_type === "resting" &&
+      rest.registry.gods.get(e.kernel_name)?.tier === "essential"
+    ) {
+      out.push(`essential ${e.kernel_id} granted RESTING`);
+    }
+  }
+  return out;
+}
+
+describe("rest scheduler invariants under random operation sequences", () => {
+  it("hold after every step, and a refused or rejected step changes nothing", () => {
+    fc.assert(
+      fc.property(scenario(80), ({ initial, steps }) => {
+        const { rest, clock } = start(initial);
+        const events: RestEvent[] = [];
+        rest.subscribe((e) => events.push(e));
+        for (const s of steps) {
+          const before = JSON.stringify(rest.exportState());
+          events.length = 0;
+          try {
+            apply(rest, clock, s);
+          } catch (e) {
+            expect(e).toBeInstanceOf(AutonomicError);
+            expect(JSON.stringify(rest.exportState())).toBe(before);
+          }
+          const broken = [...invariantViolations(rest.states()), ...grantViolations(rest, events)];
+          if (broken.length > 0) throw new Error(`after ${JSON.stringify(s)}: ${broken.join("; ")}`);
+          const status = rest.constellation();
+          expect(status.essential_active).toBe(
+            rest.kernelStatuses().filter((k) => k.tier === "essential").length,
+          );
+        }
+      }),
+      { numRuns: 1000 },
+    );
+  });
+
+  it("restores to the same statuses from a saved state at any point", () => {
+    fc.assert(
+      fc.property(scenario(60), ({ initial, steps }) => {
+        const { rest, clock } = start(initial);
+        for (const s of steps) {
+          try {
+            apply(rest, clock, s);
+          } catch {
+            // refusals are part of the sequence
+          }
+        }
+        const copy = makeScheduler();
+        copy.clock.set(clock.now());
+        copy.rest.loadState(JSON.parse(JSON.stringify(rest.exportState())));
+        expect(copy.rest.kernelStatuses()).toEqual(rest.kernelStatuses());
+        clock.advanceSeconds(1800);
+        copy.clock.advanceSeconds(1800);
+        expect(copy.rest.tick()).toEqual(rest.tick());
+      }),
+      { numRuns: 1000 },
+    );
+  });
+
+  it("never leaves a non-forced rest uncovered over time (coverage gap stays zero)", () => {
+    fc.assert(
+      fc.property(scenario(80), ({ initial, steps }) => {
+        const { rest, clock } = start(initial);
+        let gapSeconds = 0;
+        for (const s of steps) {
+          const uncovered = [...rest.states()].filter(
+            (k) =>
+              (k.status === "resting" || k.status === "micro_pause") && !k.restForced && k.coveredBy === null,
+          ).length;
+          if (s.op === "advance") gapSeconds += uncovered * s.seconds;
+          try {
+            apply(rest, clock, s);
+          } catch {
+            // refusals are part of the sequence
+          }
+        }
+        expect(gapSeconds).toBe(0);
+      }),
+      { numRuns: 1000 },
+    );
+  });
+});
