@@ -50,7 +50,8 @@ export function setFatigue(rest: RestScheduler, kernelId: string, target: number
     const phi = 0.7 * (1 - u);
     if (falling) rest.reportFatigue(kernelId, 1, kappaStar);
     else rest.reportFatigue(kernelId, phi, kappaStar * (1 + 99 * u), u, u);
-    return rest.reportFatigue(kernelId, phi, kappaStar * (1 + 99 * u), u, u);
+    rest.reportFatigue(kernelId, phi, kappaStar * (1 + 99 * u), u, u);
+    return rest.fatigueScore(kernelId);
   };
   const falling = report(1, false) < target;
   let lo = 0;

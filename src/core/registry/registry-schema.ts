@@ -32,15 +32,18 @@ const unitInterval = (what: string) =>
     .gt(0, `${what} must be > 0`)
     .max(1, `${what} must be ≤ 1`);
 
-export const restPolicySchema = z.looseObject({
-  type: oneOf(REST_POLICY_TYPES),
-  partner: z.string().min(1).optional(),
-  duty_cycle: unitInterval("duty_cycle").optional(),
-  rest_duration: unitInterval("rest_duration").optional(),
-  active_season: z.string().optional(),
-  rest_season: z.string().optional(),
-  reason: z.string().optional(),
-});
+export const restPolicySchema = z.looseObject(
+  {
+    type: oneOf(REST_POLICY_TYPES),
+    partner: z.string().min(1).optional(),
+    duty_cycle: unitInterval("duty_cycle").optional(),
+    rest_duration: unitInterval("rest_duration").optional(),
+    active_season: z.string().optional(),
+    rest_season: z.string().optional(),
+    reason: z.string().optional(),
+  },
+  { error: (issue) => (issue.input === undefined ? "is required" : "must be a mapping with a type") },
+);
 
 export const godSchema = z.looseObject({
   tier: oneOf(TIERS),

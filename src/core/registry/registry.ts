@@ -5,7 +5,7 @@
  * warnings (Hermes is essential yet minimal_rotating by design).
  */
 import { readFileSync } from "node:fs";
-import { parseDocument } from "yaml";
+import { parseDocument, type YAMLError } from "yaml";
 import { AutonomicError } from "../errors.js";
 import { type RegistryFile, type RestPolicyType, registryFileSchema, type Tier } from "./registry-schema.js";
 import { checkValidationRules } from "./validation-rules.js";
@@ -32,7 +32,7 @@ export interface GodContract {
 
 export interface ChaosRules {
   namingPattern: string;
-  /** Matches a chaos kernel name; groups 1 and 2 are the domain and the number. */
+  /** Matches a chaos kernel name; named groups `domain` and `id`. */
   namePattern: RegExp;
   maxChaosKernels: number;
   perDomainLimit: number;
@@ -87,15 +87,17 @@ export function formatIssue(issue: RegistryIssue): string {
 export function parseRegistry(text: string, source = "<registry>"): RegistryLoadResult {
   const doc = parseDocument(text, { uniqueKeys: true });
   if (doc.errors.length > 0) {
-    return {
-      errors: doc.errors.map((e) => ({ severity: "error", field: "(yaml)", message: e.message.split("\n")[0] ?? e.message })),
-      warnings: [],
-      uncheckedRules: [],
-    };
+    return { errors: doc.errors.map((e) => yamlIssue(e, text)), warnings: [], uncheckedRules: [] };
   }
-  const parsed = registryFileSchema.safeParse(doc.toJS());
+  const raw: unknown = doc.toJS();
+  const parsed = registryFileSchema.safeParse(raw);
   if (!parsed.success) {
-    return { errors: parsed.error.issues.map(toRegistryIssue), warnings: [], uncheckedRules: [] };
+    // Report reference faults too, so a user sees every fault in one round.
+    const errors = parsed.error.issues.map(toRegistryIssue);
+    const seen = new Set(errors.map((e) => `${e.god}/${e.field}`));
+    for (const e of checkReferences(raw as RegistryFile))
+      if (!seen.has(`${e.god}/${e.field}`)) errors.push(e);
+    return { errors, warnings: [], uncheckedRules: [] };
   }
   const file = parsed.data;
   const errors = checkReferences(file);
@@ -105,7 +107,18 @@ export function parseRegistry(text: string, source = "<registry>"): RegistryLoad
 }
 
 export function loadRegistryFile(path: string): RegistryLoadResult {
-  return parseRegistry(readFileSync(path, "utf8"), path);
+  let text: string;
+  try {
+    text = readFileSync(path, "utf8");
+  } catch (err) {
+    const reason = (err as NodeJS.ErrnoException).code === "ENOENT" ? "not found" : (err as Error).message;
+    return {
+      errors: [{ severity: "error", field: "(file)", message: `${path}: ${reason}` }],
+      warnings: [],
+      uncheckedRules: [],
+    };
+  }
+  return parseRegistry(text, path);
 }
 
 /** Loads a registry and throws a RegistryError listing every error, if any. */
@@ -115,10 +128,25 @@ export function requireRegistry(path: string): Registry {
   return result.registry;
 }
 
+function yamlIssue(e: YAMLError, text: string): RegistryIssue {
+  const message = e.message.split("\n")[0] ?? e.message;
+  if (e.code === "DUPLICATE_KEY" && e.linePos) {
+    const line = text.split("\n")[e.linePos[0].line - 1] ?? "";
+    const key = line.trim().split(":")[0]?.trim();
+    if (key) return { severity: "error", god: key, field: "(name)", message: `defined twice (${message})` };
+  }
+  return { severity: "error", field: "(yaml)", message };
+}
+
 function toRegistryIssue(issue: { path: PropertyKey[]; message: string }): RegistryIssue {
   const path = issue.path.map(String);
   if (path[0] === "gods" && path.length >= 2) {
-    return { severity: "error", god: path[1], field: path.slice(2).join(".") || "(contract)", message: issue.message };
+    return {
+      severity: "error",
+      god: path[1],
+      field: path.slice(2).join(".") || "(contract)",
+      message: issue.message,
+    };
   }
   return { severity: "error", field: path.join(".") || "(root)", message: issue.message };
 }
@@ -126,31 +154,63 @@ function toRegistryIssue(issue: { path: PropertyKey[]; message: string }): Regis
 /** Cross-references zod cannot see: partners and affinities must name gods of this file. */
 function checkReferences(file: RegistryFile): RegistryIssue[] {
   const errors: RegistryIssue[] = [];
+  if (typeof file?.gods !== "object" || file.gods === null) return errors;
   const names = new Set(Object.keys(file.gods));
   for (const [name, god] of Object.entries(file.gods)) {
+    // Also called on data that failed the schema: skip what is not even shaped right.
+    if (typeof god?.rest_policy !== "object" || god.rest_policy === null) continue;
     const policy = god.rest_policy;
     if (policy.partner !== undefined) {
       if (!names.has(policy.partner)) {
-        errors.push({ severity: "error", god: name, field: "rest_policy.partner", message: `"${policy.partner}" is not a god of this registry` });
+        errors.push({
+          severity: "error",
+          god: name,
+          field: "rest_policy.partner",
+          message: `"${policy.partner}" is not a god of this registry`,
+        });
       } else if (policy.partner === name) {
-        errors.push({ severity: "error", god: name, field: "rest_policy.partner", message: "a god cannot partner itself" });
+        errors.push({
+          severity: "error",
+          god: name,
+          field: "rest_policy.partner",
+          message: "a god cannot partner itself",
+        });
       }
     }
-    (god.coupling_affinity ?? []).forEach((other, i) => {
+    (Array.isArray(god.coupling_affinity) ? god.coupling_affinity : []).forEach((other, i) => {
       if (!names.has(other)) {
-        errors.push({ severity: "error", god: name, field: `coupling_affinity[${i}]`, message: `"${other}" is not a god of this registry` });
+        errors.push({
+          severity: "error",
+          god: name,
+          field: `coupling_affinity[${i}]`,
+          message: `"${other}" is not a god of this registry`,
+        });
       }
     });
     if (policy.type === "coordinated_alternating" && policy.partner === undefined) {
-      errors.push({ severity: "error", god: name, field: "rest_policy.partner", message: "is required for coordinated_alternating" });
+      errors.push({
+        severity: "error",
+        god: name,
+        field: "rest_policy.partner",
+        message: "is required for coordinated_alternating",
+      });
     }
     if (policy.type === "seasonal" && policy.duty_cycle === undefined) {
-      errors.push({ severity: "error", god: name, field: "rest_policy.duty_cycle", message: "is required for seasonal (the active share of a season)" });
+      errors.push({
+        severity: "error",
+        god: name,
+        field: "rest_policy.duty_cycle",
+        message: "is required for seasonal (the active share of a season)",
+      });
     }
   }
   const pattern = file.chaos_kernel_rules?.naming_pattern;
-  if (pattern !== undefined && !(pattern.includes("{domain}") && pattern.includes("{id}"))) {
-    errors.push({ severity: "error", field: "chaos_kernel_rules.naming_pattern", message: "must contain {domain} and {id}" });
+  if (typeof pattern === "string" && !(pattern.includes("{domain}") && pattern.includes("{id}"))) {
+    errors.push({
+      severity: "error",
+      field: "chaos_kernel_rules.naming_pattern",
+      message: "must contain {domain} and {id}",
+    });
   }
   return errors;
 }
@@ -193,10 +253,22 @@ function toRegistry(file: RegistryFile, source: string): Registry {
   };
 }
 
-/** "chaos_{domain}_{id}" → /^chaos_([a-z][a-z0-9_]*?)_(\d+)$/ */
+/**
+ * "chaos_{domain}_{id}" → /^chaos_(?<domain>[a-z][a-z0-9_]*?)_(?<id>\d+)$/, whatever the
+ * order of the placeholders; everything else in the pattern is matched literally.
+ */
 export function chaosNameRegExp(pattern: string): RegExp {
-  const escaped = pattern.replace(/[.*+?^$()|[\]\\]/g, "\\$&");
-  return new RegExp(`^${escaped.replace("{domain}", "([a-z][a-z0-9_]*?)").replace("{id}", "(\\d+)")}$`);
+  const source = pattern
+    .split(/(\{domain\}|\{id\})/)
+    .map((part) =>
+      part === "{domain}"
+        ? "(?<domain>[a-z][a-z0-9_]*?)"
+        : part === "{id}"
+          ? "(?<id>\\d+)"
+          : part.replace(/[.*+?^${}()|[\]\\]/g, "\\$&"),
+    )
+    .join("");
+  return new RegExp(`^${source}$`);
 }
 
 /** Finds a god by name, ignoring case ("apollo" → Apollo). */

@@ -4,8 +4,9 @@
  * "Essential tier gods must have rest_policy.type: never" on purpose (Hermes rotates),
  * and SPEC honours Hermes's policy, so the breach is worth seeing but not fatal.
  */
-import type { RegistryFile } from "./registry-schema.js";
+
 import type { RegistryIssue } from "./registry.js";
+import type { RegistryFile } from "./registry-schema.js";
 
 type RuleCheck = (file: RegistryFile, rule: string, match: RegExpMatchArray) => RegistryIssue[];
 
@@ -54,7 +55,12 @@ function maxInstances(file: RegistryFile, rule: string, match: RegExpMatchArray)
   return Object.entries(file.gods)
     .filter(([, god]) => god.spawn_constraints?.max_instances !== required)
     .map(([name, god]) =>
-      warn(rule, name, "spawn_constraints.max_instances", `is ${god.spawn_constraints?.max_instances ?? "missing"}, rule wants ${required}`),
+      warn(
+        rule,
+        name,
+        "spawn_constraints.max_instances",
+        `is ${god.spawn_constraints?.max_instances ?? "missing"}, rule wants ${required}`,
+      ),
     );
 }
 
@@ -63,13 +69,21 @@ function essentialPolicy(file: RegistryFile, rule: string, match: RegExpMatchArr
   return Object.entries(file.gods)
     .filter(([, god]) => god.tier === "essential" && god.rest_policy.type !== required)
     .map(([name, god]) =>
-      warn(rule, name, "rest_policy.type", `essential god is ${god.rest_policy.type}, rule wants ${required}; it will take micro-pauses and reduce, never rest fully`),
+      warn(
+        rule,
+        name,
+        "rest_policy.type",
+        `essential god is ${god.rest_policy.type}, rule wants ${required}; it will take micro-pauses and reduce, never rest fully`,
+      ),
     );
 }
 
 function e8Alignment(file: RegistryFile, rule: string): RegistryIssue[] {
   return Object.entries(file.gods)
-    .filter(([, god]) => god.tier === "specialized" && (god.e8_alignment === undefined || god.e8_alignment === null))
+    .filter(
+      ([, god]) =>
+        god.tier === "specialized" && (god.e8_alignment === undefined || god.e8_alignment === null),
+    )
     .map(([name]) => warn(rule, name, "e8_alignment", "is missing"));
 }
 
@@ -78,6 +92,13 @@ function totalActive(file: RegistryFile, rule: string, match: RegExpMatchArray):
   const chaosActive = file.chaos_kernel_rules?.spawning_limits.total_active_limit ?? 200;
   const total = Object.keys(file.gods).length + chaosActive;
   return total > limit
-    ? [warn(rule, undefined, "chaos_kernel_rules.spawning_limits.total_active_limit", `${Object.keys(file.gods).length} gods + ${chaosActive} chaos kernels = ${total} > ${limit}`)]
+    ? [
+        warn(
+          rule,
+          undefined,
+          "chaos_kernel_rules.spawning_limits.total_active_limit",
+          `${Object.keys(file.gods).length} gods + ${chaosActive} chaos kernels = ${total} > ${limit}`,
+        ),
+      ]
     : [];
 }

@@ -3,7 +3,7 @@
  * someone, who takes that over (handoff): coverage is never silently dropped.
  */
 import type { RestConfig } from "../config.js";
-import { canCover, partnerNames } from "./coverage.js";
+import { canCover } from "./coverage.js";
 import type { KernelRestState } from "./kernel-state.js";
 
 export type CoveragePlan =
@@ -11,6 +11,12 @@ export type CoveragePlan =
   | { ok: false; code: "covering_no_handoff"; covered: KernelRestState };
 
 export type LiveLookup = (godName: string) => KernelRestState | undefined;
+
+/** Where to look: live kernels by god name, and each kernel's partner names in preference order. */
+export interface PartnerLookup {
+  live: LiveLookup;
+  partnersOf: (k: KernelRestState) => readonly string[];
+}
 
 /**
  * @param needsCover whether the rest mode needs a coverer (REDUCED does not)
@@ -23,15 +29,15 @@ export function planCoverage(
   k: KernelRestState,
   needsCover: boolean,
   covered: KernelRestState | null,
-  live: LiveLookup,
+  lookup: PartnerLookup,
 ): CoveragePlan {
-  const coverers = needsCover ? availablePartners(cfg, k, live, []) : [];
+  const coverers = needsCover ? availablePartners(cfg, k, lookup, []) : [];
   if (covered === null) return { ok: true, coverer: coverers[0] ?? null, handoffTo: null };
   for (const coverer of coverers) {
-    const handoffTo = availablePartners(cfg, covered, live, [k, coverer])[0];
+    const handoffTo = availablePartners(cfg, covered, lookup, [k, coverer])[0];
     if (handoffTo) return { ok: true, coverer, handoffTo };
   }
-  const handoffTo = availablePartners(cfg, covered, live, [k])[0];
+  const handoffTo = availablePartners(cfg, covered, lookup, [k])[0];
   if (!handoffTo) return { ok: false, code: "covering_no_handoff", covered };
   return { ok: true, coverer: null, handoffTo };
 }
@@ -40,12 +46,12 @@ export function planCoverage(
 export function availablePartners(
   cfg: RestConfig,
   k: KernelRestState,
-  live: LiveLookup,
+  lookup: PartnerLookup,
   exclude: readonly KernelRestState[],
 ): KernelRestState[] {
   const out: KernelRestState[] = [];
-  for (const name of partnerNames(k)) {
-    const p = live(name);
+  for (const name of lookup.partnersOf(k)) {
+    const p = lookup.live(name);
     if (p && !exclude.includes(p) && canCover(cfg, p)) out.push(p);
   }
   return out;

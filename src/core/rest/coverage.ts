@@ -4,6 +4,7 @@
  * designated partner first, then coupling affinity, live kernels only.
  */
 import type { RestConfig } from "../config.js";
+import type { GodContract } from "../registry/registry.js";
 import type { KernelRestState } from "./kernel-state.js";
 
 export function canCover(cfg: RestConfig, partner: KernelRestState): boolean {
@@ -31,22 +32,17 @@ export function partnerNames(k: KernelRestState): string[] {
 }
 
 /**
- * Kernels a coordinated_alternating pair binds to `k`: its own designated partner when
- * it alternates, and any alternating kernel that names it as partner. Two of a pair must
- * never both be RESTING unless one was forced.
+ * Gods a coordinated_alternating pair binds to `godName`: its own designated partner
+ * when it alternates, and any alternating god that names it as partner. Two of a pair
+ * must never both be RESTING unless one was forced. Chaos kernels belong to no pair.
  */
-export function alternatingPairNames(k: KernelRestState, all: Iterable<KernelRestState>): string[] {
+export function alternatingPairNames(godName: string, gods: Iterable<GodContract>): string[] {
   const names: string[] = [];
-  if (k.policy === "coordinated_alternating" && k.contract?.restPolicy.partner)
-    names.push(k.contract.restPolicy.partner);
-  for (const other of all) {
-    if (
-      other.policy === "coordinated_alternating" &&
-      other.contract?.restPolicy.partner === k.kernelName &&
-      !names.includes(other.kernelName)
-    ) {
-      names.push(other.kernelName);
-    }
+  for (const god of gods) {
+    const policy = god.restPolicy;
+    if (policy.type !== "coordinated_alternating" || policy.partner === undefined) continue;
+    const other = god.name === godName ? policy.partner : policy.partner === godName ? god.name : undefined;
+    if (other !== undefined && !names.includes(other)) names.push(other);
   }
   return names;
 }

@@ -2,12 +2,17 @@
  * Duty-cycle accounting: how much of the last period a kernel spent resting (any rest
  * mode counts as downtime), from its recent finished rests plus the one in progress.
  */
-import type { KernelRestState } from "./kernel-state.js";
+import type { KernelRestState, RestInterval } from "./kernel-state.js";
 
 /** Seconds of rest inside [fromMs, toMs]. */
 export function downtimeSeconds(k: KernelRestState, fromMs: number, toMs: number): number {
   let ms = 0;
-  for (const r of k.recentRests) ms += overlap(r.startedAt, r.endedAt, fromMs, toMs);
+  // Newest first: rests are ordered by time, so stop at the first one that ended before the window.
+  for (let i = k.recentRests.length - 1; i >= 0; i--) {
+    const r = k.recentRests[i] as RestInterval;
+    if (r.endedAt < fromMs) break;
+    ms += overlap(r.startedAt, r.endedAt, fromMs, toMs);
+  }
   if (k.restStartedAt !== null) ms += overlap(k.restStartedAt, toMs, fromMs, toMs);
   return ms / 1000;
 }
@@ -33,6 +38,31 @@ export function projectedDutyCycle(
   const from = end - periodSeconds * 1000;
   const down = Math.min(periodSeconds, downtimeSeconds(k, from, now) + restSeconds);
   return 1 - down / periodSeconds;
+}
+
+/** Finished rests kept per kernel; beyond this the two oldest are coalesced (total downtime stays exact). */
+export const MAX_RECENT_RESTS = 256;
+
+/**
+ * Records a finished rest. Zero-length rests add nothing; a rest that starts the moment
+ * the last one ended extends it; memory stays bounded however often a kernel flaps.
+ */
+export function recordRest(k: KernelRestState, startedAt: number, endedAt: number): void {
+  if (endedAt <= startedAt) return;
+  const last = k.recentRests[k.recentRests.length - 1];
+  if (last && last.endedAt === startedAt) {
+    last.endedAt = endedAt;
+    return;
+  }
+  k.recentRests.push({ startedAt, endedAt });
+  if (k.recentRests.length > MAX_RECENT_RESTS) {
+    const [a, b] = k.recentRests as [RestInterval, RestInterval];
+    // a's length fits in the gap before b starts, so the merged rest still ends by b's end.
+    k.recentRests.splice(0, 2, {
+      startedAt: a.startedAt,
+      endedAt: a.startedAt + (a.endedAt - a.startedAt) + (b.endedAt - b.startedAt),
+    });
+  }
 }
 
 /** Drops finished rests that ended before `keepFromMs`. */

@@ -3,6 +3,7 @@ import { makeScheduler, setFatigue } from "../../../test/support/rest-fixture.js
 import { DEFAULT_CONFIG } from "../config.js";
 import { InvalidInputError, UnknownKernelError } from "../errors.js";
 import { computeFatigue, kappaStability } from "./fatigue.js";
+import type { RestScheduler } from "./scheduler.js";
 
 const cfg = DEFAULT_CONFIG.rest;
 
@@ -38,12 +39,18 @@ describe("fatigue formula", () => {
   });
 });
 
+/** Reports telemetry for Apollo and returns his new fatigue score. */
+function report(rest: RestScheduler, phi: number, kappa: number): number {
+  rest.reportFatigue("apollo_1", phi, kappa);
+  return rest.fatigueScore("apollo_1");
+}
+
 describe("fatigue reports", () => {
   it("counts time since registration for a kernel that never rested (the original counted 0 forever)", () => {
     const { rest, clock } = makeScheduler();
     rest.register("apollo_1", "Apollo");
     clock.advanceSeconds(1800);
-    expect(rest.reportFatigue("apollo_1", 0.7, cfg.kappaStar)).toBeCloseTo(0.05 * 0.5, 12);
+    expect(report(rest, 0.7, cfg.kappaStar)).toBeCloseTo(0.05 * 0.5, 12);
   });
 
   it("counts time from the end of the last rest once the kernel has rested", () => {
@@ -55,14 +62,14 @@ describe("fatigue reports", () => {
     clock.advanceSeconds(60);
     rest.endRest("apollo_1");
     clock.advanceSeconds(360);
-    expect(rest.reportFatigue("apollo_1", 0.7, cfg.kappaStar)).toBeCloseTo(0.05 * 0.1, 12);
+    expect(report(rest, 0.7, cfg.kappaStar)).toBeCloseTo(0.05 * 0.1, 12);
   });
 
   it("takes the Φ trend from the previous report, and none on the first", () => {
     const { rest } = makeScheduler();
     rest.register("apollo_1", "Apollo");
-    expect(rest.reportFatigue("apollo_1", 0.9, cfg.kappaStar)).toBe(0);
-    expect(rest.reportFatigue("apollo_1", 0.7, cfg.kappaStar)).toBeCloseTo(0.25 * 0.2, 12);
+    expect(report(rest, 0.9, cfg.kappaStar)).toBe(0);
+    expect(report(rest, 0.7, cfg.kappaStar)).toBeCloseTo(0.25 * 0.2, 12);
   });
 
   it.each([

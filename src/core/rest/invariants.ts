@@ -11,6 +11,7 @@ export function invariantViolations(kernels: Iterable<Readonly<KernelRestState>>
   const byName = new Map(all.map((k) => [k.kernelName, k]));
   const out: string[] = [];
   const coverers = new Map<string, string>();
+  const gods = all.flatMap((k) => (k.contract ? [k.contract] : []));
   for (const k of all) {
     if (k.tier === "essential" && k.status === "resting") out.push(`essential ${k.kernelId} is RESTING`);
     if (k.coveredBy !== null) {
@@ -36,7 +37,7 @@ export function invariantViolations(kernels: Iterable<Readonly<KernelRestState>>
     if (needsCover && !k.restForced && k.coveredBy === null)
       out.push(`coverage gap: ${k.kernelId} rests uncovered without force`);
     if (k.status === "resting" && !k.restForced) {
-      for (const name of alternatingPairNames(k as KernelRestState, all as KernelRestState[])) {
+      for (const name of alternatingPairNames(k.kernelName, gods)) {
         const p = byName.get(name);
         if (p && p.status === "resting" && !p.restForced)
           out.push(`alternating pair ${k.kernelId} and ${p.kernelId} both RESTING`);

@@ -36,7 +36,9 @@ export interface KernelRestState {
   load: number;
   errorRate: number;
   fatigue: number;
-  lastReportAt: number | null;
+  /** Clock ms of the last report; 0 until the first (see hasTelemetry). A plain number so
+   * V8 keeps the field unboxed and a report allocates nothing. */
+  lastReportAt: number;
 
   restStartedAt: number | null;
   restPlannedUntil: number | null;
@@ -85,7 +87,7 @@ export function newKernelState(
     load: 0,
     errorRate: 0,
     fatigue: 0,
-    lastReportAt: null,
+    lastReportAt: 0,
     restStartedAt: null,
     restPlannedUntil: null,
     restForced: false,

@@ -31,7 +31,7 @@ export class Roster {
     const god = findGod(this.registry, kernelName);
     if (god) return { name: god.name, contract: god, chaosDomain: null };
     const match = this.registry.chaos.namePattern.exec(kernelName);
-    if (match) return { name: kernelName, contract: undefined, chaosDomain: match[1] ?? "" };
+    if (match) return { name: kernelName, contract: undefined, chaosDomain: match.groups?.domain ?? "" };
     throw new InvalidInputError(
       "kernel_name",
       `"${kernelName}" is neither a god of the registry nor a chaos kernel named ${this.registry.chaos.namingPattern}`,

@@ -15,8 +15,8 @@ import type { RestConfig } from "../config.js";
 import { ConflictError, InvalidInputError, UnknownKernelError } from "../errors.js";
 import { findGod, type Registry } from "../registry/registry.js";
 import { alternatingPairNames, canCover, partnerNames } from "./coverage.js";
-import { type LiveLookup, planCoverage } from "./coverage-plan.js";
-import { measuredDutyCycle, projectedDutyCycle, pruneRecentRests } from "./duty-cycle.js";
+import { type LiveLookup, type PartnerLookup, planCoverage } from "./coverage-plan.js";
+import { measuredDutyCycle, projectedDutyCycle, pruneRecentRests, recordRest } from "./duty-cycle.js";
 import type { ApprovalCode, RefusalCode, RestEvent, RestEventListener, WakeCause } from "./events.js";
 import { computeFatigue } from "./fatigue.js";
 import { invariantViolations } from "./invariants.js";
@@ -91,6 +91,21 @@ export class RestScheduler {
   private readonly live: LiveLookup = (name) => {
     const id = this.roster.liveId(name);
     return id === undefined ? undefined : this.kernels.get(id);
+  };
+  // Partner order and alternating pairs follow from the registry (and a chaos kernel's
+  // mentor), which do not change while a kernel is registered: computed once per kernel.
+  private readonly partnerCache = new WeakMap<KernelRestState, readonly string[]>();
+  private readonly pairCache = new Map<string, readonly string[]>();
+  private readonly lookup: PartnerLookup = {
+    live: this.live,
+    partnersOf: (k) => {
+      let names = this.partnerCache.get(k);
+      if (!names) {
+        names = partnerNames(k);
+        this.partnerCache.set(k, names);
+      }
+      return names;
+    },
   };
 
   constructor(options: RestSchedulerOptions) {
@@ -181,10 +196,11 @@ export class RestScheduler {
   }
 
   /**
-   * Records one telemetry update and returns the new fatigue score. The hot path: no
-   * allocation. Inputs are checked and a bad one throws naming its field.
+   * Records one telemetry update; read the new score with `fatigueScore`. The hot path:
+   * it allocates nothing (it returns nothing, since a returned double may be boxed).
+   * Inputs are checked and a bad one throws naming its field, changing nothing.
    */
-  reportFatigue(kernelId: string, phi: number, kappa: number, load = 0, errorRate = 0): number {
+  reportFatigue(kernelId: string, phi: number, kappa: number, load = 0, errorRate = 0): void {
     const k = this.get(kernelId);
     if (!(phi >= 0 && phi <= 1)) throw new InvalidInputError("phi", "must be a number within [0, 1]");
     if (!(kappa >= 0 && kappa < Number.POSITIVE_INFINITY))
@@ -202,7 +218,11 @@ export class RestScheduler {
     k.errorRate = errorRate;
     k.hasTelemetry = true;
     k.lastReportAt = now;
-    return k.fatigue;
+  }
+
+  /** The kernel's fatigue score from its last report (0 before any). */
+  fatigueScore(kernelId: string): number {
+    return this.get(kernelId).fatigue;
   }
 
   /** Why the kernel should rest now, or "none". No allocation: for hot loops. */
@@ -243,9 +263,7 @@ export class RestScheduler {
     const trigger = evaluateRestTrigger(this.config, k, now);
 
     if (!force) {
-      const pairResting = alternatingPairNames(k, this.kernels.values())
-        .map(this.live)
-        .find((p) => p?.status === "resting");
+      const pairResting = this.restingAlternatingPartner(k);
       if (pairResting) {
         return this.refuse(
           k,
@@ -258,7 +276,7 @@ export class RestScheduler {
 
     const preferredMode = restModeFor(k, true);
     const covered = k.coveringFor === null ? null : this.get(k.coveringFor);
-    const plan = planCoverage(this.config, k, modeNeedsCover(preferredMode), covered, this.live);
+    const plan = planCoverage(this.config, k, modeNeedsCover(preferredMode), covered, this.lookup);
     if (!plan.ok) {
       return this.refuse(
         k,
@@ -369,7 +387,7 @@ export class RestScheduler {
 
   partners(kernelId: string): PartnerStatus[] {
     const out: PartnerStatus[] = [];
-    for (const name of partnerNames(this.get(kernelId))) {
+    for (const name of this.lookup.partnersOf(this.get(kernelId))) {
       const p = this.live(name);
       if (p) {
         out.push({
@@ -450,6 +468,19 @@ export class RestScheduler {
     const k = this.kernels.get(kernelId);
     if (!k) throw new UnknownKernelError(kernelId);
     return k;
+  }
+
+  private restingAlternatingPartner(k: KernelRestState): KernelRestState | undefined {
+    let names = this.pairCache.get(k.kernelName);
+    if (!names) {
+      names = alternatingPairNames(k.kernelName, this.registry.gods.values());
+      this.pairCache.set(k.kernelName, names);
+    }
+    for (const name of names) {
+      const p = this.live(name);
+      if (p?.status === "resting") return p;
+    }
+    return undefined;
   }
 
   private refuse(k: KernelRestState, code: RefusalCode, reason: string, forced: boolean): RestRequestResult {
@@ -563,7 +594,7 @@ export class RestScheduler {
     const seconds = (now - startedAt) / 1000;
     k.totalRestSeconds += seconds;
     k.restCount++;
-    k.recentRests.push({ startedAt, endedAt: now });
+    recordRest(k, startedAt, now);
     pruneRecentRests(
       k,
       now - 1000 * Math.max(this.config.dutyCyclePeriodSeconds, this.config.seasonLengthSeconds),
