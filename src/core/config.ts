@@ -15,7 +15,7 @@ const restSchema = z
     kappaStar: z.number().positive().finite(),
     /** Φ at and above which the fatigue formula's Φ factor is 0. */
     phiFatigueFloor: z.number().positive().max(1),
-    fatigueWeights: z.object({
+    fatigueWeights: z.strictObject({
       phi: fraction,
       trend: fraction,
       stability: fraction,
@@ -25,7 +25,7 @@ const restSchema = z
     }),
     /** time_since_rest at which the time factor saturates at 1. */
     timeFactorSaturationSeconds: positiveSeconds,
-    thresholds: z.object({
+    thresholds: z.strictObject({
       neverEmergency: fraction,
       minimalRotating: fraction,
       coordinatedAlternating: fraction,
@@ -58,12 +58,45 @@ const restSchema = z
     message: "must be ≥ microPauseMinSeconds",
   });
 
-export const configSchema = z.object({
-  geometry: z.object({
+const token = z.string().min(16, "must be at least 16 characters").nullable();
+
+export const configSchema = z.strictObject({
+  geometry: z.strictObject({
     /** "full": Fisher–Rao distance in [0, π]; "half": the original code's half-angle. */
     distance: z.enum(["full", "half"]),
   }),
   rest: restSchema,
+  /** The registry file; null for the one shipped with Autonomic. */
+  registryPath: z.string().min(1).nullable(),
+  server: z.strictObject({
+    host: z.string().min(1),
+    port: z.number().int().min(0).max(65535),
+    /** Large enough for a batch of 10,000 snapshots. */
+    bodyLimitBytes: z.number().int().positive(),
+    /** Requests per minute per token (per address when no token is sent). */
+    rateLimitPerMinute: z.number().int().positive(),
+    /** How long SIGTERM waits for in-flight requests before closing anyway. */
+    shutdownGraceSeconds: positiveSeconds,
+    logLevel: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]),
+  }),
+  access: z.strictObject({
+    /** May register, report and answer actions. */
+    kernelToken: token,
+    /** May also force rests, approve patches, vote, start/stop healing, advance phases. */
+    operatorToken: token,
+  }),
+  store: z.strictObject({
+    /** A SQLite file path, or a postgres:// URL. */
+    location: z.string().min(1),
+    /** Fatigue snapshots older than this are deleted by the periodic sweep. */
+    fatigueRetentionSeconds: positiveSeconds,
+  }),
+  scheduler: z.strictObject({
+    /** How often auto-wake runs. */
+    tickSeconds: positiveSeconds,
+    /** How often old fatigue snapshots are swept. */
+    retentionSweepSeconds: positiveSeconds,
+  }),
 });
 
 export type AutonomicConfig = z.infer<typeof configSchema>;
@@ -97,9 +130,23 @@ export const DEFAULT_CONFIG: AutonomicConfig = {
     defaultRestSeconds: 600,
     wakeFatigueFraction: 0.5,
   },
+  registryPath: null,
+  server: {
+    host: "127.0.0.1",
+    port: 7070,
+    bodyLimitBytes: 16 * 1024 * 1024,
+    rateLimitPerMinute: 60_000,
+    shutdownGraceSeconds: 10,
+    logLevel: "info",
+  },
+  access: { kernelToken: null, operatorToken: null },
+  store: { location: "./autonomic.db", fatigueRetentionSeconds: 7 * 24 * 3600 },
+  scheduler: { tickSeconds: 1, retentionSweepSeconds: 3600 },
 };
 
-export type DeepPartial<T> = { [K in keyof T]?: T[K] extends object ? DeepPartial<T[K]> : T[K] };
+export type DeepPartial<T> = {
+  [K in keyof T]?: T[K] extends object | null ? DeepPartial<T[K]> | null : T[K];
+};
 
 /**
  * Builds a validated config from the defaults and any number of override layers, the

@@ -1,9 +1,17 @@
 /**
  * Every error the core raises is one of these classes. `kind` is what the HTTP edge maps
- * to a status code in exactly one place (invalid → 400, not_found → 404, conflict → 409);
+ * to a status code in exactly one place (invalid → 400, unauthorized → 401, forbidden → 403,
+ * not_found → 404, conflict → 409, unavailable → 503);
  * the core itself knows nothing of HTTP.
  */
-export type ErrorKind = "invalid" | "not_found" | "conflict" | "config";
+export type ErrorKind =
+  | "invalid"
+  | "unauthorized"
+  | "forbidden"
+  | "not_found"
+  | "conflict"
+  | "config"
+  | "unavailable";
 
 export abstract class AutonomicError extends Error {
   abstract readonly kind: ErrorKind;
@@ -55,5 +63,15 @@ export class ConfigError extends AutonomicError {
   ) {
     super(`config ${key}: ${detail}`);
     this.name = "ConfigError";
+  }
+}
+
+/** The store could not commit; nothing was acknowledged and the in-memory state was reloaded. */
+export class StoreUnavailableError extends AutonomicError {
+  readonly kind = "unavailable";
+  readonly code = "store_unavailable";
+  constructor(override readonly cause: unknown) {
+    super(`store unavailable: ${cause instanceof Error ? cause.message : String(cause)}`);
+    this.name = "StoreUnavailableError";
   }
 }

@@ -1,6 +1,9 @@
 /**
- * Duty-cycle accounting: how much of the last period a kernel spent resting (any rest
- * mode counts as downtime), from its recent finished rests plus the one in progress.
+ * Duty-cycle accounting: how much of the last period a kernel spent resting, from its
+ * recent finished rests plus the one in progress. RESTING and MICRO_PAUSE are downtime;
+ * REDUCED is not (the kernel keeps working, slower), so an essential kernel's reductions
+ * never count against its duty cycle. Time before a kernel registered counts as uptime,
+ * so a new kernel is measured and checked the same way: over one full period.
  */
 import type { KernelRestState, RestInterval } from "./kernel-state.js";
 
@@ -13,15 +16,13 @@ export function downtimeSeconds(k: KernelRestState, fromMs: number, toMs: number
     if (r.endedAt < fromMs) break;
     ms += overlap(r.startedAt, r.endedAt, fromMs, toMs);
   }
-  if (k.restStartedAt !== null) ms += overlap(k.restStartedAt, toMs, fromMs, toMs);
+  if (k.restStartedAt !== null && k.status !== "reduced") ms += overlap(k.restStartedAt, toMs, fromMs, toMs);
   return ms / 1000;
 }
 
-/** Uptime fraction over the last period, or over the kernel's life when it is younger. */
+/** Uptime fraction over the last period. */
 export function measuredDutyCycle(k: KernelRestState, now: number, periodSeconds: number): number {
-  const windowMs = Math.min(periodSeconds * 1000, now - k.registeredAt);
-  if (windowMs <= 0) return 1;
-  return 1 - (downtimeSeconds(k, now - windowMs, now) * 1000) / windowMs;
+  return 1 - downtimeSeconds(k, now - periodSeconds * 1000, now) / periodSeconds;
 }
 
 /**

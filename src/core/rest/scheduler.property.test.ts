@@ -54,6 +54,7 @@ type Step =
   | { op: "register"; k: number }
   | { op: "fatigue"; k: number; phi: number; kappa: number; load: number; error: number }
   | { op: "tire"; k: number; level: number }
+  | { op: "garbage"; k: number; value: unknown }
   | { op: "request"; k: number; force: boolean }
   | { op: "end"; k: number }
   | { op: "deregister"; k: number }
@@ -89,6 +90,21 @@ const step: fc.Arbitrary<Step> = fc.oneof(
   },
   { weight: 2, arbitrary: kernel.map((k) => ({ op: "end" as const, k })) },
   { weight: 1, arbitrary: kernel.map((k) => ({ op: "deregister" as const, k })) },
+  // Telemetry that is not a number in range must be rejected and change nothing.
+  {
+    weight: 1,
+    arbitrary: fc.record({
+      op: fc.constant("garbage" as const),
+      k: kernel,
+      value: fc.oneof(
+        fc.constant(null),
+        fc.constant(Number.NaN),
+        fc.string(),
+        fc.boolean(),
+        fc.double({ min: 1.0001, max: 1e9 }),
+      ),
+    }),
+  },
   {
     weight: 2,
     arbitrary: fc.integer({ min: 1, max: 4000 }).map((seconds) => ({ op: "advance" as const, seconds })),
@@ -110,6 +126,9 @@ function apply(rest: RestScheduler, clock: { advanceSeconds(s: number): void }, 
       rest.reportFatigue(idAt(s.k), 0.7 * (1 - s.level), kappa, s.level, s.level);
       return;
     }
+    case "garbage":
+      rest.reportFatigue(idAt(s.k), s.value as number, rest.config.kappaStar);
+      return;
     case "request":
       rest.requestRest(idAt(s.k), { force: s.force });
       return;
@@ -169,7 +188,7 @@ describe("rest scheduler invariants under random operation sequences", () => {
       }),
       { numRuns: 1000 },
     );
-  });
+  }, 120_000);
 
   it("restores to the same statuses from a saved state at any point", () => {
     fc.assert(
@@ -192,7 +211,7 @@ describe("rest scheduler invariants under random operation sequences", () => {
       }),
       { numRuns: 1000 },
     );
-  });
+  }, 120_000);
 
   it("never leaves a non-forced rest uncovered over time (coverage gap stays zero)", () => {
     fc.assert(
@@ -215,5 +234,5 @@ describe("rest scheduler invariants under random operation sequences", () => {
       }),
       { numRuns: 1000 },
     );
-  });
+  }, 120_000);
 });

@@ -44,6 +44,8 @@ export interface RestSchedulerOptions {
   registry: Registry;
   config: RestConfig;
   clock: Clock;
+  /** Called when an event listener throws; the default writes to stderr. */
+  onListenerError?: (error: unknown, event: RestEvent) => void;
 }
 
 export interface RestRequestOptions {
@@ -69,8 +71,10 @@ export interface ShouldRestResult {
 }
 
 /** A scheduler's saved state: see `exportState` and `loadState`. */
+export type SavedKernelState = Omit<KernelRestState, "contract">;
+
 export interface RestSchedulerState {
-  kernels: Omit<KernelRestState, "contract">[];
+  kernels: SavedKernelState[];
   chaosEverSpawned: string[];
 }
 
@@ -82,19 +86,20 @@ export interface TransitionResult<T> {
 export class RestScheduler {
   private readonly kernels = new Map<string, KernelRestState>();
   private readonly restingIds = new Set<string>();
-  private readonly roster: Roster;
+  private roster: Roster;
   private readonly listeners: RestEventListener[] = [];
   private pending: RestEvent[] = [];
   readonly registry: Registry;
   readonly config: RestConfig;
   private readonly clock: Clock;
+  private readonly onListenerError: (error: unknown, event: RestEvent) => void;
   private readonly live: LiveLookup = (name) => {
     const id = this.roster.liveId(name);
     return id === undefined ? undefined : this.kernels.get(id);
   };
   // Partner order and alternating pairs follow from the registry (and a chaos kernel's
   // mentor), which do not change while a kernel is registered: computed once per kernel.
-  private readonly partnerCache = new WeakMap<KernelRestState, readonly string[]>();
+  private partnerCache = new WeakMap<KernelRestState, readonly string[]>();
   private readonly pairCache = new Map<string, readonly string[]>();
   private readonly lookup: PartnerLookup = {
     live: this.live,
@@ -113,6 +118,9 @@ export class RestScheduler {
     this.config = options.config;
     this.clock = options.clock;
     this.roster = new Roster(options.registry);
+    this.onListenerError =
+      options.onListenerError ??
+      ((error, event) => console.error(`rest event listener failed on ${event.type}:`, error));
   }
 
   /** Calls `listener` with every event, after the transition that caused it is complete. */
@@ -135,6 +143,14 @@ export class RestScheduler {
     if (typeof kernelName !== "string" || kernelName.trim() === "")
       throw new InvalidInputError("kernel_name", "is required");
     const resolved = this.roster.resolve(kernelName);
+    let mentorName: string | null = null;
+    if (mentor !== undefined && mentor !== null) {
+      if (resolved.chaosDomain === null)
+        throw new InvalidInputError("mentor", "only chaos kernels take a mentor");
+      const god = findGod(this.registry, mentor);
+      if (!god) throw new InvalidInputError("mentor", `"${mentor}" is not a god of the registry`);
+      mentorName = god.name;
+    }
     const existing = this.kernels.get(kernelId);
     if (existing) {
       if (existing.kernelName !== resolved.name) {
@@ -143,15 +159,13 @@ export class RestScheduler {
           `kernel_id ${kernelId} is already registered as ${existing.kernelName}`,
         );
       }
+      if (mentor !== undefined && mentorName !== existing.mentor) {
+        throw new ConflictError(
+          "mentor_differs",
+          `${kernelId} is registered with mentor ${existing.mentor ?? "none"}`,
+        );
+      }
       return { value: this.status(kernelId), events: [] };
-    }
-    let mentorName: string | null = null;
-    if (mentor !== undefined && mentor !== null) {
-      if (resolved.chaosDomain === null)
-        throw new InvalidInputError("mentor", "only chaos kernels take a mentor");
-      const god = findGod(this.registry, mentor);
-      if (!god) throw new InvalidInputError("mentor", `"${mentor}" is not a god of the registry`);
-      mentorName = god.name;
     }
     this.roster.assertCanJoin(kernelId, resolved);
     this.roster.join(kernelId, resolved);
@@ -202,12 +216,16 @@ export class RestScheduler {
    */
   reportFatigue(kernelId: string, phi: number, kappa: number, load = 0, errorRate = 0): void {
     const k = this.get(kernelId);
-    if (!(phi >= 0 && phi <= 1)) throw new InvalidInputError("phi", "must be a number within [0, 1]");
-    if (!(kappa >= 0 && kappa < Number.POSITIVE_INFINITY))
+    if (!(typeof phi === "number" && phi >= 0 && phi <= 1))
+      throw new InvalidInputError("phi", "must be a number within [0, 1]");
+    if (!(typeof kappa === "number" && kappa >= 0 && kappa < Number.POSITIVE_INFINITY)) {
       throw new InvalidInputError("kappa", "must be a finite number ≥ 0");
-    if (!(load >= 0 && load <= 1)) throw new InvalidInputError("load", "must be a number within [0, 1]");
-    if (!(errorRate >= 0 && errorRate <= 1))
+    }
+    if (!(typeof load === "number" && load >= 0 && load <= 1))
+      throw new InvalidInputError("load", "must be a number within [0, 1]");
+    if (!(typeof errorRate === "number" && errorRate >= 0 && errorRate <= 1)) {
       throw new InvalidInputError("error_rate", "must be a number within [0, 1]");
+    }
     const now = this.clock.now();
     const phiTrend = k.hasTelemetry ? phi - k.phi : 0;
     const sinceRest = k.status === "active" ? (now - (k.lastRestEndedAt ?? k.registeredAt)) / 1000 : 0;
@@ -292,7 +310,7 @@ export class RestScheduler {
 
     const plannedSeconds = plannedRestSeconds(this.config, k, mode);
     const duty = k.contract?.restPolicy.dutyCycle;
-    if (!force && trigger === "none" && duty !== undefined) {
+    if (!force && trigger === "none" && duty !== undefined && mode !== "reduced") {
       const projected = projectedDutyCycle(k, now, dutyPeriodSeconds(this.config, k), plannedSeconds);
       if (projected < duty - 1e-9) {
         return this.refuse(
@@ -417,12 +435,27 @@ export class RestScheduler {
    */
   exportState(): RestSchedulerState {
     return {
-      kernels: [...this.kernels.values()].map(({ contract: _contract, recentRests, ...rest }) => ({
-        ...rest,
-        recentRests: recentRests.map((r) => ({ ...r })),
-      })),
-      chaosEverSpawned: this.roster.everSpawnedChaos(),
+      kernels: [...this.kernels.keys()].map((id) => this.savedKernel(id) as SavedKernelState),
+      chaosEverSpawned: this.chaosEverSpawned(),
     };
+  }
+
+  /** One kernel's saved state (a copy), or undefined when it is not registered. */
+  savedKernel(kernelId: string): SavedKernelState | undefined {
+    const k = this.kernels.get(kernelId);
+    if (!k) return undefined;
+    const { contract: _contract, recentRests, ...rest } = k;
+    return { ...rest, recentRests: recentRests.map((r) => ({ ...r })) };
+  }
+
+  /** Clock ms at which the kernel's current rest is planned to end; null when active. */
+  plannedUntil(kernelId: string): number | null {
+    return this.get(kernelId).restPlannedUntil;
+  }
+
+  /** Chaos kernel names ever spawned here (they keep their slot against max_chaos_kernels). */
+  chaosEverSpawned(): string[] {
+    return this.roster.everSpawnedChaos();
   }
 
   /**
@@ -431,24 +464,34 @@ export class RestScheduler {
    * registry.
    */
   loadState(state: RestSchedulerState): void {
-    this.kernels.clear();
-    this.restingIds.clear();
-    this.roster.reset();
-    this.roster.rememberSpawned(state.chaosEverSpawned);
+    // Build and check everything aside first: a bad state leaves the current one untouched.
+    const roster = new Roster(this.registry);
+    roster.rememberSpawned(state.chaosEverSpawned);
+    const kernels = new Map<string, KernelRestState>();
     for (const saved of state.kernels) {
-      const resolved = this.roster.resolve(saved.kernelName);
-      this.roster.join(saved.kernelId, resolved);
+      const resolved = roster.resolve(saved.kernelName);
+      if (kernels.has(saved.kernelId))
+        throw new ConflictError("invalid_state", `saved state lists ${saved.kernelId} twice`);
+      roster.assertCanJoin(saved.kernelId, resolved);
+      roster.join(saved.kernelId, resolved);
       const k: KernelRestState = {
         ...saved,
         contract: resolved.contract,
         recentRests: saved.recentRests.map((r) => ({ ...r })),
       };
+      kernels.set(k.kernelId, k);
+    }
+    const broken = invariantViolations(kernels.values());
+    if (broken.length > 0)
+      throw new ConflictError("invalid_state", `saved rest state breaks invariants: ${broken.join("; ")}`);
+    this.roster = roster;
+    this.kernels.clear();
+    this.restingIds.clear();
+    this.partnerCache = new WeakMap();
+    for (const k of kernels.values()) {
       this.kernels.set(k.kernelId, k);
       if (isResting(k)) this.restingIds.add(k.kernelId);
     }
-    const broken = invariantViolations(this.kernels.values());
-    if (broken.length > 0)
-      throw new ConflictError("invalid_state", `saved rest state breaks invariants: ${broken.join("; ")}`);
   }
 
   has(kernelId: string): boolean {
@@ -594,7 +637,7 @@ export class RestScheduler {
     const seconds = (now - startedAt) / 1000;
     k.totalRestSeconds += seconds;
     k.restCount++;
-    recordRest(k, startedAt, now);
+    if (mode !== "reduced") recordRest(k, startedAt, now);
     pruneRecentRests(
       k,
       now - 1000 * Math.max(this.config.dutyCyclePeriodSeconds, this.config.seasonLengthSeconds),
@@ -634,7 +677,16 @@ export class RestScheduler {
   private flush(): RestEvent[] {
     const events = this.pending;
     this.pending = [];
-    for (const event of events) for (const listener of this.listeners) listener(event);
+    // The transition is done: a failing listener must neither undo it nor starve the others.
+    for (const event of events) {
+      for (const listener of this.listeners) {
+        try {
+          listener(event);
+        } catch (err) {
+          this.onListenerError(err, event);
+        }
+      }
+    }
     return events;
   }
 }
