@@ -3,7 +3,10 @@
  * The `autonomic` command. Each command lives in its own file and registers itself here.
  */
 import { Command } from "commander";
+import { CliError } from "./http-client.js";
 import { registerRegistryCommand } from "./registry-check.js";
+import { registerRestCommands } from "./rest-commands.js";
+import { registerServeCommand } from "./serve-command.js";
 
 const program = new Command()
   .name("autonomic")
@@ -11,9 +14,11 @@ const program = new Command()
   .version("0.1.0")
   .showHelpAfterError();
 
+registerServeCommand(program);
+registerRestCommands(program);
 registerRegistryCommand(program);
 
 program.parseAsync(process.argv).catch((err: unknown) => {
   process.stderr.write(`error: ${err instanceof Error ? err.message : String(err)}\n`);
-  process.exitCode = 1;
+  process.exitCode = err instanceof CliError ? err.exitCode : 1;
 });

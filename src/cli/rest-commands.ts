@@ -1,0 +1,98 @@
+/**
+ * `autonomic status`, `autonomic kernels`, `autonomic rest request|end`: talk to a server.
+ */
+import type { Command } from "commander";
+import type { ConstellationStatus, KernelStatus } from "../core/rest/status.js";
+import { type CommonOptions, clientOf, withClientOptions } from "./client-options.js";
+import { apiRequest } from "./http-client.js";
+import { fixed, printJson, table } from "./output.js";
+
+/** Exit code of a rest request the scheduler refused (not an error: the reply says why). */
+export const EXIT_REFUSED = 3;
+
+function kernelTable(kernels: KernelStatus[]): string {
+  return table(
+    ["kernel", "name", "tier", "policy", "status", "fatigue", "covered by", "covering", "rests"],
+    kernels.map((k) => [
+      k.kernel_id,
+      k.kernel_name,
+      k.tier,
+      k.rest_policy,
+      k.status,
+      fixed(k.fatigue_score),
+      k.covered_by,
+      k.covering_for,
+      k.rest_count,
+    ]),
+  );
+}
+
+export function registerRestCommands(program: Command): void {
+  withClientOptions(
+    program.command("status").description("constellation rest status and every kernel"),
+  ).action(async (options: CommonOptions) => {
+    const client = clientOf(options);
+    const { constellation } = await apiRequest<{ constellation: ConstellationStatus }>(
+      client,
+      "GET",
+      "/api/rest/status",
+    );
+    const { kernels } = await apiRequest<{ kernels: KernelStatus[] }>(client, "GET", "/api/rest/kernels");
+    if (options.json) return printJson({ constellation, kernels });
+    const c = constellation;
+    process.stdout.write(
+      `${c.total_kernels} kernels: ${c.active_kernels} active, ${c.resting_kernels} resting, ${c.covering_kernels} covering; ` +
+        `essential active ${c.essential_active}; average fatigue ${fixed(c.avg_fatigue)}\n\n${kernelTable(kernels)}\n`,
+    );
+  });
+
+  withClientOptions(
+    program.command("kernels").description("list registered kernels with their rest state"),
+  ).action(async (options: CommonOptions) => {
+    const reply = await apiRequest<{ count: number; kernels: KernelStatus[] }>(
+      clientOf(options),
+      "GET",
+      "/api/rest/kernels",
+    );
+    if (options.json) return printJson(reply);
+    process.stdout.write(`${kernelTable(reply.kernels)}\n`);
+  });
+
+  const rest = program.command("rest").description("request or end a kernel's rest");
+  withClientOptions(
+    rest
+      .command("request")
+      .description(`ask for a kernel to rest; exits ${EXIT_REFUSED} when refused, with the reason`)
+      .argument("<kernel_id>", "the kernel")
+      .option("--force", "rest without coverage if none is available (operator token)"),
+  ).action(async (kernelId: string, options: CommonOptions & { force?: boolean }) => {
+    const reply = await apiRequest<{
+      approved: boolean;
+      reason: string;
+      reason_code: string;
+      covering_partner: string | null;
+    }>(clientOf(options), "POST", `/api/rest/request/${encodeURIComponent(kernelId)}`, {
+      force: options.force === true,
+    });
+    if (options.json) printJson(reply);
+    else
+      process.stdout.write(
+        `${reply.approved ? "approved" : "refused"}: ${reply.reason} (${reply.reason_code})${reply.covering_partner ? `; covered by ${reply.covering_partner}` : ""}\n`,
+      );
+    if (!reply.approved) process.exitCode = EXIT_REFUSED;
+  });
+
+  withClientOptions(
+    rest.command("end").description("end a kernel's rest").argument("<kernel_id>", "the kernel"),
+  ).action(async (kernelId: string, options: CommonOptions) => {
+    const reply = await apiRequest<{ kernel: KernelStatus }>(
+      clientOf(options),
+      "POST",
+      `/api/rest/end/${encodeURIComponent(kernelId)}`,
+    );
+    if (options.json) return printJson(reply);
+    process.stdout.write(
+      `${kernelId} is ${reply.kernel.status}; ${reply.kernel.rest_count} rests, ${fixed(reply.kernel.total_rest_time, 1)} s in all\n`,
+    );
+  });
+}

@@ -1,0 +1,91 @@
+/**
+ * The HTTP edge: Fastify with the routes, access control, rate limit, body cap, metrics,
+ * event stream and OpenAPI document. Built separately from listening, so tests can
+ * inject requests or listen on a random port.
+ */
+import { readFileSync } from "node:fs";
+import rateLimit from "@fastify/rate-limit";
+import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from "fastify";
+import type { Logger } from "pino";
+import type { AutonomicConfig } from "../core/config.js";
+import type { RestService } from "../services/rest-service.js";
+import { AccessControl } from "./access.js";
+import { eventStream } from "./event-stream.js";
+import { errorBody, handleError } from "./http-errors.js";
+import { createMetrics } from "./metrics.js";
+import { openApiDocument } from "./openapi.js";
+import { restRoutes } from "./routes/rest-routes.js";
+
+export const VERSION: string = JSON.parse(
+  readFileSync(new URL("../../package.json", import.meta.url), "utf8"),
+).version;
+
+export interface AppDependencies {
+  rest: RestService;
+  config: AutonomicConfig;
+  logger: Logger;
+}
+
+export async function buildApp({ rest, config, logger }: AppDependencies): Promise<FastifyInstance> {
+  const app = Fastify({
+    loggerInstance: logger as unknown as FastifyBaseLogger,
+    // One log line per domain event (from the services), not two per request.
+    logController: new LogController({ disableRequestLogging: true }),
+    bodyLimit: config.server.bodyLimitBytes,
+    return503OnClosing: true,
+  });
+  const access = new AccessControl(config.access);
+
+  app.setErrorHandler(handleError);
+  app.setNotFoundHandler((request, reply) =>
+    reply
+      .code(404)
+      .send(errorBody(request.url, `no route ${request.method} ${request.url.split("?")[0]}`, "no_route")),
+  );
+  // An empty JSON body means "no options" (curl -X POST with a JSON content type), not an error.
+  app.addContentTypeParser("application/json", { parseAs: "string" }, (_request, body, done) => {
+    const text = String(body);
+    if (text.trim() === "") return done(null, undefined);
+    try {
+      done(null, JSON.parse(text));
+    } catch (err) {
+      const error = err as Error & { statusCode?: number; code?: string };
+      error.statusCode = 400;
+      error.code = "FST_ERR_CTP_INVALID_JSON_BODY";
+      done(error, undefined);
+    }
+  });
+
+  await app.register(rateLimit, {
+    max: config.server.rateLimitPerMinute,
+    timeWindow: 60_000,
+    // Per token when one is sent (never the token itself: its hash prefix), else per address.
+    keyGenerator: (request) => {
+      const auth = request.headers.authorization;
+      return auth ? `token:${hashPrefix(auth)}` : `ip:${request.ip}`;
+    },
+    errorResponseBuilder: (_request, context) => ({
+      statusCode: 429,
+      code: "rate_limited",
+      message: `rate limit of ${context.max} requests per minute exceeded; retry in ${context.after}`,
+    }),
+  });
+
+  restRoutes(app, rest, access);
+  eventStream(app, rest);
+
+  const metrics = createMetrics(rest);
+  app.get("/metrics", async (_request, reply) =>
+    reply.type(metrics.contentType).send(await metrics.metrics()),
+  );
+  const openapi = openApiDocument(VERSION);
+  app.get("/openapi.json", async () => openapi);
+
+  return app;
+}
+
+function hashPrefix(value: string): string {
+  let h = 2166136261;
+  for (let i = 0; i < value.length; i++) h = Math.imul(h ^ value.charCodeAt(i), 16777619);
+  return (h >>> 0).toString(16);
+}

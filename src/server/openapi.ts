@@ -1,0 +1,108 @@
+/**
+ * /openapi.json, built from the same zod schemas that validate requests.
+ */
+import { z } from "zod";
+import { fatigueBody, kernelIdParams, registerBody, requestRestBody } from "./routes/rest-schemas.js";
+
+const json = (schema: z.ZodType) => ({
+  "application/json": { schema: z.toJSONSchema(schema, { io: "input" }) },
+});
+const kernelParam = [
+  { name: "kernel_id", in: "path", required: true, schema: z.toJSONSchema(kernelIdParams.shape.kernel_id) },
+];
+const errors = {
+  "400": { description: "Bad input; `error` names the field" },
+  "401": { description: "Missing or unknown bearer token" },
+  "403": { description: "The token's role may not do this" },
+  "404": { description: "Unknown kernel" },
+  "409": { description: "Conflict with the current state" },
+};
+const ok = (description: string) => ({ "200": { description }, ...errors });
+
+export function openApiDocument(version: string): Record<string, unknown> {
+  return {
+    openapi: "3.1.0",
+    info: {
+      title: "Autonomic",
+      version,
+      description: "Rest scheduling, health and healing for an agent constellation",
+    },
+    components: {
+      securitySchemes: {
+        bearer: { type: "http", scheme: "bearer", description: "kernel or operator token" },
+      },
+    },
+    paths: {
+      "/api/rest/health": {
+        get: { summary: "Scheduler health", responses: ok("{status, scheduler_available, kernel_count}") },
+      },
+      "/api/rest/status": {
+        get: { summary: "Constellation rest status", responses: ok("{status, constellation}") },
+      },
+      "/api/rest/status/{kernel_id}": {
+        get: {
+          summary: "One kernel's rest status",
+          parameters: kernelParam,
+          responses: ok("{status, kernel}"),
+        },
+      },
+      "/api/rest/kernels": {
+        get: { summary: "Every kernel's rest status", responses: ok("{status, count, kernels}") },
+        post: {
+          summary: "Register a kernel (idempotent for the same id and name)",
+          security: [{ bearer: [] }],
+          requestBody: { content: json(registerBody) },
+          responses: { "201": { description: "registered" }, ...ok("already registered") },
+        },
+      },
+      "/api/rest/partners/{kernel_id}": {
+        get: {
+          summary: "Coupling partners in preference order",
+          parameters: kernelParam,
+          responses: ok("{status, kernel_id, partner_count, partners}"),
+        },
+      },
+      "/api/rest/fatigue/{kernel_id}": {
+        post: {
+          summary: "Report telemetry; returns fatigue and the kernel's directive",
+          security: [{ bearer: [] }],
+          parameters: kernelParam,
+          requestBody: { content: json(fatigueBody) },
+          responses: ok("{status, fatigue_score, should_rest, reason, reason_code, directive}"),
+        },
+      },
+      "/api/rest/request/{kernel_id}": {
+        post: {
+          summary:
+            "Request rest; 200 whether approved or not. force needs an operator token and is a 400 on an essential kernel",
+          security: [{ bearer: [] }],
+          parameters: kernelParam,
+          requestBody: { content: json(requestRestBody) },
+          responses: ok(
+            "{status, approved, reason, reason_code, covering_partner, rest_type, planned_until}",
+          ),
+        },
+      },
+      "/api/rest/end/{kernel_id}": {
+        post: {
+          summary: "End a rest",
+          security: [{ bearer: [] }],
+          parameters: kernelParam,
+          responses: ok("{status, kernel}"),
+        },
+      },
+      "/api/events": {
+        get: {
+          summary: "Server-sent events of every committed transition",
+          responses: { "200": { description: "text/event-stream" } },
+        },
+      },
+      "/metrics": {
+        get: {
+          summary: "Prometheus metrics",
+          responses: { "200": { description: "text/plain exposition format" } },
+        },
+      },
+    },
+  };
+}

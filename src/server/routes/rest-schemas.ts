@@ -1,0 +1,34 @@
+/**
+ * Input schemas of the /api/rest routes, shared by validation and /openapi.json.
+ */
+import { z } from "zod";
+
+const id = z
+  .string()
+  .min(1, "is required")
+  .max(200, "must be at most 200 characters")
+  .regex(/^[A-Za-z0-9_.:-]+$/, "may hold only letters, digits and _ . : -");
+const unit = z.number().min(0, "must be ≥ 0").max(1, "must be ≤ 1");
+
+export const kernelIdParams = z.object({ kernel_id: id });
+
+export const registerBody = z.strictObject({
+  kernel_id: id,
+  kernel_name: z.string().min(1, "is required").max(200),
+  /** A god who covers this chaos kernel while it rests. */
+  mentor: z.string().min(1).max(200).nullish(),
+});
+
+export const requestRestBody = z.strictObject({
+  /** Rest without coverage when none is available; needs an operator token. */
+  force: z.boolean().optional(),
+});
+
+export const fatigueBody = z.strictObject({
+  phi: unit,
+  kappa: z.number().min(0, "must be ≥ 0"),
+  load: unit.optional(),
+  error_rate: unit.optional(),
+  /** The kernel's own time of the sample (epoch seconds or ISO 8601); checked, but the server's clock orders samples. */
+  timestamp: z.union([z.number().positive(), z.iso.datetime({ offset: true })]).optional(),
+});

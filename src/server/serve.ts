@@ -1,0 +1,77 @@
+/**
+ * Starts the whole server: registry, store (migrated), rest service (restored), HTTP, and
+ * the periodic runner. `close` stops in the safe order: no new periodic work, finish
+ * in-flight requests, then close the database.
+ */
+import type { FastifyInstance } from "fastify";
+import { type Logger, pino } from "pino";
+import { type Clock, systemClock } from "../core/clock.js";
+import type { AutonomicConfig } from "../core/config.js";
+import { defaultRegistryPath } from "../core/registry/default-registry.js";
+import { requireRegistry } from "../core/registry/registry.js";
+import { PeriodicRunner } from "../services/periodic-runner.js";
+import { RestService } from "../services/rest-service.js";
+import { openStore } from "../store/open-store.js";
+import type { RestStore } from "../store/store-types.js";
+import { buildApp } from "./app.js";
+
+export interface RunningServer {
+  url: string;
+  app: FastifyInstance;
+  rest: RestService;
+  store: RestStore;
+  runner: PeriodicRunner;
+  logger: Logger;
+  close(): Promise<void>;
+}
+
+export interface StartOptions {
+  clock?: Clock;
+  logger?: Logger;
+}
+
+export async function startServer(
+  config: AutonomicConfig,
+  options: StartOptions = {},
+): Promise<RunningServer> {
+  const logger = options.logger ?? pino({ level: config.server.logLevel, base: { service: "autonomic" } });
+  const clock = options.clock ?? systemClock;
+  const registry = requireRegistry(config.registryPath ?? defaultRegistryPath());
+  const store = await openStore(config.store.location);
+  let app: FastifyInstance | undefined;
+  try {
+    const rest = await RestService.open({ registry, config, store, clock, logger });
+    app = await buildApp({ rest, config, logger });
+    const runner = new PeriodicRunner(logger);
+    runner.add("auto-wake", config.scheduler.tickSeconds * 1000, () => rest.tick());
+    runner.add("fatigue-retention", config.scheduler.retentionSweepSeconds * 1000, async () => {
+      const deleted = await rest.pruneFatigueSnapshots(config.store.fatigueRetentionSeconds);
+      if (deleted > 0) logger.info({ deleted }, "old fatigue snapshots deleted");
+    });
+    const address = await app.listen({ host: config.server.host, port: config.server.port });
+    runner.start();
+    const running: RunningServer = {
+      url: address,
+      app,
+      rest,
+      store,
+      runner,
+      logger,
+      close: async () => {
+        await runner.stop();
+        await running.app.close();
+        await rest.drain();
+        await store.close();
+      },
+    };
+    logger.info(
+      { url: address, store: store.backend, registry: registry.source, kernels: rest.kernels().length },
+      "listening",
+    );
+    return running;
+  } catch (err) {
+    await app?.close();
+    await store.close();
+    throw err;
+  }
+}

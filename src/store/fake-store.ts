@@ -1,0 +1,188 @@
+/**
+ * An in-memory RestStore with the SQL stores' semantics, for unit tests of services: a
+ * commit is all or nothing, required columns are enforced like NOT NULL, saved states are
+ * kept as JSON (so later mutation of a committed object changes nothing stored) and
+ * `failNextCommit` lets a test check that a failed commit is not acknowledged.
+ *
+ * @example
+ * const store = createFakeStore();
+ * store.failNextCommit(new Error("disk full"));
+ * await expect(service.requestRest("apollo_1")).rejects.toThrow("disk full");
+ * const reopened = createFakeStore(store.database); // same data, like reopening a file
+ */
+import type { RestSchedulerState } from "../core/rest/scheduler.js";
+import {
+  changeTime,
+  coverageClosing,
+  historyLimit,
+  kernelRow,
+  openCoverageRow,
+  openRestRow,
+  restClosing,
+  restoredState,
+} from "./rest-rows.js";
+import type { KernelsTable } from "./schema.js";
+import type {
+  ConstellationCycleRow,
+  CoverageEventRow,
+  FatigueSnapshot,
+  HistoryQuery,
+  RestChange,
+  RestEventRow,
+  RestStore,
+} from "./store-types.js";
+
+/** The fake's "database file": pass it to another createFakeStore to reopen the same data. */
+export class FakeDatabase {
+  kernels = new Map<string, KernelsTable>();
+  chaosEverSpawned: string[] = [];
+  restEvents: RestEventRow[] = [];
+  coverageEvents: CoverageEventRow[] = [];
+  fatigueSnapshots: (FatigueSnapshot & { id: number })[] = [];
+  constellationCycles: ConstellationCycleRow[] = [];
+  /** Like AUTOINCREMENT: ids keep rising after deletes. */
+  lastId = 0;
+
+  copy(): FakeDatabase {
+    const c = new FakeDatabase();
+    c.kernels = new Map(this.kernels);
+    c.chaosEverSpawned = [...this.chaosEverSpawned];
+    c.restEvents = this.restEvents.map((r) => ({ ...r }));
+    c.coverageEvents = this.coverageEvents.map((r) => ({ ...r }));
+    c.fatigueSnapshots = [...this.fatigueSnapshots];
+    c.constellationCycles = [...this.constellationCycles];
+    c.lastId = this.lastId;
+    return c;
+  }
+}
+
+export interface FakeRestStore extends RestStore {
+  readonly database: FakeDatabase;
+  /** Makes the next commit reject with `error` and store nothing. */
+  failNextCommit(error: Error): void;
+}
+
+const REST_REQUIRED = [
+  "kernel_id",
+  "kernel_name",
+  "rest_type",
+  "started_at",
+  "planned_until",
+  "reason",
+  "reason_code",
+  "forced",
+  "phi_at_rest",
+  "kappa_at_rest",
+  "fatigue_at_rest",
+] as const;
+const COVERAGE_REQUIRED = ["kernel_id", "covering_for", "started_at", "coverer_fatigue"] as const;
+const SNAPSHOT_REQUIRED = ["kernel_id", "at", "phi", "kappa", "load", "error_rate", "fatigue"] as const;
+
+export function createFakeStore(database = new FakeDatabase()): FakeRestStore {
+  let failure: Error | undefined;
+  let closed = false;
+  const open = () => {
+    if (closed) throw new Error("fake store is closed");
+  };
+
+  return {
+    backend: "fake",
+    database,
+    failNextCommit(error) {
+      failure = error;
+    },
+    async migrate() {
+      open();
+    },
+    async loadRestState(): Promise<RestSchedulerState> {
+      open();
+      const states = [...database.kernels.values()].map((k) => k.state);
+      return restoredState(states, [...database.chaosEverSpawned]);
+    },
+    async commit(change) {
+      open();
+      if (failure) {
+        const error = failure;
+        failure = undefined;
+        throw error;
+      }
+      // Applied to a copy that replaces the data only when every step succeeded.
+      Object.assign(database, apply(database.copy(), change));
+    },
+    async restEvents(query = {}) {
+      open();
+      return newestFirst(database.restEvents, query, (r) => r.started_at).map((r) => ({ ...r }));
+    },
+    async coverageEvents(query = {}) {
+      open();
+      return newestFirst(database.coverageEvents, query, (r) => r.started_at).map((r) => ({ ...r }));
+    },
+    async fatigueSnapshots(query = {}) {
+      open();
+      return newestFirst(database.fatigueSnapshots, query, (r) => r.at).map(({ id: _id, ...s }) => s);
+    },
+    async constellationCycles(query = {}) {
+      open();
+      // Cycles concern the whole constellation: kernelId does not filter them.
+      const { kernelId: _ignored, ...rest } = query;
+      return newestFirst(database.constellationCycles, rest, (r) => r.started_at).map((r) => ({ ...r }));
+    },
+    async pruneFatigueSnapshots(olderThanMs) {
+      open();
+      const before = database.fatigueSnapshots.length;
+      database.fatigueSnapshots = database.fatigueSnapshots.filter((s) => s.at >= olderThanMs);
+      return before - database.fatigueSnapshots.length;
+    },
+    async close() {
+      closed = true;
+    },
+  };
+}
+
+function apply(db: FakeDatabase, change: RestChange): FakeDatabase {
+  const at = changeTime(change);
+  for (const saved of change.kernels) db.kernels.set(saved.kernelId, kernelRow(saved, at));
+  for (const id of change.removedKernelIds) db.kernels.delete(id);
+  if (change.chaosEverSpawned !== undefined) db.chaosEverSpawned = [...change.chaosEverSpawned];
+  for (const e of change.events) {
+    if (e.type === "rest_started") {
+      db.restEvents.push({ id: ++db.lastId, ...required("rest_events", openRestRow(e), REST_REQUIRED) });
+    } else if (e.type === "rest_ended") {
+      for (const r of db.restEvents)
+        if (r.kernel_id === e.kernel_id && r.ended_at === null) Object.assign(r, restClosing(e));
+    } else if (e.type === "coverage_started") {
+      const row = required("coverage_events", openCoverageRow(e), COVERAGE_REQUIRED);
+      db.coverageEvents.push({ id: ++db.lastId, ...row });
+    } else if (e.type === "coverage_ended") {
+      for (const r of db.coverageEvents)
+        if (r.kernel_id === e.kernel_id && r.covering_for === e.covering_for && r.ended_at === null)
+          Object.assign(r, coverageClosing(e));
+    }
+  }
+  if (change.fatigue) {
+    const snapshot = required("fatigue_snapshots", { ...change.fatigue }, SNAPSHOT_REQUIRED);
+    db.fatigueSnapshots.push({ id: ++db.lastId, ...snapshot });
+  }
+  return db;
+}
+
+/** Throws like a NOT NULL constraint when a required column is null or missing. */
+function required<T extends object>(table: string, row: T, columns: readonly (keyof T & string)[]): T {
+  for (const column of columns)
+    if (row[column] === null || row[column] === undefined)
+      throw new Error(`NOT NULL constraint failed: ${table}.${column}`);
+  return row;
+}
+
+function newestFirst<T extends { id: number; kernel_id?: string }>(
+  rows: readonly T[],
+  query: HistoryQuery,
+  time: (row: T) => number,
+): T[] {
+  const limit = historyLimit(query);
+  return rows
+    .filter((r) => query.kernelId === undefined || r.kernel_id === query.kernelId)
+    .filter((r) => query.sinceMs === undefined || time(r) >= query.sinceMs)
+    .sort((a, b) => time(b) - time(a) || b.id - a.id)
+    .slice(0, limit);
+}

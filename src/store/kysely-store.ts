@@ -1,0 +1,196 @@
+/**
+ * The one RestStore on SQL: the same queries on SQLite and PostgreSQL through Kysely, with
+ * the few differences (booleans, column types, identities) in a SqlDialect.
+ *
+ * @example
+ * const store = new KyselyRestStore(new Kysely<Database>({ dialect }), SQLITE_DIALECT);
+ * await store.migrate();
+ * await store.commit({ kernels: rest.exportState().kernels, removedKernelIds: [], events });
+ */
+import type { Kysely, Transaction } from "kysely";
+import type { RestEvent } from "../core/rest/events.js";
+import type { RestSchedulerState } from "../core/rest/scheduler.js";
+import { migrateToLatest } from "./migrations/migration-provider.js";
+import {
+  changeTime,
+  coverageClosing,
+  historyLimit,
+  kernelRow,
+  openCoverageRow,
+  openRestRow,
+  restClosing,
+  restoredState,
+} from "./rest-rows.js";
+import { CHAOS_EVER_SPAWNED_KEY, type Database } from "./schema.js";
+import type { SqlDialect } from "./sql-dialect.js";
+import type {
+  ConstellationCycleRow,
+  CoverageEventRow,
+  FatigueSnapshot,
+  HistoryQuery,
+  RestChange,
+  RestEventRow,
+  RestStore,
+} from "./store-types.js";
+
+/** 10 parameters a row: well under SQLite's 32,766 bound parameters per statement. */
+const KERNELS_PER_STATEMENT = 500;
+
+export class KyselyRestStore implements RestStore {
+  readonly backend: "sqlite" | "postgres";
+  private closed = false;
+
+  constructor(
+    private readonly db: Kysely<Database>,
+    private readonly dialect: SqlDialect,
+  ) {
+    this.backend = dialect.backend;
+  }
+
+  migrate(): Promise<void> {
+    return migrateToLatest(this.db, this.dialect);
+  }
+
+  async loadRestState(): Promise<RestSchedulerState> {
+    const rows = await this.db.selectFrom("kernels").select("state").execute();
+    const meta = await this.db
+      .selectFrom("scheduler_meta")
+      .select("value")
+      .where("key", "=", CHAOS_EVER_SPAWNED_KEY)
+      .executeTakeFirst();
+    const chaos = meta ? (JSON.parse(meta.value) as string[]) : [];
+    return restoredState(
+      rows.map((r) => r.state),
+      chaos,
+    );
+  }
+
+  async commit(change: RestChange): Promise<void> {
+    // Built before the transaction opens: a state that cannot be serialised fails here.
+    // By id, last wins: PostgreSQL refuses to upsert one row twice in a statement.
+    const at = changeTime(change);
+    const kernels = [...new Map(change.kernels.map((k) => [k.kernelId, kernelRow(k, at)])).values()];
+    await this.db.transaction().execute(async (trx) => {
+      for (let i = 0; i < kernels.length; i += KERNELS_PER_STATEMENT) {
+        await trx
+          .insertInto("kernels")
+          .values(kernels.slice(i, i + KERNELS_PER_STATEMENT))
+          .onConflict((oc) =>
+            oc.column("kernel_id").doUpdateSet((eb) => ({
+              kernel_name: eb.ref("excluded.kernel_name"),
+              tier: eb.ref("excluded.tier"),
+              rest_policy: eb.ref("excluded.rest_policy"),
+              status: eb.ref("excluded.status"),
+              fatigue: eb.ref("excluded.fatigue"),
+              covered_by: eb.ref("excluded.covered_by"),
+              covering_for: eb.ref("excluded.covering_for"),
+              updated_at: eb.ref("excluded.updated_at"),
+              state: eb.ref("excluded.state"),
+            })),
+          )
+          .execute();
+      }
+      if (change.removedKernelIds.length > 0)
+        await trx.deleteFrom("kernels").where("kernel_id", "in", change.removedKernelIds).execute();
+      if (change.chaosEverSpawned !== undefined) {
+        await trx
+          .insertInto("scheduler_meta")
+          .values({ key: CHAOS_EVER_SPAWNED_KEY, value: JSON.stringify(change.chaosEverSpawned) })
+          .onConflict((oc) => oc.column("key").doUpdateSet((eb) => ({ value: eb.ref("excluded.value") })))
+          .execute();
+      }
+      // In order: a rest may start and end within one change.
+      for (const event of change.events) await this.record(trx, event);
+      if (change.fatigue) await trx.insertInto("fatigue_snapshots").values(change.fatigue).execute();
+    });
+  }
+
+  private async record(trx: Transaction<Database>, e: RestEvent): Promise<void> {
+    switch (e.type) {
+      case "rest_started":
+        await trx
+          .insertInto("rest_events")
+          .values({ ...openRestRow(e), forced: this.dialect.bool(e.forced) })
+          .execute();
+        return;
+      case "rest_ended":
+        await trx
+          .updateTable("rest_events")
+          .set(restClosing(e))
+          .where("kernel_id", "=", e.kernel_id)
+          .where("ended_at", "is", null)
+          .execute();
+        return;
+      case "coverage_started":
+        await trx.insertInto("coverage_events").values(openCoverageRow(e)).execute();
+        return;
+      case "coverage_ended":
+        await trx
+          .updateTable("coverage_events")
+          .set(coverageClosing(e))
+          .where("kernel_id", "=", e.kernel_id)
+          .where("covering_for", "=", e.covering_for)
+          .where("ended_at", "is", null)
+          .execute();
+        return;
+      default:
+        // Registrations and refusals live in the kernels table and the event stream only.
+        return;
+    }
+  }
+
+  async restEvents(query: HistoryQuery = {}): Promise<RestEventRow[]> {
+    let q = this.db.selectFrom("rest_events").selectAll();
+    if (query.kernelId !== undefined) q = q.where("kernel_id", "=", query.kernelId);
+    if (query.sinceMs !== undefined) q = q.where("started_at", ">=", query.sinceMs);
+    const rows = await q
+      .orderBy("started_at", "desc")
+      .orderBy("id", "desc")
+      .limit(historyLimit(query))
+      .execute();
+    return rows.map((r) => ({ ...r, forced: Boolean(r.forced) }));
+  }
+
+  async coverageEvents(query: HistoryQuery = {}): Promise<CoverageEventRow[]> {
+    let q = this.db.selectFrom("coverage_events").selectAll();
+    if (query.kernelId !== undefined) q = q.where("kernel_id", "=", query.kernelId);
+    if (query.sinceMs !== undefined) q = q.where("started_at", ">=", query.sinceMs);
+    return q.orderBy("started_at", "desc").orderBy("id", "desc").limit(historyLimit(query)).execute();
+  }
+
+  async fatigueSnapshots(query: HistoryQuery = {}): Promise<FatigueSnapshot[]> {
+    let q = this.db
+      .selectFrom("fatigue_snapshots")
+      .select(["kernel_id", "at", "phi", "kappa", "load", "error_rate", "fatigue"]);
+    if (query.kernelId !== undefined) q = q.where("kernel_id", "=", query.kernelId);
+    if (query.sinceMs !== undefined) q = q.where("at", ">=", query.sinceMs);
+    return q.orderBy("at", "desc").orderBy("id", "desc").limit(historyLimit(query)).execute();
+  }
+
+  /** Cycles concern the whole constellation: `kernelId` does not filter them. */
+  async constellationCycles(query: HistoryQuery = {}): Promise<ConstellationCycleRow[]> {
+    let q = this.db.selectFrom("constellation_cycles").selectAll();
+    if (query.sinceMs !== undefined) q = q.where("started_at", ">=", query.sinceMs);
+    const rows = await q
+      .orderBy("started_at", "desc")
+      .orderBy("id", "desc")
+      .limit(historyLimit(query))
+      .execute();
+    return rows.map((r) => ({ ...r, detail: JSON.parse(r.detail) as unknown }));
+  }
+
+  async pruneFatigueSnapshots(olderThanMs: number): Promise<number> {
+    const result = await this.db
+      .deleteFrom("fatigue_snapshots")
+      .where("at", "<", olderThanMs)
+      .executeTakeFirst();
+    return Number(result.numDeletedRows);
+  }
+
+  /** Closes the connection(s); safe to call twice (a pg pool throws on a second end()). */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    await this.db.destroy();
+  }
+}

@@ -1,0 +1,36 @@
+/**
+ * The store's migrations, listed in code rather than found by scanning a folder: a folder
+ * scan breaks once compiled to dist/ (.js, not .ts) and under bundlers, a static list works
+ * from tsx, vitest and dist/ alike.
+ *
+ * @example
+ * await migrateToLatest(db, SQLITE_DIALECT); // throws naming the migration that failed
+ */
+import { type Kysely, type Migration, type MigrationProvider, Migrator } from "kysely";
+import type { Database } from "../schema.js";
+import type { SqlDialect } from "../sql-dialect.js";
+import { restTablesMigration } from "./001-rest-tables.js";
+
+/**
+ * Every migration, by name. Names sort in the order they must run; never rename or
+ * reorder one that has shipped, add a new one instead.
+ */
+export function migrationProvider(dialect: SqlDialect): MigrationProvider {
+  const migrations: Record<string, Migration> = {
+    "001_rest_tables": restTablesMigration(dialect),
+  };
+  return { getMigrations: async () => migrations };
+}
+
+/** Runs every pending migration; a no-op when the schema is current. */
+export async function migrateToLatest(db: Kysely<Database>, dialect: SqlDialect): Promise<void> {
+  const migrator = new Migrator({ db, provider: migrationProvider(dialect) });
+  // Kysely reports a failure as a result set rather than throwing halfway.
+  const { error, results } = await migrator.migrateToLatest();
+  if (error === undefined) return;
+  const failed = results?.find((r) => r.status === "Error")?.migrationName;
+  // No failed migration: it never got that far (no connection, no lock); the driver's error says why.
+  if (failed === undefined) throw error;
+  const detail = error instanceof Error ? error.message : String(error);
+  throw new Error(`migration ${failed} failed: ${detail}`, { cause: error });
+}

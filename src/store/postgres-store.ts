@@ -1,0 +1,43 @@
+/**
+ * The PostgreSQL store, for a postgres:// URL: a pg Pool under Kysely. Not migrated and not
+ * yet connected (the pool connects on first use): `openStore` migrates, which connects.
+ *
+ * @example
+ * const store = openPostgresStore("postgres://autonomic@db:5432/autonomic");
+ * await store.migrate();
+ */
+import { Kysely, PostgresDialect } from "kysely";
+import pg from "pg";
+import { KyselyRestStore } from "./kysely-store.js";
+import type { Database } from "./schema.js";
+import { POSTGRES_DIALECT } from "./sql-dialect.js";
+
+/**
+ * pg returns double precision (float8) and int4 as numbers already, but int8 as a string
+ * because it may exceed 2^53. Our int8 values are row counts and ids, far below that, so
+ * they are parsed to numbers here: for this pool only, not through pg's global registry,
+ * which would change every other pg user in the process.
+ */
+const numericTypes: pg.CustomTypesConfig = {
+  getTypeParser: ((oid: number, format?: "text" | "binary") =>
+    oid === pg.types.builtins.INT8 && format !== "binary"
+      ? (value: string) => Number(value)
+      : pg.types.getTypeParser(oid, format)) as pg.CustomTypesConfig["getTypeParser"],
+};
+
+export interface PostgresStoreOptions {
+  /** Most connections the pool opens (default 10). */
+  maxConnections?: number;
+  /** Called when an idle connection fails (the server restarted, the network dropped). */
+  onIdleError?: (error: Error) => void;
+}
+
+export function openPostgresStore(url: string, options: PostgresStoreOptions = {}): KyselyRestStore {
+  const pool = new pg.Pool({ connectionString: url, max: options.maxConnections ?? 10, types: numericTypes });
+  // Without a listener an idle connection's error is thrown as an unhandled 'error' event
+  // and kills the process; the pool has already dropped that connection and the next query
+  // opens a new one, so reporting it is enough.
+  pool.on("error", options.onIdleError ?? (() => {}));
+  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+  return new KyselyRestStore(db, POSTGRES_DIALECT);
+}

@@ -1,0 +1,117 @@
+/**
+ * How a RestChange becomes rows, shared by the SQL store and the fake so both give the
+ * same answers: which events open and close history rows and with what, what a kernel row
+ * holds, and how history queries are bounded.
+ *
+ * @example
+ * for (const e of change.events) if (e.type === "rest_started") insert(openRestRow(e));
+ */
+import type { RestEvent } from "../core/rest/events.js";
+import type { RestSchedulerState } from "../core/rest/scheduler.js";
+import type { KernelsTable } from "./schema.js";
+import type { CoverageEventRow, HistoryQuery, RestChange, RestEventRow, SavedKernel } from "./store-types.js";
+
+type EventOf<T extends RestEvent["type"]> = Extract<RestEvent, { type: T }>;
+
+export const DEFAULT_HISTORY_LIMIT = 100;
+
+/** The row limit of a history query; a bad limit is the caller's bug, so it throws. */
+export function historyLimit(query: HistoryQuery): number {
+  const limit = query.limit ?? DEFAULT_HISTORY_LIMIT;
+  if (!Number.isInteger(limit) || limit < 0)
+    throw new RangeError(`history limit must be an integer ≥ 0, got ${limit}`);
+  return limit;
+}
+
+/**
+ * Clock ms of a change: its latest event or snapshot. The contract carries no time of its
+ * own, so a kernel row's updated_at is the later of this and the kernel's own timestamps.
+ */
+export function changeTime(change: RestChange): number {
+  let at = change.fatigue?.at ?? Number.NEGATIVE_INFINITY;
+  for (const e of change.events) if (e.at > at) at = e.at;
+  return at;
+}
+
+/** The kernels row of a saved state; throws (a TypeError) when the state is not JSON-able. */
+export function kernelRow(saved: SavedKernel, at: number): KernelsTable {
+  return {
+    kernel_id: saved.kernelId,
+    kernel_name: saved.kernelName,
+    tier: saved.tier,
+    rest_policy: saved.policy,
+    status: saved.status,
+    fatigue: saved.fatigue,
+    covered_by: saved.coveredBy,
+    covering_for: saved.coveringFor,
+    updated_at: Math.max(at, saved.statusSince, saved.lastReportAt, saved.registeredAt),
+    state: JSON.stringify(saved),
+  };
+}
+
+/**
+ * Saved kernels in registration order (then by id), the order a scheduler is rebuilt in.
+ * Neither database keeps insertion order, so both backends sort the same way.
+ */
+export function restoredState(states: readonly string[], chaosEverSpawned: string[]): RestSchedulerState {
+  const kernels = states.map((s) => JSON.parse(s) as SavedKernel);
+  kernels.sort(
+    (a, b) =>
+      a.registeredAt - b.registeredAt || (a.kernelId < b.kernelId ? -1 : a.kernelId > b.kernelId ? 1 : 0),
+  );
+  return { kernels, chaosEverSpawned };
+}
+
+/** The open rest_events row a rest_started event inserts. */
+export function openRestRow(e: EventOf<"rest_started">): Omit<RestEventRow, "id"> {
+  return {
+    kernel_id: e.kernel_id,
+    kernel_name: e.kernel_name,
+    rest_type: e.rest_type,
+    started_at: e.at,
+    planned_until: e.planned_until,
+    ended_at: null,
+    duration_seconds: null,
+    reason: e.reason,
+    reason_code: e.reason_code,
+    forced: e.forced,
+    covered_by: e.covered_by,
+    phi_at_rest: e.phi,
+    kappa_at_rest: e.kappa,
+    fatigue_at_rest: e.fatigue,
+    phi_after: null,
+    kappa_after: null,
+    fatigue_after: null,
+    end_cause: null,
+  };
+}
+
+/** What a rest_ended event writes into the kernel's open rest_events row. */
+export function restClosing(e: EventOf<"rest_ended">) {
+  return {
+    ended_at: e.at,
+    duration_seconds: e.duration_seconds,
+    phi_after: e.phi_after,
+    kappa_after: e.kappa_after,
+    fatigue_after: e.fatigue_after,
+    end_cause: e.cause,
+  } satisfies Partial<RestEventRow>;
+}
+
+/** The open coverage_events row a coverage_started event inserts. */
+export function openCoverageRow(e: EventOf<"coverage_started">): Omit<CoverageEventRow, "id"> {
+  return {
+    kernel_id: e.kernel_id,
+    covering_for: e.covering_for,
+    started_at: e.at,
+    ended_at: null,
+    coverer_fatigue: e.coverer_fatigue,
+    handoff_from: e.handoff_from,
+    end_cause: null,
+  };
+}
+
+/** What a coverage_ended event writes into the open row of that (coverer, covered) pair. */
+export function coverageClosing(e: EventOf<"coverage_ended">) {
+  return { ended_at: e.at, end_cause: e.cause } satisfies Partial<CoverageEventRow>;
+}

@@ -1,0 +1,105 @@
+/**
+ * The tables of the store as Kysely sees them, shared by SQLite and PostgreSQL. Times are
+ * clock ms stored as doubles (SQLite `real`, PostgreSQL `double precision`): ms since the
+ * epoch are integers far below 2^53, so they round-trip exactly. JSON goes in text columns
+ * on both, so one query reads the same on each.
+ *
+ * @example
+ * const db = new Kysely<Database>({ dialect });
+ * const open = await db.selectFrom("rest_events").selectAll().where("ended_at", "is", null).execute();
+ */
+import type { Generated } from "kysely";
+
+/**
+ * A boolean column: SQLite has no boolean type, so it stores and returns 0/1, PostgreSQL
+ * returns true/false. Writes go through `SqlDialect.bool`; reads through `Boolean()`.
+ */
+export type DbBool = number | boolean;
+
+/** One row per live kernel; `state` is the whole SavedKernel, the other columns are for queries. */
+export interface KernelsTable {
+  kernel_id: string;
+  kernel_name: string;
+  tier: string;
+  rest_policy: string;
+  status: string;
+  fatigue: number;
+  covered_by: string | null;
+  covering_for: string | null;
+  /** Clock ms of the last transition that touched this kernel. */
+  updated_at: number;
+  /** JSON text of the SavedKernel. */
+  state: string;
+}
+
+/** Scheduler-wide saved values by key (JSON text), e.g. "chaos_ever_spawned". */
+export interface SchedulerMetaTable {
+  key: string;
+  value: string;
+}
+
+export interface RestEventsTable {
+  id: Generated<number>;
+  kernel_id: string;
+  kernel_name: string;
+  rest_type: string;
+  started_at: number;
+  planned_until: number;
+  ended_at: number | null;
+  duration_seconds: number | null;
+  reason: string;
+  reason_code: string;
+  forced: DbBool;
+  covered_by: string | null;
+  phi_at_rest: number;
+  kappa_at_rest: number;
+  fatigue_at_rest: number;
+  phi_after: number | null;
+  kappa_after: number | null;
+  fatigue_after: number | null;
+  end_cause: string | null;
+}
+
+export interface CoverageEventsTable {
+  id: Generated<number>;
+  kernel_id: string;
+  covering_for: string;
+  started_at: number;
+  ended_at: number | null;
+  coverer_fatigue: number;
+  handoff_from: string | null;
+  end_cause: string | null;
+}
+
+export interface FatigueSnapshotsTable {
+  /** Breaks ties between snapshots taken in the same clock ms, so "newest first" is stable. */
+  id: Generated<number>;
+  kernel_id: string;
+  at: number;
+  phi: number;
+  kappa: number;
+  load: number;
+  error_rate: number;
+  fatigue: number;
+}
+
+export interface ConstellationCyclesTable {
+  id: Generated<number>;
+  cycle_type: string;
+  started_at: number;
+  ended_at: number | null;
+  /** JSON text of the decision record. */
+  detail: string;
+}
+
+export interface Database {
+  kernels: KernelsTable;
+  scheduler_meta: SchedulerMetaTable;
+  rest_events: RestEventsTable;
+  coverage_events: CoverageEventsTable;
+  fatigue_snapshots: FatigueSnapshotsTable;
+  constellation_cycles: ConstellationCyclesTable;
+}
+
+/** The scheduler_meta key holding the JSON list of chaos names ever spawned. */
+export const CHAOS_EVER_SPAWNED_KEY = "chaos_ever_spawned";

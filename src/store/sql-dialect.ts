@@ -1,0 +1,45 @@
+/**
+ * Everything that differs between SQLite and PostgreSQL in our schema and writes, in one
+ * small object, so the migrations and the store are written once for both.
+ *
+ * @example
+ * db.schema.createTable("t")
+ *   .addColumn("id", dialect.idType, dialect.identity)
+ *   .addColumn("at", dialect.doubleType, (c) => c.notNull())
+ *   .addColumn("forced", dialect.boolType, (c) => c.notNull());
+ * await db.insertInto("t").values({ at: 1, forced: dialect.bool(true) }).execute();
+ */
+import type { ColumnDefinitionBuilder } from "kysely";
+import type { DbBool } from "./schema.js";
+
+export interface SqlDialect {
+  readonly backend: "sqlite" | "postgres";
+  /** Column type for clock ms and measurements: an 8-byte IEEE double on both. */
+  readonly doubleType: "real" | "double precision";
+  readonly boolType: "integer" | "boolean";
+  readonly idType: "integer" | "serial";
+  /** Makes the id column an identity primary key. */
+  identity(col: ColumnDefinitionBuilder): ColumnDefinitionBuilder;
+  /** A boolean as this database binds it: better-sqlite3 refuses JS booleans. */
+  bool(value: boolean): DbBool;
+}
+
+export const SQLITE_DIALECT: SqlDialect = {
+  backend: "sqlite",
+  doubleType: "real",
+  boolType: "integer",
+  idType: "integer",
+  // AUTOINCREMENT so an id is never reused after its row is deleted (pruned snapshots).
+  identity: (col) => col.primaryKey().autoIncrement(),
+  bool: (value) => (value ? 1 : 0),
+};
+
+export const POSTGRES_DIALECT: SqlDialect = {
+  backend: "postgres",
+  doubleType: "double precision",
+  boolType: "boolean",
+  // serial is int4, which pg returns as a JS number (bigserial would come back a string).
+  idType: "serial",
+  identity: (col) => col.primaryKey(),
+  bool: (value) => value,
+};
