@@ -58,6 +58,86 @@ const restSchema = z
     message: "must be ≥ microPauseMinSeconds",
   });
 
+const nonNegative = z.number().min(0).finite();
+const snapshotCount = z.number().int().positive();
+/**
+ * Drift thresholds are written in full Fisher–Rao units, whose distances stop at π: a larger
+ * threshold could never fire. "half" mode halves thresholds and distances alike, so this one
+ * bound is also the π/2 bound of half units.
+ */
+const fullDrift = z
+  .number()
+  .positive()
+  .max(Math.PI, "must be ≤ π, the largest Fisher–Rao distance (π/2 in half units, where it is halved)");
+
+const healthSchema = z
+  .strictObject({
+    /** Snapshots kept per kernel in its ring buffer (the window reads the newest of them). */
+    ringCapacitySnapshots: snapshotCount,
+    /** The degradation window: averages, slopes and the breakdown count use the last this many. */
+    windowSnapshots: z.number().int().min(2),
+    /** Below this many snapshots a kernel is insufficient_data and no rule is reported. */
+    minSnapshots: snapshotCount,
+    phiAvgLowCritical: fraction,
+    phiLowWarning: fraction,
+    phiAvgHighCritical: fraction,
+    /** Least-squares Φ slope per snapshot below which the kernel warns (negative: falling). */
+    phiSlopeWarningPerSnapshot: z.number().max(0).finite(),
+    /** Basin drift from baseline, in full Fisher–Rao units (halved in "half" mode). */
+    driftWarning: fullDrift,
+    driftCritical: fullDrift,
+    /** "reference": each kernel's drift thresholds come from its own first drifts after the baseline. */
+    driftThresholdMode: z.enum(["fixed", "reference"]),
+    /** How many drifts after the baseline make a kernel's reference. */
+    referenceSnapshots: z.number().int().min(2),
+    referenceWarningSigmas: z.number().positive().finite(),
+    referenceCriticalSigmas: z.number().positive().finite(),
+    /** Reference thresholds never fall below this (full units), so a still kernel does not warn on noise. */
+    referenceDriftFloor: fullDrift,
+    /** |κ − κ*| above this warns; κ* is rest.kappaStar, the one optimum of the whole system. */
+    kappaDeviationWarning: z.number().positive().finite(),
+    /** Breakdown-regime snapshots in the window above this count are critical. */
+    breakdownMaxOfWindow: z.number().int().min(0),
+    errorRateCritical: fraction,
+    latencyWarningMs: z.number().positive().finite(),
+    memoryWarningMb: z.number().positive().finite(),
+    memorySlopeWarningMbPerSnapshot: z.number().positive().finite(),
+    /** A rule on a current value fires once it has held this many consecutive snapshots (Prometheus `for`). */
+    forSnapshots: snapshotCount,
+    /** …and keeps firing this many snapshots after it stops holding (Prometheus `keep_firing_for`). */
+    keepFiringSnapshots: z.number().int().min(0),
+    /** Φ below linearBelowPhi is linear, below geometricBelowPhi geometric, below hierarchicalBelowPhi hierarchical, else breakdown. */
+    regimeBounds: z.strictObject({
+      linearBelowPhi: fraction,
+      geometricBelowPhi: fraction,
+      hierarchicalBelowPhi: fraction,
+    }),
+    resonance: z.strictObject({
+      kappaWithin: z.number().positive().finite(),
+      phiVarianceMax: nonNegative,
+      windowSnapshots: z.number().int().min(2),
+      clusterStrengthMin: fraction,
+    }),
+    /** The basin dimension the simulator and SDK generate; the monitor takes whatever a kernel's first basin has. */
+    defaultBasinDimension: snapshotCount,
+    /** Longest basin accepted, so one report cannot claim unbounded memory per kernel. */
+    maxBasinDimension: snapshotCount,
+  })
+  .superRefine((h, ctx) => {
+    const issue = (path: string, message: string) => ctx.addIssue({ code: "custom", path: [path], message });
+    if (h.driftWarning > h.driftCritical) issue("driftWarning", "must be ≤ driftCritical");
+    if (h.referenceWarningSigmas > h.referenceCriticalSigmas)
+      issue("referenceWarningSigmas", "must be ≤ referenceCriticalSigmas");
+    const r = h.regimeBounds;
+    if (!(r.linearBelowPhi <= r.geometricBelowPhi && r.geometricBelowPhi <= r.hierarchicalBelowPhi))
+      issue("regimeBounds", "bounds must rise: linear ≤ geometric ≤ hierarchical");
+    // The ring must still hold the value leaving each window when the next arrives.
+    if (h.ringCapacitySnapshots < Math.max(h.windowSnapshots, h.resonance.windowSnapshots))
+      issue("ringCapacitySnapshots", "must be ≥ windowSnapshots and resonance.windowSnapshots");
+    if (h.defaultBasinDimension > h.maxBasinDimension)
+      issue("defaultBasinDimension", "must be ≤ maxBasinDimension");
+  });
+
 const token = z.string().min(16, "must be at least 16 characters").nullable();
 
 export const configSchema = z.strictObject({
@@ -66,6 +146,7 @@ export const configSchema = z.strictObject({
     distance: z.enum(["full", "half"]),
   }),
   rest: restSchema,
+  health: healthSchema,
   /** The registry file; null for the one shipped with Autonomic. */
   registryPath: z.string().min(1).nullable(),
   server: z.strictObject({
@@ -101,6 +182,7 @@ export const configSchema = z.strictObject({
 
 export type AutonomicConfig = z.infer<typeof configSchema>;
 export type RestConfig = AutonomicConfig["rest"];
+export type HealthConfig = AutonomicConfig["health"];
 
 export const DEFAULT_CONFIG: AutonomicConfig = {
   geometry: { distance: "full" },
@@ -129,6 +211,34 @@ export const DEFAULT_CONFIG: AutonomicConfig = {
     reducedRestSeconds: 300,
     defaultRestSeconds: 600,
     wakeFatigueFraction: 0.5,
+  },
+  health: {
+    ringCapacitySnapshots: 1000,
+    windowSnapshots: 10,
+    minSnapshots: 10,
+    phiAvgLowCritical: 0.65,
+    phiLowWarning: 0.715,
+    phiAvgHighCritical: 0.85,
+    phiSlopeWarningPerSnapshot: -0.05,
+    driftWarning: 1.4,
+    driftCritical: 2.0,
+    driftThresholdMode: "fixed",
+    referenceSnapshots: 50,
+    referenceWarningSigmas: 3,
+    referenceCriticalSigmas: 5,
+    referenceDriftFloor: 0.1,
+    kappaDeviationWarning: 10,
+    breakdownMaxOfWindow: 3,
+    errorRateCritical: 0.05,
+    latencyWarningMs: 2000,
+    memoryWarningMb: 1000,
+    memorySlopeWarningMbPerSnapshot: 10,
+    forSnapshots: 3,
+    keepFiringSnapshots: 2,
+    regimeBounds: { linearBelowPhi: 0.3, geometricBelowPhi: 0.7, hierarchicalBelowPhi: 0.85 },
+    resonance: { kappaWithin: 5, phiVarianceMax: 0.01, windowSnapshots: 5, clusterStrengthMin: 0.5 },
+    defaultBasinDimension: 64,
+    maxBasinDimension: 4096,
   },
   registryPath: null,
   server: {
