@@ -1,0 +1,209 @@
+/**
+ * The read side of the monitor: per-kernel health, trends and the constellation summary,
+ * in the snake_case shapes the HTTP edge returns as they are. Built on request from the
+ * kernel's cached state; nothing here runs per snapshot.
+ */
+import { degradationIssues, type HealthIssue } from "./degradation.js";
+import {
+  CRITICAL,
+  HEALTHY,
+  type HealthStatus,
+  INSUFFICIENT,
+  type KernelHealth,
+  STATUS,
+  WARNING,
+} from "./kernel-health.js";
+import { Series } from "./ring-buffer.js";
+import { type HealthThresholds, REGIMES, type Regime } from "./thresholds.js";
+
+/** Where the drift thresholds in force come from. */
+export interface DriftThresholdReport {
+  warning: number;
+  critical: number;
+  source: "fixed" | "reference";
+  units: "full" | "half";
+}
+
+export interface DegradationReport {
+  kernel_id: string;
+  status: HealthStatus;
+  snapshots: number;
+  /** Snapshots in the window the averages and slopes were taken over. */
+  window_snapshots: number;
+  issues: HealthIssue[];
+}
+
+/** Values of the newest snapshot are null only for a kernel known by its baseline alone. */
+export interface KernelHealthReport extends DegradationReport {
+  regime: Regime | null;
+  phi: number | null;
+  kappa_eff: number | null;
+  /** Drift from the baseline in the configured units; null before the kernel sends a basin. */
+  basin_drift: number | null;
+  phi_avg: number | null;
+  error_rate: number | null;
+  avg_latency_ms: number | null;
+  memory_mb: number | null;
+  basin_dimension: number | null;
+  has_baseline: boolean;
+  drift_thresholds: DriftThresholdReport;
+  in_resonance: boolean;
+  /** Epoch seconds of the newest snapshot. */
+  last_timestamp: number | null;
+}
+
+/** Least-squares slope per snapshot over the window; null for a metric never reported. */
+export interface TrendReport {
+  kernel_id: string;
+  window_snapshots: number;
+  slopes_per_snapshot: {
+    phi: number;
+    kappa_eff: number;
+    avg_latency_ms: number | null;
+    error_rate: number | null;
+    memory_mb: number | null;
+  };
+}
+
+export interface KernelSummary {
+  kernel_id: string;
+  status: HealthStatus;
+  regime: Regime | null;
+  phi: number | null;
+  kappa_eff: number | null;
+  basin_drift: number | null;
+  snapshots: number;
+}
+
+export interface ConstellationHealth {
+  /** The worst kernel status; insufficient_data only when no kernel has enough snapshots. */
+  worst: HealthStatus;
+  kernel_count: number;
+  counts: Record<HealthStatus, number>;
+  /** Over the kernels that have reported a snapshot. */
+  mean_phi: number | null;
+  mean_kappa: number | null;
+  /** Over the kernels that have a drift. */
+  mean_basin_drift: number | null;
+  kernels: KernelSummary[];
+}
+
+export function degradationReport(k: KernelHealth, t: HealthThresholds): DegradationReport {
+  return {
+    kernel_id: k.kernelId,
+    status: STATUS[k.status] as HealthStatus,
+    snapshots: k.ring.total,
+    window_snapshots: k.window.n,
+    issues: degradationIssues(k, t),
+  };
+}
+
+export function kernelHealthReport(k: KernelHealth, t: HealthThresholds): KernelHealthReport {
+  const referenceInForce =
+    t.health.driftThresholdMode === "reference" && k.reference.snapshots >= t.health.referenceSnapshots;
+  const reported = k.ring.total > 0;
+  return {
+    ...degradationReport(k, t),
+    regime: regimeOf(k),
+    phi: reported ? k.current(Series.phi) : null,
+    kappa_eff: reported ? k.current(Series.kappa) : null,
+    basin_drift: orNull(k.drift),
+    phi_avg: reported ? k.window.mean(Series.phi) : null,
+    error_rate: seen(k, Series.errorRate),
+    avg_latency_ms: seen(k, Series.latencyMs),
+    memory_mb: seen(k, Series.memoryMb),
+    basin_dimension: k.basinDimension || null,
+    has_baseline: k.baseline !== null,
+    drift_thresholds: {
+      warning: k.driftThreshold(t, "warning"),
+      critical: k.driftThreshold(t, "critical"),
+      source: referenceInForce ? "reference" : "fixed",
+      units: t.drift.units,
+    },
+    in_resonance: k.inResonance,
+    last_timestamp: orNull(k.lastTimestamp),
+  };
+}
+
+export function trendReport(k: KernelHealth): TrendReport {
+  const w = k.window;
+  const slope = (series: number) => (k.hasSeen(series) ? w.slope(series) : null);
+  return {
+    kernel_id: k.kernelId,
+    window_snapshots: w.n,
+    slopes_per_snapshot: {
+      phi: w.slope(Series.phi),
+      kappa_eff: w.slope(Series.kappa),
+      avg_latency_ms: slope(Series.latencyMs),
+      error_rate: slope(Series.errorRate),
+      memory_mb: slope(Series.memoryMb),
+    },
+  };
+}
+
+/** Reads each kernel's cached status: O(kernels), no rule is evaluated. */
+export function constellationHealth(kernels: Iterable<KernelHealth>): ConstellationHealth {
+  const counts = new Uint32Array(STATUS.length);
+  const summaries: KernelSummary[] = [];
+  let worst = INSUFFICIENT;
+  let phiSum = 0;
+  let kappaSum = 0;
+  let driftSum = 0;
+  let drifting = 0;
+  let reporting = 0;
+  for (const k of kernels) {
+    const status = k.status;
+    counts[status] = (counts[status] as number) + 1;
+    // Codes rise insufficient_data < healthy < warning < critical: a kernel without a verdict
+    // does not hide one with a good verdict.
+    if (status > worst) worst = status;
+    const reported = k.ring.total > 0;
+    const phi = reported ? k.current(Series.phi) : null;
+    const kappa = reported ? k.current(Series.kappa) : null;
+    if (phi !== null && kappa !== null) {
+      phiSum += phi;
+      kappaSum += kappa;
+      reporting++;
+    }
+    if (!Number.isNaN(k.drift)) {
+      driftSum += k.drift;
+      drifting++;
+    }
+    summaries.push({
+      kernel_id: k.kernelId,
+      status: STATUS[status] as HealthStatus,
+      regime: regimeOf(k),
+      phi,
+      kappa_eff: kappa,
+      basin_drift: orNull(k.drift),
+      snapshots: k.ring.total,
+    });
+  }
+  const n = summaries.length;
+  return {
+    worst: STATUS[worst] as HealthStatus,
+    kernel_count: n,
+    counts: {
+      insufficient_data: counts[INSUFFICIENT] as number,
+      healthy: counts[HEALTHY] as number,
+      warning: counts[WARNING] as number,
+      critical: counts[CRITICAL] as number,
+    },
+    mean_phi: reporting > 0 ? phiSum / reporting : null,
+    mean_kappa: reporting > 0 ? kappaSum / reporting : null,
+    mean_basin_drift: drifting > 0 ? driftSum / drifting : null,
+    kernels: summaries,
+  };
+}
+
+function regimeOf(k: KernelHealth): Regime | null {
+  return k.ring.total > 0 ? (REGIMES[k.ring.regimeAt(0)] as Regime) : null;
+}
+
+function seen(k: KernelHealth, series: number): number | null {
+  return k.hasSeen(series) ? k.current(series) : null;
+}
+
+function orNull(x: number): number | null {
+  return Number.isNaN(x) ? null : x;
+}
