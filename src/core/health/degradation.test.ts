@@ -1,3 +1,4 @@
+import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import {
   basinAt,
@@ -6,7 +7,10 @@ import {
   KAPPA_STAR,
   makeMonitor,
   ONE_HOT,
+  snap,
 } from "../../../test/support/health-fixture.js";
+import { RULES, ruleHolds } from "./degradation.js";
+import type { KernelHealth } from "./kernel-health.js";
 
 /** A monitor whose kernel has 10 healthy snapshots (and a one-hot baseline) behind it. */
 function warmed() {
@@ -236,3 +240,44 @@ describe("status and issues", () => {
     );
   });
 });
+
+describe("rule definitions", () => {
+  it("agree with what the hot path evaluates, over random snapshot sequences", () => {
+    const value = (min: number, max: number) => fc.double({ min, max, noNaN: true });
+    const snapshot = fc.record(
+      {
+        phi: value(0, 1),
+        kappa_eff: value(40, 90),
+        error_rate: value(0, 0.1),
+        avg_latency_ms: value(1500, 2500),
+        memory_mb: value(900, 1100),
+        basin_coords: fc.constantFrom(ONE_HOT, basinAt(1), basinAt(1.5), basinAt(2.2)),
+      },
+      { requiredKeys: ["phi", "kappa_eff"] },
+    );
+    fc.assert(
+      fc.property(fc.array(snapshot, { minLength: 1, maxLength: 40 }), (snapshots) => {
+        const { monitor } = makeMonitor();
+        for (const s of snapshots) {
+          monitor.ingest(snap(s));
+          const k = kernelOf(monitor);
+          const t = monitor.thresholds;
+          for (let r = 0; r < RULES.length; r++) {
+            const holds = ruleHolds(k, t, r);
+            // A window rule fires exactly while it holds; a current rule counts how long it has held.
+            if (RULES[r]?.kind === "window") expect([r, k.isFiring(r)]).toEqual([r, holds]);
+            else expect([r, k.heldFor(r) > 0]).toEqual([r, holds]);
+          }
+        }
+      }),
+      { numRuns: 300 },
+    );
+  });
+});
+
+/** The monitor's state for apollo_1: white-box, to compare the hot path with the definitions. */
+function kernelOf(monitor: ReturnType<typeof makeMonitor>["monitor"]): KernelHealth {
+  const k = (monitor as unknown as { kernels: Map<string, KernelHealth> }).kernels.get("apollo_1");
+  if (!k) throw new Error("no kernel");
+  return k;
+}

@@ -4,7 +4,7 @@
  * baseline, the last basin, the rules' hysteresis counters and the cached status.
  */
 import { Series, SnapshotRing } from "./ring-buffer.js";
-import type { SlidingWindow } from "./sliding-window.js";
+import { type SlidingWindow, type WindowLayout, windowLayout } from "./sliding-window.js";
 import type { HealthThresholds } from "./thresholds.js";
 
 /** Status codes, worst last: the order `Math.max` picks the worst by. */
@@ -72,6 +72,29 @@ export class DriftReference implements DriftReferenceState {
   }
 }
 
+const layouts = new WeakMap<HealthThresholds, readonly WindowLayout[]>();
+
+/** The degradation and resonance windows, built once per config and shared by every kernel. */
+function windowLayouts(t: HealthThresholds): readonly WindowLayout[] {
+  let found = layouts.get(t);
+  if (!found) {
+    const h = t.health;
+    found = [
+      windowLayout(h.windowSnapshots, [
+        Series.phi,
+        Series.kappa,
+        Series.errorRate,
+        Series.latencyMs,
+        Series.memoryMb,
+        Series.breakdown,
+      ]),
+      windowLayout(h.resonance.windowSnapshots, [Series.phi, Series.kappa]),
+    ];
+    layouts.set(t, found);
+  }
+  return found;
+}
+
 export class KernelHealth {
   readonly ring: SnapshotRing;
   /** The degradation window (last `windowSnapshots`). */
@@ -81,52 +104,39 @@ export class KernelHealth {
   /** Fixed by the kernel's first basin (or baseline); 0 until then. */
   basinDimension = 0;
   baseline: Float64Array | null = null;
+  /** The newest basin reported: the snapshot's own array, which snapshots never change. */
   lastBasin: Float64Array | null = null;
   /** Last measured drift from the baseline, in the configured units; NaN before any. */
   drift = Number.NaN;
   /** Bit per entry of OPTIONAL_SERIES, set once the kernel has reported it. */
   seenOptional = 0;
   readonly reference = new DriftReference();
-  /** Consecutive snapshots each rule's condition held. */
-  readonly hold: Uint32Array;
-  /** Snapshots since a firing rule stopped holding. */
-  readonly release: Uint32Array;
-  readonly firing: Uint8Array;
-  /** The value and threshold each rule last compared. */
-  readonly value: Float64Array;
-  readonly threshold: Float64Array;
+  /**
+   * Per rule r: at r, the consecutive snapshots its condition held; at ruleCount + r, the
+   * snapshots since it stopped holding while still firing. One small array, one cache line.
+   */
+  readonly hysteresis: Uint32Array;
+  /** Bit r set while rule r fires. */
+  firingMask = 0;
   /** Cached at every ingest, so constellation health reads it without evaluating. */
   status = INSUFFICIENT;
   inResonance = false;
   /** Epoch seconds of the newest snapshot. */
   lastTimestamp = Number.NaN;
+  /** Drift thresholds in force, in the configured units: see `refreshDriftThresholds`. */
+  driftWarning: number;
+  driftCritical: number;
 
   constructor(
     readonly kernelId: string,
     t: HealthThresholds,
     ruleCount: number,
   ) {
-    const h = t.health;
-    this.ring = new SnapshotRing(h.ringCapacitySnapshots, [
-      {
-        size: h.windowSnapshots,
-        series: [
-          Series.phi,
-          Series.kappa,
-          Series.errorRate,
-          Series.latencyMs,
-          Series.memoryMb,
-          Series.breakdown,
-        ],
-      },
-      { size: h.resonance.windowSnapshots, series: [Series.phi, Series.kappa] },
-    ]);
+    this.ring = new SnapshotRing(t.health.ringCapacitySnapshots, windowLayouts(t));
     [this.window, this.resonanceWindow] = this.ring.windows as [SlidingWindow, SlidingWindow];
-    this.hold = new Uint32Array(ruleCount);
-    this.release = new Uint32Array(ruleCount);
-    this.firing = new Uint8Array(ruleCount);
-    this.value = new Float64Array(ruleCount).fill(Number.NaN);
-    this.threshold = new Float64Array(ruleCount).fill(Number.NaN);
+    this.hysteresis = new Uint32Array(2 * ruleCount);
+    this.driftWarning = t.drift.warning;
+    this.driftCritical = t.drift.critical;
   }
 
   /** The newest value of a series. */
@@ -140,21 +150,50 @@ export class KernelHealth {
     return bit === 0 || (this.seenOptional & bit) !== 0;
   }
 
-  /** Drift thresholds in force: the kernel's own once its reference is complete in reference mode. */
-  driftThreshold(t: HealthThresholds, level: "warning" | "critical"): number {
-    const fixed = level === "warning" ? t.drift.warning : t.drift.critical;
-    const h = t.health;
-    if (h.driftThresholdMode !== "reference" || this.reference.snapshots < h.referenceSnapshots) return fixed;
-    const sigmas = level === "warning" ? h.referenceWarningSigmas : h.referenceCriticalSigmas;
-    return this.reference.threshold(sigmas, fixed, t.drift.referenceFloor);
+  /** Whether the kernel's own reference thresholds are in force (reference mode, reference complete). */
+  referenceInForce(t: HealthThresholds): boolean {
+    return (
+      t.health.driftThresholdMode === "reference" && this.reference.snapshots >= t.health.referenceSnapshots
+    );
   }
 
-  /** Resets the drift rules' hysteresis: used when the baseline moves. */
+  /**
+   * Recomputes the drift thresholds in force; call whenever the reference changes. Cached in
+   * fields so the hot path reads two numbers instead of calling out for them.
+   */
+  refreshDriftThresholds(t: HealthThresholds): void {
+    const h = t.health;
+    const own = this.referenceInForce(t);
+    const floor = t.drift.referenceFloor;
+    this.driftWarning = own
+      ? this.reference.threshold(h.referenceWarningSigmas, t.drift.warning, floor)
+      : t.drift.warning;
+    this.driftCritical = own
+      ? this.reference.threshold(h.referenceCriticalSigmas, t.drift.critical, floor)
+      : t.drift.critical;
+  }
+
+  isFiring(rule: number): boolean {
+    return (this.firingMask & (1 << rule)) !== 0;
+  }
+
+  /** Consecutive snapshots the rule's condition has held. */
+  heldFor(rule: number): number {
+    return this.hysteresis[rule] as number;
+  }
+
+  /** Snapshots since a firing rule stopped holding. */
+  releasedFor(rule: number): number {
+    return this.hysteresis[this.hysteresis.length / 2 + rule] as number;
+  }
+
+  /** Resets some rules' hysteresis: used for the drift rules when the baseline moves. */
   clearRules(rules: readonly number[]): void {
+    const half = this.hysteresis.length / 2;
     for (const r of rules) {
-      this.hold[r] = 0;
-      this.release[r] = 0;
-      this.firing[r] = 0;
+      this.hysteresis[r] = 0;
+      this.hysteresis[half + r] = 0;
+      this.firingMask &= ~(1 << r);
     }
   }
 }

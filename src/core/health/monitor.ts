@@ -24,16 +24,21 @@
 import type { Clock } from "../clock.js";
 import { InvalidInputError, UnknownKernelError } from "../errors.js";
 import { embeddingToSimplex, fisherRaoDistance, normalizeSimplex } from "../geometry.js";
-import { DRIFT_RULES, evaluateRules, RULES, refreshStatus } from "./degradation.js";
+import { DRIFT_RULES, RULES, refreshStatus } from "./degradation.js";
 import {
   type DriftReferenceState,
   type HealthStatus,
   KernelHealth,
-  type OPTIONAL_SERIES,
-  optionalBit,
   STATUS,
   WARNING,
 } from "./kernel-health.js";
+import {
+  type IngestOutcome,
+  installBaseline,
+  type OutcomeSlot,
+  recordSnapshot,
+  reusableOutcome,
+} from "./record-snapshot.js";
 import {
   type ConstellationHealth,
   constellationHealth,
@@ -45,39 +50,14 @@ import {
   trendReport,
 } from "./reports.js";
 import { type ResonancePoint, trackResonance } from "./resonance.js";
-import { Series } from "./ring-buffer.js";
 import type { HealthSnapshot } from "./snapshot.js";
-import {
-  type HealthMonitorConfig,
-  type HealthThresholds,
-  healthThresholds,
-  REGIMES,
-  type Regime,
-  regimeCode,
-} from "./thresholds.js";
+import { type HealthMonitorConfig, type HealthThresholds, healthThresholds } from "./thresholds.js";
+
+export type { IngestOutcome } from "./record-snapshot.js";
 
 export interface HealthMonitorOptions {
   config: HealthMonitorConfig;
   clock: Clock;
-}
-
-/** What one ingest changed. The monitor reuses this object: read it before the next ingest. */
-export interface IngestOutcome {
-  readonly kernel_id: string;
-  /** Epoch seconds the snapshot was recorded at: its own, or the clock's when it had none. */
-  readonly timestamp: number;
-  /** Snapshots the kernel has reported, this one included. */
-  readonly snapshots: number;
-  readonly status: HealthStatus;
-  readonly previous_status: HealthStatus;
-  readonly regime: Regime;
-  readonly basin_drift: number | null;
-  /** This snapshot carried the kernel's first basin, which became its baseline. */
-  readonly baseline_set: boolean;
-  /** The kernel's drift reference (reference mode) completed with this snapshot. */
-  readonly drift_reference_completed: boolean;
-  /** Set when the kernel just entered resonance: persist it. */
-  readonly resonance: ResonancePoint | null;
 }
 
 export interface BatchOutcome {
@@ -103,8 +83,6 @@ export interface RestoreOptions {
   driftReference?: DriftReferenceState | null;
 }
 
-type Mutable<T> = { -readonly [K in keyof T]: T[K] };
-
 /**
  * @example
  * const monitor = new HealthMonitor({ config: DEFAULT_CONFIG, clock: new ManualClock(0) });
@@ -116,18 +94,7 @@ export class HealthMonitor {
   private readonly kernels = new Map<string, KernelHealth>();
   readonly thresholds: HealthThresholds;
   private readonly clock: Clock;
-  private readonly outcome: Mutable<IngestOutcome> = {
-    kernel_id: "",
-    timestamp: 0,
-    snapshots: 0,
-    status: "insufficient_data",
-    previous_status: "insufficient_data",
-    regime: "linear",
-    basin_drift: null,
-    baseline_set: false,
-    drift_reference_completed: false,
-    resonance: null,
-  };
+  private readonly slot: OutcomeSlot = reusableOutcome();
 
   constructor(options: HealthMonitorOptions) {
     this.thresholds = healthThresholds(options.config);
@@ -140,10 +107,9 @@ export class HealthMonitor {
     this.assertBasinFits(snapshot, existing?.basinDimension ?? 0, "basin_coords");
     const k = existing ?? this.addKernel(snapshot.kernel_id);
     const before = k.status;
-    const o = this.outcome;
-    this.apply(k, snapshot, true, o);
+    const o = this.slot.outcome;
+    recordSnapshot(k, snapshot, this.thresholds, this.clock, true, this.slot);
     o.resonance = trackResonance(k, this.thresholds, o.timestamp);
-    o.kernel_id = k.kernelId;
     o.previous_status = STATUS[before] as HealthStatus;
     return o;
   }
@@ -198,7 +164,7 @@ export class HealthMonitor {
     const existing = this.kernels.get(kernelId);
     this.assertDimension(p.length, existing?.basinDimension ?? 0, "basin_coords");
     const k = existing ?? this.addKernel(kernelId);
-    this.installBaseline(k, p);
+    installBaseline(k, p, this.thresholds);
     k.clearRules(DRIFT_RULES);
     k.drift =
       k.lastBasin === null ? Number.NaN : fisherRaoDistance(p, k.lastBasin, this.thresholds.drift.units);
@@ -284,13 +250,16 @@ export class HealthMonitor {
       if (dimension === 0 && s.basin_coords !== null) dimension = s.basin_coords.length;
     });
     const k = new KernelHealth(kernelId, this.thresholds, RULES.length);
-    if (p !== null) this.installBaseline(k, p);
-    if (options.driftReference) k.reference.reset(options.driftReference);
+    if (p !== null) installBaseline(k, p, this.thresholds);
+    if (options.driftReference) {
+      k.reference.reset(options.driftReference);
+      k.refreshDriftThresholds(this.thresholds);
+    }
     const countReference = !options.driftReference;
-    const scratch = { ...this.outcome };
+    const scratch = reusableOutcome();
     for (const s of snapshots) {
-      this.apply(k, s, countReference, scratch);
-      trackResonance(k, this.thresholds, scratch.timestamp);
+      recordSnapshot(k, s, this.thresholds, this.clock, countReference, scratch);
+      trackResonance(k, this.thresholds, scratch.outcome.timestamp);
     }
     this.kernels.set(kernelId, k);
   }
@@ -307,12 +276,6 @@ export class HealthMonitor {
     return k;
   }
 
-  private installBaseline(k: KernelHealth, p: Float64Array): void {
-    k.baseline = p;
-    k.basinDimension = p.length;
-    k.reference.reset();
-  }
-
   private assertBasinFits(s: HealthSnapshot, dimension: number, field: string): void {
     const basin = s.basin_coords;
     if (basin === null) return;
@@ -324,72 +287,5 @@ export class HealthMonitor {
   private assertDimension(length: number, dimension: number, field: string): void {
     if (dimension !== 0 && length !== dimension)
       throw new InvalidInputError(field, `has ${length} entries; this kernel's basins have ${dimension}`);
-  }
-
-  /** The hot path: stage the snapshot's values, push them, evaluate. Allocation-free after a kernel's first basin. */
-  private apply(
-    k: KernelHealth,
-    s: HealthSnapshot,
-    countReference: boolean,
-    o: Mutable<IngestOutcome>,
-  ): void {
-    const t = this.thresholds;
-    const ring = k.ring;
-    const staged = ring.staged;
-    const time = s.timestamp ?? this.clock.now() / 1000;
-    o.baseline_set = false;
-    o.drift_reference_completed = false;
-    const basin = s.basin_coords;
-    if (basin !== null) {
-      if (k.lastBasin === null) k.lastBasin = new Float64Array(basin.length);
-      k.lastBasin.set(basin);
-      if (k.baseline === null) {
-        this.installBaseline(k, basin.slice());
-        k.drift = 0;
-        o.baseline_set = true;
-      } else {
-        k.drift = fisherRaoDistance(k.baseline, basin, t.drift.units);
-        const needed = t.health.referenceSnapshots;
-        if (countReference && k.reference.snapshots < needed) {
-          k.reference.add(k.drift);
-          o.drift_reference_completed = k.reference.snapshots === needed;
-        }
-      }
-    }
-    staged[Series.phi] = s.phi;
-    staged[Series.kappa] = s.kappa_eff;
-    staged[Series.drift] = k.drift;
-    staged[Series.timeSeconds] = time;
-    this.stageOptional(k, Series.errorRate, s.error_rate);
-    this.stageOptional(k, Series.latencyMs, s.avg_latency_ms);
-    this.stageOptional(k, Series.memoryMb, s.memory_mb);
-    ring.stagedRegime = regimeCode(s.phi, t.health);
-    ring.push();
-    k.lastTimestamp = time;
-    evaluateRules(k, t);
-    o.timestamp = time;
-    o.snapshots = ring.total;
-    o.status = STATUS[k.status] as HealthStatus;
-    o.regime = REGIMES[ring.stagedRegime] as Regime;
-    o.basin_drift = Number.isNaN(k.drift) ? null : k.drift;
-  }
-
-  /**
-   * A metric the snapshot omits keeps its last value (a drifted or leaking kernel that stops
-   * sending a field stays flagged); the first time it appears it is backfilled, so the
-   * window does not read the snapshots before it as zeros.
-   */
-  private stageOptional(
-    k: KernelHealth,
-    series: (typeof OPTIONAL_SERIES)[number],
-    value: number | null,
-  ): void {
-    if (value === null) return;
-    const bit = optionalBit(series);
-    if ((k.seenOptional & bit) === 0) {
-      k.seenOptional |= bit;
-      k.ring.backfill(series, value);
-    }
-    k.ring.staged[series] = value;
   }
 }

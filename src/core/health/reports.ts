@@ -3,7 +3,7 @@
  * in the snake_case shapes the HTTP edge returns as they are. Built on request from the
  * kernel's cached state; nothing here runs per snapshot.
  */
-import { degradationIssues, type HealthIssue } from "./degradation.js";
+import { degradationIssues, type HealthIssue } from "./issues.js";
 import {
   CRITICAL,
   HEALTHY,
@@ -99,8 +99,6 @@ export function degradationReport(k: KernelHealth, t: HealthThresholds): Degrada
 }
 
 export function kernelHealthReport(k: KernelHealth, t: HealthThresholds): KernelHealthReport {
-  const referenceInForce =
-    t.health.driftThresholdMode === "reference" && k.reference.snapshots >= t.health.referenceSnapshots;
   const reported = k.ring.total > 0;
   return {
     ...degradationReport(k, t),
@@ -115,9 +113,9 @@ export function kernelHealthReport(k: KernelHealth, t: HealthThresholds): Kernel
     basin_dimension: k.basinDimension || null,
     has_baseline: k.baseline !== null,
     drift_thresholds: {
-      warning: k.driftThreshold(t, "warning"),
-      critical: k.driftThreshold(t, "critical"),
-      source: referenceInForce ? "reference" : "fixed",
+      warning: k.driftWarning,
+      critical: k.driftCritical,
+      source: k.referenceInForce(t) ? "reference" : "fixed",
       units: t.drift.units,
     },
     in_resonance: k.inResonance,

@@ -36,15 +36,19 @@ export function clusterStrength(phiVariance: number, kappaVariance: number): num
   return 1 / (1 + 100 * phiVariance + kappaVariance);
 }
 
-/** Whether the kernel's newest snapshot is in resonance. Allocation-free. */
+/**
+ * Whether the kernel's newest snapshot is in resonance. Reads the window's stats array
+ * directly: doubles returned from calls V8 does not inline would be boxed per snapshot.
+ */
 export function isResonant(k: KernelHealth, t: HealthThresholds): boolean {
   const r = t.health.resonance;
   const w = k.resonanceWindow;
   if (w.n < w.size) return false;
-  if (Math.abs(k.current(Series.kappa) - t.kappaStar) > r.kappaWithin) return false;
-  const phiVariance = w.variance(Series.phi);
+  if (Math.abs((k.ring.staged[Series.kappa] as number) - t.kappaStar) > r.kappaWithin) return false;
+  const phiVariance = w.stats[w.offsetOf(Series.phi) + 1] as number;
   if (!(phiVariance < r.phiVarianceMax)) return false;
-  return clusterStrength(phiVariance, w.variance(Series.kappa)) >= r.clusterStrengthMin;
+  const kappaVariance = w.stats[w.offsetOf(Series.kappa) + 1] as number;
+  return 1 / (1 + 100 * phiVariance + kappaVariance) >= r.clusterStrengthMin;
 }
 
 /**

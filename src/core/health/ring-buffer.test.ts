@@ -1,6 +1,7 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { Series, SnapshotRing } from "./ring-buffer.js";
+import { windowLayout } from "./sliding-window.js";
 
 /** Direct two-pass statistics of a window, the reference the O(1) sums must match. */
 function direct(values: readonly number[]) {
@@ -49,7 +50,7 @@ describe("ring buffer window statistics", () => {
         (unit, magnitude, offset, size, extraCapacity, recomputeEvery) => {
           const series = unit.map((u) => offset + u * magnitude);
           const ring = new SnapshotRing(size + extraCapacity, [
-            { size, series: [Series.phi], recomputeEvery },
+            windowLayout(size, [Series.phi], recomputeEvery),
           ]);
           const w = ring.windows[0];
           if (!w) throw new Error("no window");
@@ -73,7 +74,7 @@ describe("ring buffer window statistics", () => {
   });
 
   it("counts breakdown regimes in the window from the regime codes", () => {
-    const ring = new SnapshotRing(32, [{ size: 4, series: [Series.breakdown] }]);
+    const ring = new SnapshotRing(32, [windowLayout(4, [Series.breakdown])]);
     const regimes = [3, 3, 1, 3, 0, 0, 3];
     const counts: number[] = [];
     for (const r of regimes) {
@@ -99,7 +100,7 @@ describe("ring buffer window statistics", () => {
   });
 
   it("fills earlier snapshots of a newly reported metric with its first value", () => {
-    const ring = new SnapshotRing(16, [{ size: 4, series: [Series.memoryMb] }]);
+    const ring = new SnapshotRing(16, [windowLayout(4, [Series.memoryMb])]);
     for (let i = 0; i < 6; i++) pushPhi(ring, 0.5);
     ring.backfill(Series.memoryMb, 500);
     ring.staged[Series.memoryMb] = 540;
@@ -110,12 +111,12 @@ describe("ring buffer window statistics", () => {
   });
 
   it("refuses a window longer than the ring", () => {
-    expect(() => new SnapshotRing(5, [{ size: 6, series: [Series.phi] }])).toThrow(RangeError);
+    expect(() => new SnapshotRing(5, [windowLayout(6, [Series.phi])])).toThrow(RangeError);
   });
 
   it("does not grow its arrays past the young kernel's needs", () => {
     const ring = new SnapshotRing(1000, []);
     for (let i = 0; i < 20; i++) pushPhi(ring, 0.5);
-    expect(ring.byteLength).toBe(32 * (7 * 8 + 1));
+    expect(ring.byteLength).toBe(32 * 64);
   });
 });

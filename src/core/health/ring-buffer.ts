@@ -1,13 +1,19 @@
 /**
- * A kernel's recent snapshots, one Float64Array per metric plus a Uint8Array of regime
- * codes, and the sliding windows that ride on them. A push stages values in a preallocated
- * array and commits them: no allocation per snapshot.
+ * A kernel's recent snapshots and the sliding windows that ride on them. A push stages
+ * values in a preallocated array and commits them: no allocation per snapshot.
+ *
+ * One Float64Array holds them row by row, 8 doubles per snapshot (the 7 series and the
+ * regime code): 64 bytes, one cache line. With a kernel's state cold in memory (10,000
+ * kernels reporting in turn), a push then writes one line and its windows read one line
+ * each, where a column per metric touched eight arrays at three places; measured, that
+ * took ingest at 10,000 kernels from 3.7–5.1 µs down to 1.7–2.9 µs on a loaded machine.
+ * `valueAt(series, age)` still reads the ring per metric.
  *
  * The arrays start small and double up to `maxCapacity`, so a young kernel does not hold
  * a full ring it has not filled (10,000 kernels × 1000 slots would otherwise be reserved
  * from the first report). Growing allocates about log2(maxCapacity / 16) times per kernel.
  */
-import { type SeriesSource, SlidingWindow } from "./sliding-window.js";
+import { type SeriesSource, SlidingWindow, type WindowLayout } from "./sliding-window.js";
 import { BREAKDOWN_CODE } from "./thresholds.js";
 
 /** The stored series. `breakdown` is virtual: 1 when the regime code is breakdown, else 0. */
@@ -23,13 +29,16 @@ export const Series = {
 } as const;
 export type SeriesId = (typeof Series)[keyof typeof Series];
 
-/** Series backed by a Float64Array (all but the virtual `breakdown`). */
+/** Series stored per snapshot (all but the virtual `breakdown`). */
 export const STORED_SERIES = 7;
+/** Doubles per stored snapshot: the series, then the regime code; 64 bytes, one cache line. */
+const STRIDE = 8;
+const REGIME = 7;
 const INITIAL_CAPACITY = 16;
 
 /**
  * @example
- * const ring = new SnapshotRing(1000, [{ size: 10, series: [Series.phi] }]);
+ * const ring = new SnapshotRing(1000, [windowLayout(10, [Series.phi])]);
  * ring.staged[Series.phi] = 0.8; ring.stagedRegime = 2; ring.push();
  * ring.valueAt(Series.phi, 0); // 0.8
  */
@@ -42,22 +51,21 @@ export class SnapshotRing implements SeriesSource {
   /** Snapshots ever pushed. */
   total = 0;
   readonly windows: SlidingWindow[];
-  private columns: Float64Array[];
-  private regimes: Uint8Array;
+  /** Row-major: snapshot i's series at i·STRIDE…, its regime code at i·STRIDE + REGIME. */
+  private rows: Float64Array;
   private capacity: number;
   /** Index the next snapshot is written to. */
   private head = 0;
 
   constructor(
     readonly maxCapacity: number,
-    windows: readonly { size: number; series: readonly number[]; recomputeEvery?: number }[],
+    windows: readonly WindowLayout[],
   ) {
     for (const w of windows)
       if (w.size > maxCapacity) throw new RangeError(`window ${w.size} exceeds ring capacity ${maxCapacity}`);
     this.capacity = Math.min(maxCapacity, INITIAL_CAPACITY);
-    this.columns = Array.from({ length: STORED_SERIES }, () => new Float64Array(this.capacity));
-    this.regimes = new Uint8Array(this.capacity);
-    this.windows = windows.map((w) => new SlidingWindow(w.size, w.series, w.recomputeEvery));
+    this.rows = new Float64Array(this.capacity * STRIDE);
+    this.windows = windows.map((w) => new SlidingWindow(w));
   }
 
   /** Commits the staged snapshot, sliding every window in O(1). */
@@ -66,19 +74,21 @@ export class SnapshotRing implements SeriesSource {
     // Windows read the value leaving them before the ring may overwrite its slot.
     const windows = this.windows;
     for (let w = 0; w < windows.length; w++) (windows[w] as SlidingWindow).slide(this);
-    const at = this.head;
-    for (let s = 0; s < STORED_SERIES; s++) (this.columns[s] as Float64Array)[at] = this.staged[s] as number;
-    this.regimes[at] = this.stagedRegime;
-    this.head = at + 1 === this.capacity ? 0 : at + 1;
+    const at = this.head * STRIDE;
+    const rows = this.rows;
+    const staged = this.staged;
+    for (let s = 0; s < STORED_SERIES; s++) rows[at + s] = staged[s] as number;
+    rows[at + REGIME] = this.stagedRegime;
+    this.head = this.head + 1 === this.capacity ? 0 : this.head + 1;
     if (this.length < this.capacity) this.length++;
     this.total++;
     for (let w = 0; w < windows.length; w++) (windows[w] as SlidingWindow).afterPush(this);
   }
 
   valueAt(series: number, age: number): number {
-    const i = this.indexOf(age);
-    if (series === Series.breakdown) return this.regimes[i] === BREAKDOWN_CODE ? 1 : 0;
-    return (this.columns[series] as Float64Array)[i] as number;
+    const i = this.indexOf(age) * STRIDE;
+    if (series === Series.breakdown) return this.rows[i + REGIME] === BREAKDOWN_CODE ? 1 : 0;
+    return this.rows[i + series] as number;
   }
 
   incoming(series: number): number {
@@ -88,7 +98,7 @@ export class SnapshotRing implements SeriesSource {
 
   /** Regime code `age` snapshots back. */
   regimeAt(age: number): number {
-    return this.regimes[this.indexOf(age)] as number;
+    return this.rows[this.indexOf(age) * STRIDE + REGIME] as number;
   }
 
   /**
@@ -96,13 +106,13 @@ export class SnapshotRing implements SeriesSource {
    * kernel first reports an optional metric, so earlier snapshots do not read as zero.
    */
   backfill(series: number, value: number): void {
-    (this.columns[series] as Float64Array).fill(value);
+    for (let i = series; i < this.rows.length; i += STRIDE) this.rows[i] = value;
     for (const w of this.windows) w.recompute(this);
   }
 
   /** Bytes held by the typed arrays. */
   get byteLength(): number {
-    return this.capacity * (STORED_SERIES * 8 + 1);
+    return this.rows.byteLength;
   }
 
   private indexOf(age: number): number {
@@ -111,22 +121,14 @@ export class SnapshotRing implements SeriesSource {
     return i < 0 ? i + this.capacity : i;
   }
 
-  /** Doubles the arrays, laying the snapshots out oldest first. */
+  /** Doubles the array, laying the snapshots out oldest first. */
   private grow(): void {
     const next = Math.min(this.maxCapacity, this.capacity * 2);
-    const order = (from: Float64Array | Uint8Array, to: Float64Array | Uint8Array) => {
-      // When full, the oldest snapshot sits at head.
-      to.set(from.subarray(this.head), 0);
-      to.set(from.subarray(0, this.head), this.capacity - this.head);
-    };
-    this.columns = this.columns.map((c) => {
-      const grown = new Float64Array(next);
-      order(c, grown);
-      return grown;
-    });
-    const regimes = new Uint8Array(next);
-    order(this.regimes, regimes);
-    this.regimes = regimes;
+    const grown = new Float64Array(next * STRIDE);
+    // When full, the oldest snapshot sits at head.
+    grown.set(this.rows.subarray(this.head * STRIDE), 0);
+    grown.set(this.rows.subarray(0, this.head * STRIDE), (this.capacity - this.head) * STRIDE);
+    this.rows = grown;
     this.head = this.capacity;
     this.capacity = next;
   }

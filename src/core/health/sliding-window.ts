@@ -21,65 +21,91 @@ export interface SeriesSource {
 }
 
 /**
+ * What a window tracks: the same for every kernel, so built once and shared (per-kernel
+ * copies would be more cache lines to touch per snapshot).
+ */
+export interface WindowLayout {
+  readonly size: number;
+  readonly series: readonly number[];
+  /** Position of each tracked series, by series number; −1 when not tracked. */
+  readonly slot: Int8Array;
+  readonly recomputeEvery: number;
+}
+
+/**
+ * @example windowLayout(10, [Series.phi, Series.kappa])
+ */
+export function windowLayout(size: number, series: readonly number[], recomputeEvery = 1024): WindowLayout {
+  if (!(Number.isInteger(size) && size >= 1)) throw new RangeError(`window size ${size}`);
+  const slot = new Int8Array(Math.max(0, ...series) + 1).fill(-1);
+  series.forEach((s, j) => {
+    slot[s] = j;
+  });
+  return { size, series, slot, recomputeEvery };
+}
+
+/**
  * @example
- * const w = new SlidingWindow(10, [0]);
+ * const w = new SlidingWindow(windowLayout(10, [0]));
  * // on each push: w.slide(ring) before the ring overwrites, w.afterPush(ring) after
  * w.slope(0); // least-squares slope per snapshot of series 0 over the last ≤ 10 values
  */
 export class SlidingWindow {
   /** Values currently in the window (≤ size). */
   n = 0;
-  private readonly shift: Float64Array;
-  private readonly sum: Float64Array;
-  private readonly sumSq: Float64Array;
-  private readonly sumXY: Float64Array;
-  /** Position of each tracked series in the sums, by series number; −1 when not tracked. */
-  private readonly slot: Int16Array;
+  readonly size: number;
+  readonly series: readonly number[];
+  /**
+   * All of the window's numbers in one array, so a slide touches a few adjacent cache lines.
+   * Per tracked series j: at 4j…4j+3 the sums (shift, Σd, Σd², Σx·d); at `offsetOf(series)`
+   * its mean, variance and slope, refreshed after every push, so the hot path reads them
+   * from the array rather than through calls that would box each double returned.
+   */
+  readonly stats: Float64Array;
+  private readonly sums: Float64Array;
+  private readonly statsBase: number;
   private sinceExact = 0;
 
-  constructor(
-    readonly size: number,
-    readonly series: readonly number[],
-    private readonly recomputeEvery = 1024,
-  ) {
-    if (!(Number.isInteger(size) && size >= 1)) throw new RangeError(`window size ${size}`);
-    const k = series.length;
-    this.shift = new Float64Array(k);
-    this.sum = new Float64Array(k);
-    this.sumSq = new Float64Array(k);
-    this.sumXY = new Float64Array(k);
-    this.slot = new Int16Array(Math.max(0, ...series) + 1).fill(-1);
-    series.forEach((s, j) => {
-      this.slot[s] = j;
-    });
+  constructor(private readonly layout: WindowLayout) {
+    this.size = layout.size;
+    this.series = layout.series;
+    this.statsBase = 4 * layout.series.length;
+    this.stats = new Float64Array(7 * layout.series.length);
+    this.sums = this.stats;
+    this.refreshStats();
   }
 
   /** Takes in the source's incoming values; call before the ring overwrites its oldest slot. */
   slide(src: SeriesSource): void {
     const full = this.n === this.size;
     const last = this.size - 1;
+    const sums = this.sums;
     for (let j = 0; j < this.series.length; j++) {
       const s = this.series[j] as number;
-      if (this.n === 0) this.shift[j] = src.incoming(s);
-      const d = src.incoming(s) - (this.shift[j] as number);
-      const sum = this.sum[j] as number;
+      const at = 4 * j;
+      const y = src.incoming(s);
+      if (this.n === 0) sums[at] = y;
+      const shift = sums[at] as number;
+      const d = y - shift;
+      const sum = sums[at + 1] as number;
       if (full) {
-        const out = src.valueAt(s, last) - (this.shift[j] as number);
-        this.sumXY[j] = (this.sumXY[j] as number) - (sum - out) + last * d;
-        this.sum[j] = sum - out + d;
-        this.sumSq[j] = (this.sumSq[j] as number) - out * out + d * d;
+        const out = src.valueAt(s, last) - shift;
+        sums[at + 1] = sum - out + d;
+        sums[at + 2] = (sums[at + 2] as number) - out * out + d * d;
+        sums[at + 3] = (sums[at + 3] as number) - (sum - out) + last * d;
       } else {
-        this.sumXY[j] = (this.sumXY[j] as number) + this.n * d;
-        this.sum[j] = sum + d;
-        this.sumSq[j] = (this.sumSq[j] as number) + d * d;
+        sums[at + 1] = sum + d;
+        sums[at + 2] = (sums[at + 2] as number) + d * d;
+        sums[at + 3] = (sums[at + 3] as number) + this.n * d;
       }
     }
     if (!full) this.n++;
   }
 
-  /** Call after the ring has stored the value: recomputes exactly when due. */
+  /** Call after the ring has stored the value: recomputes exactly when due, refreshes `stats`. */
   afterPush(src: SeriesSource): void {
-    if (++this.sinceExact >= this.recomputeEvery) this.recompute(src);
+    if (++this.sinceExact >= this.layout.recomputeEvery) this.recompute(src);
+    else this.refreshStats();
   }
 
   /** Rebuilds the sums from the source, re-centring each series on its window mean. */
@@ -101,40 +127,52 @@ export class SlidingWindow {
         sumSq += d * d;
         sumXY += (n - 1 - age) * d;
       }
-      this.shift[j] = mean;
-      this.sum[j] = sum;
-      this.sumSq[j] = sumSq;
-      this.sumXY[j] = sumXY;
+      const at = 4 * j;
+      this.sums[at] = mean;
+      this.sums[at + 1] = sum;
+      this.sums[at + 2] = sumSq;
+      this.sums[at + 3] = sumXY;
+    }
+    this.refreshStats();
+  }
+
+  private refreshStats(): void {
+    const n = this.n;
+    const sums = this.sums;
+    const stats = this.stats;
+    const sx = (n * (n - 1)) / 2;
+    const slopeDenominator = n * (((n - 1) * n * (2 * n - 1)) / 6) - sx * sx;
+    for (let j = 0; j < this.series.length; j++) {
+      const at = 4 * j;
+      const out = this.statsBase + 3 * j;
+      const m = (sums[at + 1] as number) / n;
+      const v = (sums[at + 2] as number) / n - m * m;
+      stats[out] = (sums[at] as number) + m;
+      stats[out + 1] = v > 0 ? v : 0;
+      stats[out + 2] =
+        n < 2 ? 0 : (n * (sums[at + 3] as number) - sx * (sums[at + 1] as number)) / slopeDenominator;
     }
   }
 
   /** Mean of the window; NaN when empty. */
   mean(series: number): number {
-    const j = this.index(series);
-    return (this.shift[j] as number) + (this.sum[j] as number) / this.n;
+    return this.stats[this.offsetOf(series)] as number;
   }
 
   /** Population variance (divided by n, as numpy's var); 0 for a single value. */
   variance(series: number): number {
-    const j = this.index(series);
-    const m = (this.sum[j] as number) / this.n;
-    const v = (this.sumSq[j] as number) / this.n - m * m;
-    return v > 0 ? v : 0;
+    return this.stats[this.offsetOf(series) + 1] as number;
   }
 
   /** Least-squares slope per snapshot; 0 with fewer than two values. */
   slope(series: number): number {
-    const n = this.n;
-    if (n < 2) return 0;
-    const j = this.index(series);
-    const sx = (n * (n - 1)) / 2;
-    const sxx = ((n - 1) * n * (2 * n - 1)) / 6;
-    return (n * (this.sumXY[j] as number) - sx * (this.sum[j] as number)) / (n * sxx - sx * sx);
+    return this.stats[this.offsetOf(series) + 2] as number;
   }
 
-  private index(series: number): number {
-    const j = this.slot[series];
+  /** Offset of a series' mean in `stats` (variance and slope follow it). */
+  offsetOf(series: number): number {
+    const j = this.layout.slot[series];
     if (j === undefined || j < 0) throw new RangeError(`series ${series} is not in this window`);
-    return j;
+    return this.statsBase + 3 * j;
   }
 }
