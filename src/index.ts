@@ -2,9 +2,23 @@
  * Autonomic as a library: the same core the server and the simulator run.
  */
 export { type Clock, ManualClock, systemClock } from "./core/clock.js";
-export { type AutonomicConfig, buildConfig, DEFAULT_CONFIG, type RestConfig } from "./core/config.js";
+export {
+  type AutonomicConfig,
+  buildConfig,
+  DEFAULT_CONFIG,
+  type HealthConfig,
+  type RestConfig,
+} from "./core/config.js";
 export * from "./core/errors.js";
 export * from "./core/geometry.js";
+export type { RuleId, Severity } from "./core/health/degradation.js";
+export type { HealthIssue } from "./core/health/issues.js";
+export type { DriftReferenceState, HealthStatus } from "./core/health/kernel-health.js";
+export * from "./core/health/monitor.js";
+export type * from "./core/health/reports.js";
+export type { ResonancePoint } from "./core/health/resonance.js";
+export * from "./core/health/snapshot.js";
+export type { HealthMonitorConfig, Regime } from "./core/health/thresholds.js";
 export { defaultRegistryPath } from "./core/registry/default-registry.js";
 export * from "./core/registry/registry.js";
 export type { RestPolicyType, Tier } from "./core/registry/registry-schema.js";

@@ -12,6 +12,7 @@ import { CRITICAL, HEALTHY, INSUFFICIENT, type KernelHealth, WARNING } from "./k
 import { Series } from "./ring-buffer.js";
 import type { HealthThresholds } from "./thresholds.js";
 
+/** How bad an issue is; a kernel's status is its worst. */
 export type Severity = "warning" | "critical";
 
 interface RuleSpec {
@@ -24,6 +25,10 @@ interface RuleSpec {
   fires: "above" | "below";
 }
 
+/**
+ * Every SPEC §4 rule, in evaluation and report order.
+ * @example RULES[RULE.phiLow] // { id: "phi_low", severity: "warning", kind: "current", … }
+ */
 export const RULES = [
   { id: "phi_avg_low", severity: "critical", metric: "phi_avg", kind: "window", fires: "below" },
   { id: "phi_low", severity: "warning", metric: "phi", kind: "current", fires: "below" },
@@ -51,6 +56,7 @@ export const RULES = [
   { id: "memory_slope", severity: "warning", metric: "memory_mb_slope", kind: "window", fires: "above" },
 ] as const satisfies readonly RuleSpec[];
 
+/** A rule's stable name, e.g. "basin_drift_critical": what alerts and dashboards key on. */
 export type RuleId = (typeof RULES)[number]["id"];
 
 /** Rule indices into the kernel's arrays, in RULES order. */
@@ -69,6 +75,7 @@ export const RULE = {
   memorySlope: 11,
 } as const;
 
+/** The rules a new baseline resets. */
 export const DRIFT_RULES: readonly number[] = [RULE.driftCritical, RULE.driftWarning];
 const SEVERITY_CODE = Uint8Array.from(RULES, (r) => (r.severity === "critical" ? CRITICAL : WARNING));
 const FIRES_ABOVE = Uint8Array.from(RULES, (r) => (r.fires === "above" ? 1 : 0));
@@ -106,7 +113,10 @@ export function ruleValue(k: KernelHealth, t: HealthThresholds, rule: number): n
   }
 }
 
-/** The threshold a rule compares against, in the units its value is in. */
+/**
+ * The threshold a rule compares against, in the units its value is in (drift halved in half mode).
+ * @example ruleThreshold(kernel, t, RULE.driftCritical) // 2, or the kernel's reference threshold
+ */
 export function ruleThreshold(k: KernelHealth, t: HealthThresholds, rule: number): number {
   const h = t.health;
   switch (rule) {
@@ -185,6 +195,7 @@ function setWindowRule(k: KernelHealth, rule: number, holds: boolean): void {
 /**
  * Whether a rule's condition holds now, by its definition (`ruleValue` against
  * `ruleThreshold`): what `evaluateRules` computes inline.
+ * @example ruleHolds(kernel, t, RULE.latency) // true while latency is over 2000 ms
  */
 export function ruleHolds(k: KernelHealth, t: HealthThresholds, rule: number): boolean {
   const v = ruleValue(k, t, rule);
@@ -192,7 +203,10 @@ export function ruleHolds(k: KernelHealth, t: HealthThresholds, rule: number): b
   return FIRES_ABOVE[rule] === 1 ? v > limit : v < limit;
 }
 
-/** Recomputes the cached status from the firing rules, without counting a snapshot. */
+/**
+ * Recomputes the cached status from the firing rules, without counting a snapshot.
+ * @example refreshStatus(kernel, t) // after clearing the drift rules for a new baseline
+ */
 export function refreshStatus(k: KernelHealth, t: HealthThresholds): number {
   let status = HEALTHY;
   if (k.ring.total < t.health.minSnapshots) status = INSUFFICIENT;

@@ -9,7 +9,11 @@ import { INSUFFICIENT } from "./kernel-health.js";
 import { Series } from "./ring-buffer.js";
 import type { HealthThresholds } from "./thresholds.js";
 
-/** One rule's finding, with the value it measured. */
+/**
+ * One rule's finding, with the value it measured.
+ * @example { rule: "latency", severity: "warning", metric: "avg_latency_ms", value: 2345, threshold: 2000,
+ *   message: "latency 2345 ms has been above 2000 ms for 3 snapshots" }
+ */
 export interface HealthIssue {
   rule: RuleId;
   severity: Severity;
@@ -47,7 +51,10 @@ export function degradationIssues(k: KernelHealth, t: HealthThresholds): HealthI
   return issues.sort((a, b) => (a.severity === b.severity ? 0 : a.severity === "critical" ? -1 : 1));
 }
 
-/** Rounds for reading: 4 significant digits is finer than any threshold here. */
+/**
+ * Rounds for reading: 4 significant digits is finer than any threshold here.
+ * @example fmt(0.6354999) // "0.6355"
+ */
 export function fmt(x: number): string {
   return Number.isFinite(x) ? String(Number(x.toPrecision(4))) : String(x);
 }

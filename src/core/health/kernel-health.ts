@@ -9,7 +9,9 @@ import type { HealthThresholds } from "./thresholds.js";
 
 /** Status codes, worst last: the order `Math.max` picks the worst by. */
 export const STATUS = ["insufficient_data", "healthy", "warning", "critical"] as const;
+/** A kernel's verdict: insufficient_data below minSnapshots, else its worst firing rule. */
 export type HealthStatus = (typeof STATUS)[number];
+/** Status codes, indices into STATUS. */
 export const INSUFFICIENT = 0;
 export const HEALTHY = 1;
 export const WARNING = 2;
@@ -45,6 +47,7 @@ export interface DriftReferenceState {
  * Drift over the first N snapshots after the baseline (Welford's online mean and variance),
  * from which reference-mode thresholds follow: mean + kσ, between the floor and the fixed
  * thresholds, so a quiet kernel is watched more closely and none less than the fixed rule.
+ * @example const r = new DriftReference(); r.add(0.2); r.threshold(3, 1.4, 0.1) // 0.2 (σ = 0)
  */
 export class DriftReference implements DriftReferenceState {
   snapshots = 0;
@@ -95,6 +98,9 @@ function windowLayouts(t: HealthThresholds): readonly WindowLayout[] {
   return found;
 }
 
+/**
+ * @example const k = new KernelHealth("apollo_1", healthThresholds(config), RULES.length);
+ */
 export class KernelHealth {
   readonly ring: SnapshotRing;
   /** The degradation window (last `windowSnapshots`). */

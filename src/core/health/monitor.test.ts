@@ -78,6 +78,7 @@ describe("batches", () => {
     const batch = Array.from({ length: 10 }, () => snap({ basin_coords: ONE_HOT }));
     const result = monitor.ingestBatch(batch);
     expect(result.snapshots).toBe(10);
+    expect(result.timestamps).toEqual(Array(10).fill(T0 / 1000));
     expect(result.baselines_set).toEqual(["apollo_1"]);
     expect(result.status_changes).toEqual([
       { kernel_id: "apollo_1", from: "insufficient_data", to: "healthy" },
@@ -204,10 +205,10 @@ describe("export and restore", () => {
     const baseline = saved.baseline as number[];
     restarted.monitor.restore("apollo_1", baseline, snapshots.slice(-15), {
       driftReference: saved.drift_reference,
+      snapshots: saved.snapshots,
     });
-    const { snapshots: _a, ...before } = live.monitor.health("apollo_1");
-    const { snapshots: _b, ...after } = restarted.monitor.health("apollo_1");
-    expect(after).toEqual(before);
+    const before = live.monitor.health("apollo_1");
+    expect(restarted.monitor.health("apollo_1")).toEqual(before);
     expect(before.issues.map((i) => i.rule)).toEqual(["basin_drift_critical", "phi_low"]);
     expect(restarted.monitor.trends("apollo_1")).toEqual(live.monitor.trends("apollo_1"));
   });

@@ -25,13 +25,13 @@ import type { Clock } from "../clock.js";
 import { InvalidInputError, UnknownKernelError } from "../errors.js";
 import { embeddingToSimplex, fisherRaoDistance, normalizeSimplex } from "../geometry.js";
 import { DRIFT_RULES, RULES, refreshStatus } from "./degradation.js";
+import { type HealthStatus, KernelHealth, STATUS, WARNING } from "./kernel-health.js";
 import {
-  type DriftReferenceState,
-  type HealthStatus,
-  KernelHealth,
-  STATUS,
-  WARNING,
-} from "./kernel-health.js";
+  exportKernel,
+  type KernelHealthExport,
+  type RestoreOptions,
+  rebuildKernel,
+} from "./kernel-restore.js";
 import {
   type IngestOutcome,
   installBaseline,
@@ -50,37 +50,30 @@ import {
   trendReport,
 } from "./reports.js";
 import { type ResonancePoint, trackResonance } from "./resonance.js";
-import type { HealthSnapshot } from "./snapshot.js";
+import { assertBasinFits, assertDimension, type HealthSnapshot } from "./snapshot.js";
 import { type HealthMonitorConfig, type HealthThresholds, healthThresholds } from "./thresholds.js";
 
+export type { KernelHealthExport, RestoreOptions } from "./kernel-restore.js";
 export type { IngestOutcome } from "./record-snapshot.js";
 
+/** @example { config: loadConfig(), clock: systemClock } */
 export interface HealthMonitorOptions {
   config: HealthMonitorConfig;
   clock: Clock;
 }
 
+/**
+ * What a batch changed, for the service to persist and announce.
+ * @example monitor.ingestBatch(parseSnapshots(body)).status_changes // [{ kernel_id: "apollo_1", from: "healthy", to: "warning" }]
+ */
 export interface BatchOutcome {
   snapshots: number;
+  /** Epoch seconds each item was recorded at, in order (the clock's for items without one). */
+  timestamps: number[];
   baselines_set: string[];
   drift_references_completed: string[];
   resonance: ResonancePoint[];
   status_changes: { kernel_id: string; from: HealthStatus; to: HealthStatus }[];
-}
-
-/** What a service stores to rebuild a kernel beside its recent snapshots. */
-export interface KernelHealthExport {
-  kernel_id: string;
-  basin_dimension: number | null;
-  baseline: number[] | null;
-  /** Progress of the drift reference; null before the first drift after the baseline. */
-  drift_reference: DriftReferenceState | null;
-  snapshots: number;
-}
-
-export interface RestoreOptions {
-  /** The exported reference; the replay then does not count its drifts into it again. */
-  driftReference?: DriftReferenceState | null;
 }
 
 /**
@@ -95,16 +88,21 @@ export class HealthMonitor {
   readonly thresholds: HealthThresholds;
   private readonly clock: Clock;
   private readonly slot: OutcomeSlot = reusableOutcome();
+  private readonly maxDimension: number;
 
   constructor(options: HealthMonitorOptions) {
     this.thresholds = healthThresholds(options.config);
     this.clock = options.clock;
+    this.maxDimension = this.thresholds.health.maxBasinDimension;
   }
 
-  /** Records one validated snapshot and re-evaluates the kernel. See the outcome's reuse note. */
+  /**
+   * Records one validated snapshot and re-evaluates the kernel. See the outcome's reuse note.
+   * @example const { status, resonance } = monitor.ingest(parseSnapshot(body));
+   */
   ingest(snapshot: HealthSnapshot): IngestOutcome {
     const existing = this.kernels.get(snapshot.kernel_id);
-    this.assertBasinFits(snapshot, existing?.basinDimension ?? 0, "basin_coords");
+    assertBasinFits(snapshot, existing?.basinDimension ?? 0, this.maxDimension, "basin_coords");
     const k = existing ?? this.addKernel(snapshot.kernel_id);
     const before = k.status;
     const o = this.slot.outcome;
@@ -114,21 +112,28 @@ export class HealthMonitor {
     return o;
   }
 
-  /** Checks a batch against the kernels' basin dimensions without changing anything. */
+  /**
+   * Checks a batch against the kernels' basin dimensions without changing anything.
+   * @example monitor.check(batch) // throws InvalidInputError on "snapshots[2].basin_coords"
+   */
   check(snapshots: readonly HealthSnapshot[], field = "snapshots"): void {
     const dims = new Map<string, number>();
     snapshots.forEach((s, i) => {
       const dim = dims.get(s.kernel_id) ?? this.kernels.get(s.kernel_id)?.basinDimension ?? 0;
-      this.assertBasinFits(s, dim, `${field}[${i}].basin_coords`);
+      assertBasinFits(s, dim, this.maxDimension, `${field}[${i}].basin_coords`);
       if (s.basin_coords !== null) dims.set(s.kernel_id, s.basin_coords.length);
     });
   }
 
-  /** Ingests a batch all or nothing: every item is checked before the first is recorded. */
+  /**
+   * Ingests a batch all or nothing: every item is checked before the first is recorded.
+   * @example monitor.ingestBatch(parseSnapshots(body.snapshots)).resonance // points to persist
+   */
   ingestBatch(snapshots: readonly HealthSnapshot[]): BatchOutcome {
     this.check(snapshots);
     const result: BatchOutcome = {
       snapshots: snapshots.length,
+      timestamps: [],
       baselines_set: [],
       drift_references_completed: [],
       resonance: [],
@@ -136,6 +141,7 @@ export class HealthMonitor {
     };
     for (const s of snapshots) {
       const o = this.ingest(s);
+      result.timestamps.push(o.timestamp);
       if (o.baseline_set) result.baselines_set.push(o.kernel_id);
       if (o.drift_reference_completed) result.drift_references_completed.push(o.kernel_id);
       if (o.resonance) result.resonance.push(o.resonance);
@@ -157,12 +163,10 @@ export class HealthMonitor {
   ): Float64Array {
     if (typeof kernelId !== "string" || kernelId.trim() === "")
       throw new InvalidInputError("kernel_id", "is required");
-    const max = this.thresholds.health.maxBasinDimension;
-    if (basin.length > max)
-      throw new InvalidInputError("basin_coords", `has ${basin.length} entries; at most ${max}`);
+    assertDimension(basin.length, 0, this.maxDimension, "basin_coords");
     const p = encoding === "embedding" ? embeddingToSimplex(basin) : normalizeSimplex(basin);
     const existing = this.kernels.get(kernelId);
-    this.assertDimension(p.length, existing?.basinDimension ?? 0, "basin_coords");
+    assertDimension(p.length, existing?.basinDimension ?? 0, this.maxDimension, "basin_coords");
     const k = existing ?? this.addKernel(kernelId);
     installBaseline(k, p, this.thresholds);
     k.clearRules(DRIFT_RULES);
@@ -172,33 +176,40 @@ export class HealthMonitor {
     return p.slice();
   }
 
-  /** A copy of the kernel's baseline, or null before its first basin. */
+  /**
+   * A copy of the kernel's baseline, or null before its first basin.
+   * @example if (outcome.baseline_set) store.saveBaseline(id, monitor.baseline(id))
+   */
   baseline(kernelId: string): Float64Array | null {
     return this.get(kernelId).baseline?.slice() ?? null;
   }
 
+  /** @example monitor.has("apollo_1") // true once it has reported or been given a baseline */
   has(kernelId: string): boolean {
     return this.kernels.has(kernelId);
   }
 
+  /** @example monitor.kernelIds() // ["apollo_1", "athena_1"] */
   kernelIds(): string[] {
     return [...this.kernels.keys()];
   }
 
-  /** Stops monitoring a kernel; true when it was known. */
+  /** Stops monitoring a kernel; true when it was known. @example monitor.forget("chaos_x_1") */
   forget(kernelId: string): boolean {
     return this.kernels.delete(kernelId);
   }
 
+  /** @example monitor.health("apollo_1").status // "warning" */
   health(kernelId: string): KernelHealthReport {
     return kernelHealthReport(this.get(kernelId), this.thresholds);
   }
 
+  /** @example monitor.degradation("apollo_1").issues[0].message // "Φ 0.7 has been below 0.715 for 3 snapshots" */
   degradation(kernelId: string): DegradationReport {
     return degradationReport(this.get(kernelId), this.thresholds);
   }
 
-  /** Reports of every kernel now warning or critical, worst first. */
+  /** Reports of every kernel now warning or critical, worst first. @example monitor.degradedKernels()[0].kernel_id */
   degradedKernels(): DegradationReport[] {
     const degraded: KernelHealth[] = [];
     for (const k of this.kernels.values()) if (k.status >= WARNING) degraded.push(k);
@@ -206,31 +217,28 @@ export class HealthMonitor {
     return degraded.map((k) => degradationReport(k, this.thresholds));
   }
 
+  /** @example monitor.trends("apollo_1").slopes_per_snapshot.memory_mb // 12.5 */
   trends(kernelId: string): TrendReport {
     return trendReport(this.get(kernelId));
   }
 
-  /** Counts, worst status, means and per-kernel summaries from each kernel's cached status. */
+  /**
+   * Counts, worst status, means and per-kernel summaries from each kernel's cached status.
+   * @example monitor.constellationHealth().counts // { healthy: 40, warning: 2, critical: 0, insufficient_data: 1 }
+   */
   constellationHealth(): ConstellationHealth {
     return constellationHealth(this.kernels.values());
   }
 
+  /** @example store.saveHealthState(monitor.exportKernelState("apollo_1")) */
   exportKernelState(kernelId: string): KernelHealthExport {
-    const k = this.get(kernelId);
-    const r = k.reference;
-    return {
-      kernel_id: k.kernelId,
-      basin_dimension: k.basinDimension || null,
-      baseline: k.baseline === null ? null : Array.from(k.baseline),
-      drift_reference: r.snapshots === 0 ? null : { snapshots: r.snapshots, mean: r.mean, m2: r.m2 },
-      snapshots: k.ring.total,
-    };
+    return exportKernel(this.get(kernelId));
   }
 
   /**
    * Rebuilds a kernel from stored state by replaying its recent snapshots (oldest first),
    * replacing whatever the monitor held for it. All or nothing.
-   * @example monitor.restore("apollo_1", storedBaseline, storedSnapshots, { driftReference })
+   * @example monitor.restore("apollo_1", saved.baseline, recent, { driftReference: saved.drift_reference })
    */
   restore(
     kernelId: string,
@@ -238,30 +246,10 @@ export class HealthMonitor {
     snapshots: readonly HealthSnapshot[],
     options: RestoreOptions = {},
   ): void {
-    const p = baseline === null ? null : normalizeSimplex(baseline, "baseline");
-    const max = this.thresholds.health.maxBasinDimension;
-    if (p !== null && p.length > max)
-      throw new InvalidInputError("baseline", `has ${p.length} entries; at most ${max}`);
-    let dimension = p?.length ?? 0;
-    snapshots.forEach((s, i) => {
-      if (s.kernel_id !== kernelId)
-        throw new InvalidInputError(`snapshots[${i}].kernel_id`, `is ${s.kernel_id}, restoring ${kernelId}`);
-      this.assertBasinFits(s, dimension, `snapshots[${i}].basin_coords`);
-      if (dimension === 0 && s.basin_coords !== null) dimension = s.basin_coords.length;
-    });
-    const k = new KernelHealth(kernelId, this.thresholds, RULES.length);
-    if (p !== null) installBaseline(k, p, this.thresholds);
-    if (options.driftReference) {
-      k.reference.reset(options.driftReference);
-      k.refreshDriftThresholds(this.thresholds);
-    }
-    const countReference = !options.driftReference;
-    const scratch = reusableOutcome();
-    for (const s of snapshots) {
-      recordSnapshot(k, s, this.thresholds, this.clock, countReference, scratch);
-      trackResonance(k, this.thresholds, scratch.outcome.timestamp);
-    }
-    this.kernels.set(kernelId, k);
+    this.kernels.set(
+      kernelId,
+      rebuildKernel(kernelId, baseline, snapshots, options, this.thresholds, this.clock),
+    );
   }
 
   private get(kernelId: string): KernelHealth {
@@ -274,18 +262,5 @@ export class HealthMonitor {
     const k = new KernelHealth(kernelId, this.thresholds, RULES.length);
     this.kernels.set(kernelId, k);
     return k;
-  }
-
-  private assertBasinFits(s: HealthSnapshot, dimension: number, field: string): void {
-    const basin = s.basin_coords;
-    if (basin === null) return;
-    const max = this.thresholds.health.maxBasinDimension;
-    if (basin.length > max) throw new InvalidInputError(field, `has ${basin.length} entries; at most ${max}`);
-    this.assertDimension(basin.length, dimension, field);
-  }
-
-  private assertDimension(length: number, dimension: number, field: string): void {
-    if (dimension !== 0 && length !== dimension)
-      throw new InvalidInputError(field, `has ${length} entries; this kernel's basins have ${dimension}`);
   }
 }

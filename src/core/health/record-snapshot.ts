@@ -19,7 +19,10 @@ import { Series } from "./ring-buffer.js";
 import type { HealthSnapshot } from "./snapshot.js";
 import { type HealthThresholds, REGIMES, type Regime, regimeCode } from "./thresholds.js";
 
-/** What one ingest changed. The monitor reuses this object: read it before the next ingest. */
+/**
+ * What one ingest changed. The monitor reuses this object: read it before the next ingest.
+ * @example const { timestamp, baseline_set, resonance } = monitor.ingest(snapshot);
+ */
 export interface IngestOutcome {
   readonly kernel_id: string;
   /** Epoch seconds the snapshot was recorded at: its own, or the clock's when it had none. */

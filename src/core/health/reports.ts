@@ -24,6 +24,7 @@ export interface DriftThresholdReport {
   units: "full" | "half";
 }
 
+/** @example { kernel_id: "apollo_1", status: "warning", snapshots: 42, window_snapshots: 10, issues: [ … ] } */
 export interface DegradationReport {
   kernel_id: string;
   status: HealthStatus;
@@ -33,7 +34,10 @@ export interface DegradationReport {
   issues: HealthIssue[];
 }
 
-/** Values of the newest snapshot are null only for a kernel known by its baseline alone. */
+/**
+ * Values of the newest snapshot are null only for a kernel known by its baseline alone.
+ * @example monitor.health("apollo_1").drift_thresholds // { warning: 1.4, critical: 2, source: "fixed", units: "full" }
+ */
 export interface KernelHealthReport extends DegradationReport {
   regime: Regime | null;
   phi: number | null;
@@ -52,7 +56,10 @@ export interface KernelHealthReport extends DegradationReport {
   last_timestamp: number | null;
 }
 
-/** Least-squares slope per snapshot over the window; null for a metric never reported. */
+/**
+ * Least-squares slope per snapshot over the window; null for a metric never reported.
+ * @example { kernel_id: "apollo_1", window_snapshots: 10, slopes_per_snapshot: { phi: -0.01, memory_mb: 12, … } }
+ */
 export interface TrendReport {
   kernel_id: string;
   window_snapshots: number;
@@ -65,6 +72,7 @@ export interface TrendReport {
   };
 }
 
+/** @example { kernel_id: "apollo_1", status: "healthy", regime: "hierarchical", phi: 0.78, kappa_eff: 64, basin_drift: 0.2, snapshots: 900 } */
 export interface KernelSummary {
   kernel_id: string;
   status: HealthStatus;
@@ -75,6 +83,7 @@ export interface KernelSummary {
   snapshots: number;
 }
 
+/** @example { worst: "warning", kernel_count: 43, counts: { healthy: 41, warning: 2, … }, mean_phi: 0.77, … } */
 export interface ConstellationHealth {
   /** The worst kernel status; insufficient_data only when no kernel has enough snapshots. */
   worst: HealthStatus;
@@ -88,6 +97,7 @@ export interface ConstellationHealth {
   kernels: KernelSummary[];
 }
 
+/** @example degradationReport(kernel, t).issues */
 export function degradationReport(k: KernelHealth, t: HealthThresholds): DegradationReport {
   return {
     kernel_id: k.kernelId,
@@ -98,6 +108,7 @@ export function degradationReport(k: KernelHealth, t: HealthThresholds): Degrada
   };
 }
 
+/** @example kernelHealthReport(kernel, t).status // "healthy" */
 export function kernelHealthReport(k: KernelHealth, t: HealthThresholds): KernelHealthReport {
   const reported = k.ring.total > 0;
   return {
@@ -123,6 +134,7 @@ export function kernelHealthReport(k: KernelHealth, t: HealthThresholds): Kernel
   };
 }
 
+/** @example trendReport(kernel).slopes_per_snapshot.phi // -0.004 */
 export function trendReport(k: KernelHealth): TrendReport {
   const w = k.window;
   const slope = (series: number) => (k.hasSeen(series) ? w.slope(series) : null);
@@ -139,7 +151,10 @@ export function trendReport(k: KernelHealth): TrendReport {
   };
 }
 
-/** Reads each kernel's cached status: O(kernels), no rule is evaluated. */
+/**
+ * Reads each kernel's cached status: O(kernels), no rule is evaluated.
+ * @example constellationHealth(kernels.values()).worst // "critical"
+ */
 export function constellationHealth(kernels: Iterable<KernelHealth>): ConstellationHealth {
   const counts = new Uint32Array(STATUS.length);
   const summaries: KernelSummary[] = [];

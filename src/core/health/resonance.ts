@@ -11,7 +11,10 @@ import type { KernelHealth } from "./kernel-health.js";
 import { Series } from "./ring-buffer.js";
 import { type HealthThresholds, REGIMES, type Regime } from "./thresholds.js";
 
-/** What a service persists for one resonance point. */
+/**
+ * What a service persists for one resonance point.
+ * @example { kernel_id: "apollo_1", timestamp: 1767225600, phi: 0.78, kappa_eff: 64.3, cluster_strength: 0.93, … }
+ */
 export interface ResonancePoint {
   kernel_id: string;
   /** Epoch seconds of the snapshot that entered resonance. */
@@ -39,6 +42,7 @@ export function clusterStrength(phiVariance: number, kappaVariance: number): num
 /**
  * Whether the kernel's newest snapshot is in resonance. Reads the window's stats array
  * directly: doubles returned from calls V8 does not inline would be boxed per snapshot.
+ * @example isResonant(kernel, t) // true while κ ≈ κ* and Φ is steady
  */
 export function isResonant(k: KernelHealth, t: HealthThresholds): boolean {
   const r = t.health.resonance;

@@ -27,6 +27,7 @@ export const Series = {
   timeSeconds: 6,
   breakdown: 7,
 } as const;
+/** A series number, e.g. Series.phi. */
 export type SeriesId = (typeof Series)[keyof typeof Series];
 
 /** Series stored per snapshot (all but the virtual `breakdown`). */

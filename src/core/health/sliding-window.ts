@@ -10,7 +10,10 @@
  * every `recomputeEvery` values so rounding cannot pile up over a long life.
  */
 
-/** Where a window reads values: the ring buffer it rides on. */
+/**
+ * Where a window reads values: the ring buffer it rides on.
+ * @example src.valueAt(Series.phi, 0) // the newest Φ stored
+ */
 export interface SeriesSource {
   /** Values stored, newest included. */
   readonly length: number;

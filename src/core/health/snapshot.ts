@@ -8,7 +8,10 @@ import { DEFAULT_CONFIG } from "../config.js";
 import { InvalidInputError } from "../errors.js";
 import { type Basin, embeddingToSimplex, normalizeSimplex } from "../geometry.js";
 
-/** A validated snapshot. Optional metrics the client did not send are null. */
+/**
+ * A validated snapshot. Optional metrics the client did not send are null.
+ * @example parseSnapshot({ phi: 0.8, kappa_eff: 64 }).memory_mb // null
+ */
 export interface HealthSnapshot {
   readonly kernel_id: string;
   /** Epoch seconds; null when the client sent none (the monitor stamps it from its clock). */
@@ -29,6 +32,7 @@ export interface HealthSnapshot {
   readonly context: Readonly<Record<string, unknown>> | null;
 }
 
+/** @example { field: "snapshots[3]", maxBasinDimension: config.health.maxBasinDimension } */
 export interface ParseSnapshotOptions {
   /** Prefix for field names in errors, e.g. "snapshots[3]". */
   field?: string;
@@ -108,6 +112,36 @@ export function parseSnapshots(input: unknown, options: ParseSnapshotOptions = {
  */
 export function snapshotToJson(s: HealthSnapshot): Record<string, unknown> {
   return { ...s, basin_coords: s.basin_coords === null ? null : Array.from(s.basin_coords) };
+}
+
+/**
+ * Refuses a basin longer than `maxDimension`, or of another length than the kernel's
+ * `dimension` (0 while the kernel has none yet).
+ * @example assertDimension(65, 64, 4096, "basin_coords") // throws InvalidInputError
+ */
+export function assertDimension(
+  length: number,
+  dimension: number,
+  maxDimension: number,
+  field: string,
+): void {
+  if (length > maxDimension)
+    throw new InvalidInputError(field, `has ${length} entries; at most ${maxDimension} are accepted`);
+  if (dimension !== 0 && length !== dimension)
+    throw new InvalidInputError(field, `has ${length} entries; this kernel's basins have ${dimension}`);
+}
+
+/**
+ * `assertDimension` for a snapshot's basin, if it has one.
+ * @example assertBasinFits(snapshot, kernelDimension, 4096, "basin_coords")
+ */
+export function assertBasinFits(
+  s: HealthSnapshot,
+  dimension: number,
+  maxDimension: number,
+  field: string,
+): void {
+  if (s.basin_coords !== null) assertDimension(s.basin_coords.length, dimension, maxDimension, field);
 }
 
 type Check = (value: number, field: string) => void;

@@ -11,6 +11,7 @@ export type Regime = "linear" | "geometric" | "hierarchical" | "breakdown";
 
 /** Regimes by their code in the ring buffer (a Uint8Array). */
 export const REGIMES: readonly Regime[] = ["linear", "geometric", "hierarchical", "breakdown"];
+/** The regime code of "breakdown", counted by the breakdown rule. */
 export const BREAKDOWN_CODE = 3;
 
 /** The part of the config the health monitor reads. */
