@@ -16,10 +16,15 @@
  *   reference and clears the drift alerts.
  * - Reads (UnknownKernelError for an id never seen): `health(id)`, `degradation(id)`,
  *   `trends(id)`; whole constellation: `constellationHealth()`, `degradedKernels()`, `kernelIds()`.
- * - Restart: persist each snapshot (with the outcome's timestamp), the baseline and the
- *   exported drift reference; on start call `restore(id, baseline, recentSnapshots,
- *   { driftReference })`, which rebuilds the ring buffers, windows and alert hysteresis by
- *   replaying (the newest `ringCapacitySnapshots` are enough).
+ * - Restart: persist each snapshot (with the outcome's timestamp), the baseline and
+ *   `exportKernelState(id)`; on start call `restore(id, baseline, recentSnapshots,
+ *   { driftReference, snapshots })`, which rebuilds the ring buffers, windows and alert
+ *   hysteresis by replaying (the newest `ringCapacitySnapshots` are enough). A bad item
+ *   throws naming "snapshots[i]…" and changes nothing.
+ * - Snapshots are values: the monitor keeps a reference to a snapshot's `basin_coords` (as
+ *   the kernel's last basin) instead of copying it, so do not mutate it after ingesting.
+ * - Everything is synchronous and in memory; thresholds come from `config.health`, κ* from
+ *   `config.rest.kappaStar`, drift units from `config.geometry.distance`.
  */
 import type { Clock } from "../clock.js";
 import { InvalidInputError, UnknownKernelError } from "../errors.js";
