@@ -1,8 +1,8 @@
 /**
- * An in-memory RestStore with the SQL stores' semantics, for unit tests of services: a
- * commit is all or nothing, required columns are enforced like NOT NULL, saved states are
- * kept as JSON (so later mutation of a committed object changes nothing stored) and
- * `failNextCommit` lets a test check that a failed commit is not acknowledged.
+ * An in-memory Store (rest and health) with the SQL stores' semantics, for unit tests of
+ * services: a commit is all or nothing, required columns are enforced like NOT NULL, saved
+ * states are kept as JSON (so later mutation of a committed object changes nothing stored)
+ * and `failNextCommit` lets a test check that a failed commit is not acknowledged.
  *
  * @example
  * const store = createFakeStore();
@@ -11,6 +11,7 @@
  * const reopened = createFakeStore(store.database); // same data, like reopening a file
  */
 import type { RestSchedulerState } from "../core/rest/scheduler.js";
+import { FakeHealthTables, fakeHealthStore, required } from "./fake-health-store.js";
 import {
   changeTime,
   coverageClosing,
@@ -29,7 +30,7 @@ import type {
   HistoryQuery,
   RestChange,
   RestEventRow,
-  RestStore,
+  Store,
 } from "./store-types.js";
 
 /** The fake's "database file": pass it to another createFakeStore to reopen the same data. */
@@ -40,6 +41,7 @@ export class FakeDatabase {
   coverageEvents: CoverageEventRow[] = [];
   fatigueSnapshots: (FatigueSnapshot & { id: number })[] = [];
   constellationCycles: ConstellationCycleRow[] = [];
+  health = new FakeHealthTables();
   /** Like AUTOINCREMENT: ids keep rising after deletes. */
   lastId = 0;
 
@@ -51,14 +53,16 @@ export class FakeDatabase {
     c.coverageEvents = this.coverageEvents.map((r) => ({ ...r }));
     c.fatigueSnapshots = [...this.fatigueSnapshots];
     c.constellationCycles = [...this.constellationCycles];
+    // Shared, not copied: a rest change never writes the health tables.
+    c.health = this.health;
     c.lastId = this.lastId;
     return c;
   }
 }
 
-export interface FakeRestStore extends RestStore {
+export interface FakeStore extends Store {
   readonly database: FakeDatabase;
-  /** Makes the next commit reject with `error` and store nothing. */
+  /** Makes the next commit, commitSnapshots or setBaseline reject with `error` and store nothing. */
   failNextCommit(error: Error): void;
 }
 
@@ -78,14 +82,25 @@ const REST_REQUIRED = [
 const COVERAGE_REQUIRED = ["kernel_id", "covering_for", "started_at", "coverer_fatigue"] as const;
 const SNAPSHOT_REQUIRED = ["kernel_id", "at", "phi", "kappa", "load", "error_rate", "fatigue"] as const;
 
-export function createFakeStore(database = new FakeDatabase()): FakeRestStore {
+export function createFakeStore(database = new FakeDatabase()): FakeStore {
   let failure: Error | undefined;
   let closed = false;
   const open = () => {
     if (closed) throw new Error("fake store is closed");
   };
 
+  const health = fakeHealthStore(database.health, {
+    open,
+    takeFailure() {
+      const error = failure;
+      failure = undefined;
+      return error;
+    },
+    nextId: () => ++database.lastId,
+  });
+
   return {
+    ...health,
     backend: "fake",
     database,
     failNextCommit(error) {
@@ -164,14 +179,6 @@ function apply(db: FakeDatabase, change: RestChange): FakeDatabase {
     db.fatigueSnapshots.push({ id: ++db.lastId, ...snapshot });
   }
   return db;
-}
-
-/** Throws like a NOT NULL constraint when a required column is null or missing. */
-function required<T extends object>(table: string, row: T, columns: readonly (keyof T & string)[]): T {
-  for (const column of columns)
-    if (row[column] === null || row[column] === undefined)
-      throw new Error(`NOT NULL constraint failed: ${table}.${column}`);
-  return row;
 }
 
 function newestFirst<T extends { id: number; kernel_id?: string }>(

@@ -41,8 +41,8 @@ export class KyselyRestStore implements RestStore {
   private closed = false;
 
   constructor(
-    private readonly db: Kysely<Database>,
-    private readonly dialect: SqlDialect,
+    protected readonly db: Kysely<Database>,
+    protected readonly dialect: SqlDialect,
   ) {
     this.backend = dialect.backend;
   }

@@ -8,8 +8,9 @@
  */
 import { Kysely, PostgresDialect } from "kysely";
 import pg from "pg";
-import { KyselyRestStore } from "./kysely-store.js";
+import { KyselyStore } from "./kysely-health-store.js";
 import type { Database } from "./schema.js";
+import { multiRowSnapshotWriter } from "./snapshot-writers.js";
 import { POSTGRES_DIALECT } from "./sql-dialect.js";
 
 /**
@@ -32,12 +33,12 @@ export interface PostgresStoreOptions {
   onIdleError?: (error: Error) => void;
 }
 
-export function openPostgresStore(url: string, options: PostgresStoreOptions = {}): KyselyRestStore {
+export function openPostgresStore(url: string, options: PostgresStoreOptions = {}): KyselyStore {
   const pool = new pg.Pool({ connectionString: url, max: options.maxConnections ?? 10, types: numericTypes });
   // Without a listener an idle connection's error is thrown as an unhandled 'error' event
   // and kills the process; the pool has already dropped that connection and the next query
   // opens a new one, so reporting it is enough.
   pool.on("error", options.onIdleError ?? (() => {}));
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
-  return new KyselyRestStore(db, POSTGRES_DIALECT);
+  return new KyselyStore(db, POSTGRES_DIALECT, multiRowSnapshotWriter(POSTGRES_DIALECT));
 }

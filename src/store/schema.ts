@@ -92,6 +92,54 @@ export interface ConstellationCyclesTable {
   detail: string;
 }
 
+/**
+ * One health snapshot. The basin is float32 little-endian bytes (256 bytes for 64
+ * entries, against ~1.3 kB as JSON text); context is JSON text.
+ */
+export interface HealthSnapshotsTable {
+  /** Breaks ties between snapshots of the same clock ms: paging and "newest" order by (at, id). */
+  id: Generated<number>;
+  kernel_id: string;
+  at: number;
+  phi: number;
+  kappa_eff: number;
+  basin: Uint8Array | null;
+  basin_drift: number | null;
+  regime: string;
+  confidence: number | null;
+  surprise: number | null;
+  agency: number | null;
+  error_rate: number | null;
+  avg_latency_ms: number | null;
+  memory_mb: number | null;
+  cpu_pct: number | null;
+  code_hash: string | null;
+  label: string | null;
+  context: string | null;
+}
+
+/** The basin each kernel's drift is measured against, one row per kernel. */
+export interface BaselinesTable {
+  kernel_id: string;
+  /** float32 little-endian bytes, like health_snapshots.basin. */
+  basin: Uint8Array;
+  set_at: number;
+  source: string;
+  /** JSON text of the kernel's drift reference, or null. */
+  drift_reference: string | null;
+}
+
+export interface ResonancePointsTable {
+  id: Generated<number>;
+  kernel_id: string;
+  at: number;
+  phi: number;
+  kappa_eff: number;
+  phi_variance: number;
+  kappa_variance: number;
+  cluster_strength: number;
+}
+
 export interface Database {
   kernels: KernelsTable;
   scheduler_meta: SchedulerMetaTable;
@@ -99,6 +147,9 @@ export interface Database {
   coverage_events: CoverageEventsTable;
   fatigue_snapshots: FatigueSnapshotsTable;
   constellation_cycles: ConstellationCyclesTable;
+  health_snapshots: HealthSnapshotsTable;
+  baselines: BaselinesTable;
+  resonance_points: ResonancePointsTable;
 }
 
 /** The scheduler_meta key holding the JSON list of chaos names ever spawned. */

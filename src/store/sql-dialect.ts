@@ -18,6 +18,14 @@ export interface SqlDialect {
   readonly doubleType: "real" | "double precision";
   readonly boolType: "integer" | "boolean";
   readonly idType: "integer" | "serial";
+  /** For tables that may outgrow int4 (snapshots): 64-bit on both, read back as numbers. */
+  readonly bigIdType: "integer" | "bigserial";
+  /** Column type for compact binary values (float32 basins). */
+  readonly blobType: "blob" | "bytea";
+  /** Most bound parameters one statement may carry: multi-row inserts are chunked to fit. */
+  readonly maxParameters: number;
+  /** The placeholder of the n-th bound parameter (from 1) in raw SQL. */
+  parameter(n: number): string;
   /** Makes the id column an identity primary key. */
   identity(col: ColumnDefinitionBuilder): ColumnDefinitionBuilder;
   /** A boolean as this database binds it: better-sqlite3 refuses JS booleans. */
@@ -29,6 +37,12 @@ export const SQLITE_DIALECT: SqlDialect = {
   doubleType: "real",
   boolType: "integer",
   idType: "integer",
+  // An INTEGER PRIMARY KEY is the 64-bit rowid already.
+  bigIdType: "integer",
+  blobType: "blob",
+  // SQLITE_MAX_VARIABLE_NUMBER since 3.32 (better-sqlite3 bundles a later one).
+  maxParameters: 32_766,
+  parameter: () => "?",
   // AUTOINCREMENT so an id is never reused after its row is deleted (pruned snapshots).
   identity: (col) => col.primaryKey().autoIncrement(),
   bool: (value) => (value ? 1 : 0),
@@ -38,8 +52,14 @@ export const POSTGRES_DIALECT: SqlDialect = {
   backend: "postgres",
   doubleType: "double precision",
   boolType: "boolean",
-  // serial is int4, which pg returns as a JS number (bigserial would come back a string).
+  // serial is int4, which pg returns as a JS number.
   idType: "serial",
+  // int8, which pg returns as a string unless told otherwise: openPostgresStore parses it to a number.
+  bigIdType: "bigserial",
+  blobType: "bytea",
+  // The wire protocol counts parameters in an int16.
+  maxParameters: 65_535,
+  parameter: (n) => `$${n}`,
   identity: (col) => col.primaryKey(),
   bool: (value) => value,
 };

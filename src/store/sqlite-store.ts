@@ -10,8 +10,9 @@ import { statSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import SqliteDatabase from "better-sqlite3";
 import { Kysely, SqliteDialect } from "kysely";
-import { KyselyRestStore } from "./kysely-store.js";
+import { KyselyStore } from "./kysely-health-store.js";
 import type { Database } from "./schema.js";
+import { sqliteSnapshotWriter } from "./snapshot-writers.js";
 import { SQLITE_DIALECT } from "./sql-dialect.js";
 import { StoreOpenError } from "./store-error.js";
 
@@ -19,7 +20,7 @@ import { StoreOpenError } from "./store-error.js";
 const BUSY_TIMEOUT_MS = 5000;
 
 /** Opens (creating if needed) the SQLite file at `path`; ":memory:" gives a private in-memory database. */
-export function openSqliteStore(path: string): KyselyRestStore {
+export function openSqliteStore(path: string): KyselyStore {
   if (path !== ":memory:") assertDirectoryExists(path);
   let sqlite: SqliteDatabase.Database;
   try {
@@ -42,7 +43,7 @@ export function openSqliteStore(path: string): KyselyRestStore {
     throw new StoreOpenError(path, messageOf(error), { cause: error });
   }
   const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) });
-  return new KyselyRestStore(db, SQLITE_DIALECT);
+  return new KyselyStore(db, SQLITE_DIALECT, sqliteSnapshotWriter(sqlite));
 }
 
 /** SQLite creates the file but not its folder; say so plainly instead of its "unable to open". */

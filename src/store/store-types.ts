@@ -14,6 +14,7 @@
  */
 import type { RestEvent } from "../core/rest/events.js";
 import type { RestSchedulerState, SavedKernelState } from "../core/rest/scheduler.js";
+import type { HealthStore } from "./health-store-types.js";
 
 export type StoreBackend = "sqlite" | "postgres" | "fake";
 
@@ -119,3 +120,12 @@ export interface RestStore {
   pruneFatigueSnapshots(olderThanMs: number): Promise<number>;
   close(): Promise<void>;
 }
+
+/**
+ * Everything the services persist, rest and health: what `openStore` returns.
+ *
+ * @example
+ * const store: Store = await openStore(config.store.location);
+ * const [state, baselines] = await Promise.all([store.loadRestState(), store.loadBaselines()]);
+ */
+export type Store = RestStore & HealthStore;

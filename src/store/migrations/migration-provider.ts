@@ -10,6 +10,7 @@ import { type Kysely, type Migration, type MigrationProvider, Migrator } from "k
 import type { Database } from "../schema.js";
 import type { SqlDialect } from "../sql-dialect.js";
 import { restTablesMigration } from "./001-rest-tables.js";
+import { healthTablesMigration } from "./002-health-tables.js";
 
 /**
  * Every migration, by name. Names sort in the order they must run; never rename or
@@ -18,6 +19,7 @@ import { restTablesMigration } from "./001-rest-tables.js";
 export function migrationProvider(dialect: SqlDialect): MigrationProvider {
   const migrations: Record<string, Migration> = {
     "001_rest_tables": restTablesMigration(dialect),
+    "002_health_tables": healthTablesMigration(dialect),
   };
   return { getMigrations: async () => migrations };
 }

@@ -1,0 +1,171 @@
+/**
+ * The whole Store on SQL: the rest scheduler's KyselyRestStore plus the health tables,
+ * with the batch insert of snapshots left to a SnapshotWriter (a prepared statement on
+ * SQLite, multi-row INSERTs on PostgreSQL).
+ *
+ * @example
+ * const store = new KyselyStore(db, POSTGRES_DIALECT, multiRowSnapshotWriter(POSTGRES_DIALECT));
+ * await store.migrate();
+ * await store.commitSnapshots(batch, { baselines: [first] });
+ */
+import { type Kysely, sql } from "kysely";
+import {
+  assertCursor,
+  baselineFromRow,
+  baselineRows,
+  healthLimit,
+  perKernelCount,
+  resonanceFromRow,
+  resonanceRow,
+  snapshotFromRow,
+  snapshotValues,
+} from "./health-rows.js";
+import type {
+  HealthSnapshotRow,
+  ResonancePointRow,
+  ResonanceQuery,
+  SnapshotExtras,
+  SnapshotQuery,
+  StoredBaseline,
+  StoredHealthSnapshot,
+} from "./health-store-types.js";
+import { KyselyRestStore } from "./kysely-store.js";
+import type { BaselinesTable, Database } from "./schema.js";
+import type { SnapshotWriter } from "./snapshot-writers.js";
+import type { SqlDialect } from "./sql-dialect.js";
+import type { Store } from "./store-types.js";
+
+/** At most 8 parameters a row: far under either database's limit per statement. */
+const ROWS_PER_STATEMENT = 1000;
+
+export class KyselyStore extends KyselyRestStore implements Store {
+  constructor(
+    db: Kysely<Database>,
+    dialect: SqlDialect,
+    private readonly writeSnapshots: SnapshotWriter,
+  ) {
+    super(db, dialect);
+  }
+
+  async commitSnapshots(batch: readonly StoredHealthSnapshot[], extras: SnapshotExtras = {}): Promise<void> {
+    // Read and encoded now, before any await: the caller may reuse its arrays once this returns.
+    const rows = batch.map(snapshotValues);
+    const baselines = baselineRows(extras.baselines ?? []);
+    const points = (extras.resonance ?? []).map(resonanceRow);
+    if (rows.length === 0 && baselines.length === 0 && points.length === 0) return;
+    await this.db.transaction().execute(async (trx) => {
+      if (rows.length > 0) await this.writeSnapshots(trx, rows);
+      if (baselines.length > 0) await upsertBaselines(trx, baselines);
+      for (let i = 0; i < points.length; i += ROWS_PER_STATEMENT)
+        await trx
+          .insertInto("resonance_points")
+          .values(points.slice(i, i + ROWS_PER_STATEMENT))
+          .execute();
+    });
+  }
+
+  async setBaseline(baseline: StoredBaseline): Promise<void> {
+    await upsertBaselines(this.db, baselineRows([baseline]));
+  }
+
+  async loadBaselines(): Promise<StoredBaseline[]> {
+    const rows = await this.db.selectFrom("baselines").selectAll().orderBy("kernel_id").execute();
+    return rows.map(baselineFromRow);
+  }
+
+  /**
+   * One index range per kernel rather than a window over the whole table: the kernels are
+   * found by a loose index scan (the next kernel_id after each, a recursive query on both
+   * databases), so a restart costs the same with a week of snapshots as with a minute.
+   */
+  async recentSnapshots(perKernel: number): Promise<HealthSnapshotRow[]> {
+    const n = perKernelCount(perKernel);
+    if (n === 0) return [];
+    // One consistent view: SQLite's transactions give it, PostgreSQL's default level would not.
+    return this.db
+      .transaction()
+      .setIsolationLevel("repeatable read")
+      .execute(async (trx) => {
+        const { rows: kernels } = await sql<{ kernel_id: string }>`
+        with recursive kernels(kernel_id) as (
+          select min(kernel_id) from health_snapshots
+          union all
+          select (select min(h.kernel_id) from health_snapshots h where h.kernel_id > k.kernel_id)
+          from kernels k where k.kernel_id is not null
+        )
+        select kernel_id from kernels where kernel_id is not null order by kernel_id`.execute(trx);
+        const result: HealthSnapshotRow[] = [];
+        for (const { kernel_id } of kernels) {
+          const rows = await trx
+            .selectFrom("health_snapshots")
+            .selectAll()
+            .where("kernel_id", "=", kernel_id)
+            .orderBy("at", "desc")
+            .orderBy("id", "desc")
+            .limit(n)
+            .execute();
+          for (let i = rows.length - 1; i >= 0; i--)
+            result.push(snapshotFromRow(rows[i] as (typeof rows)[number]));
+        }
+        return result;
+      });
+  }
+
+  async snapshots(query: SnapshotQuery = {}): Promise<HealthSnapshotRow[]> {
+    const limit = healthLimit(query.limit);
+    const { beforeMs, beforeId } = query;
+    assertCursor(beforeMs, beforeId);
+    let q = this.db.selectFrom("health_snapshots").selectAll();
+    if (query.kernelId !== undefined) q = q.where("kernel_id", "=", query.kernelId);
+    if (query.sinceMs !== undefined) q = q.where("at", ">=", query.sinceMs);
+    if (beforeMs !== undefined)
+      q =
+        beforeId === undefined
+          ? q.where("at", "<", beforeMs)
+          : q.where((eb) => eb(eb.refTuple("at", "id"), "<", eb.tuple(beforeMs, beforeId)));
+    const rows = await q.orderBy("at", "desc").orderBy("id", "desc").limit(limit).execute();
+    return rows.map(snapshotFromRow);
+  }
+
+  async resonancePoints(query: ResonanceQuery = {}): Promise<ResonancePointRow[]> {
+    const limit = healthLimit(query.limit);
+    let q = this.db.selectFrom("resonance_points").selectAll();
+    if (query.kernelId !== undefined) q = q.where("kernel_id", "=", query.kernelId);
+    if (query.sinceMs !== undefined) q = q.where("at", ">=", query.sinceMs);
+    const rows = await q.orderBy("at", "desc").orderBy("id", "desc").limit(limit).execute();
+    return rows.map(resonanceFromRow);
+  }
+
+  async snapshotCount(query: { kernelId?: string } = {}): Promise<number> {
+    let q = this.db.selectFrom("health_snapshots").select((eb) => eb.fn.countAll<number | string>().as("n"));
+    if (query.kernelId !== undefined) q = q.where("kernel_id", "=", query.kernelId);
+    const row = await q.executeTakeFirstOrThrow();
+    // count(*) is int8 on PostgreSQL: parsed to a number by openPostgresStore, but be sure.
+    return Number(row.n);
+  }
+
+  async pruneHealthSnapshots(olderThanMs: number): Promise<number> {
+    const result = await this.db
+      .deleteFrom("health_snapshots")
+      .where("at", "<", olderThanMs)
+      .executeTakeFirst();
+    return Number(result.numDeletedRows);
+  }
+}
+
+/** PostgreSQL refuses to upsert one row twice in a statement: `rows` has one per kernel. */
+async function upsertBaselines(db: Kysely<Database>, rows: BaselinesTable[]): Promise<void> {
+  for (let i = 0; i < rows.length; i += ROWS_PER_STATEMENT)
+    await db
+      .insertInto("baselines")
+      .values(rows.slice(i, i + ROWS_PER_STATEMENT))
+      .onConflict((oc) =>
+        oc.column("kernel_id").doUpdateSet((eb) => ({
+          basin: eb.ref("excluded.basin"),
+          set_at: eb.ref("excluded.set_at"),
+          source: eb.ref("excluded.source"),
+          drift_reference: eb.ref("excluded.drift_reference"),
+        })),
+      )
+      .execute();
+}
