@@ -1,0 +1,99 @@
+/**
+ * /api/self-healing monitoring routes. As in the original, replies are
+ * {success:true, <name>: …} and failures {success:false, error}. Every read takes an
+ * optional kernel_id; without it, it describes the whole constellation.
+ */
+import type { FastifyInstance } from "fastify";
+import { z } from "zod";
+import { InvalidInputError } from "../../core/errors.js";
+import type { HealthService } from "../../services/health-service.js";
+import type { AccessControl } from "../access.js";
+import { parseInput } from "../validation.js";
+
+const kernelQuery = z.strictObject({ kernel_id: z.string().min(1).max(200).optional() });
+const snapshotsQuery = z.strictObject({
+  kernel_id: z.string().min(1).max(200).optional(),
+  /** ISO 8601 or epoch seconds. */
+  since: z.string().min(1).optional(),
+  /** The cursor from the previous page. */
+  before: z.string().regex(/^\d+(\.\d+)?:\d+$/, "must be the next_cursor of a previous page").optional(),
+  limit: z.coerce.number().int().min(1).max(1000).optional(),
+});
+const batchBody = z.looseObject({ snapshots: z.unknown() });
+const baselineBody = z.strictObject({
+  kernel_id: z.string().min(1).max(200),
+  basin_coords: z.array(z.unknown()),
+  basin_encoding: z.enum(["simplex", "embedding"]).optional(),
+});
+
+export function healthRoutes(app: FastifyInstance, health: HealthService, access: AccessControl): void {
+  app.post("/api/self-healing/snapshot", async (request) => {
+    access.require(request, "kernel");
+    const { snapshot, directive } = await health.ingest(request.body ?? {});
+    return { success: true, snapshot, directive };
+  });
+
+  app.post("/api/self-healing/snapshots", async (request) => {
+    access.require(request, "kernel");
+    const body = parseInput(batchBody, request.body, "body");
+    const { snapshots, directives } = await health.ingestBatch(body.snapshots);
+    const kernels = Object.keys(directives);
+    return {
+      success: true,
+      snapshots: { count: snapshots.length, items: snapshots },
+      ...(kernels.length === 1 ? { directive: directives[kernels[0] as string] } : {}),
+      directives,
+    };
+  });
+
+  app.get("/api/self-healing/health", async (request) => {
+    const { kernel_id } = parseInput(kernelQuery, request.query, "query");
+    return { success: true, health: kernel_id ? health.health(kernel_id) : health.constellation() };
+  });
+
+  app.get("/api/self-healing/degradation", async (request) => {
+    const { kernel_id } = parseInput(kernelQuery, request.query, "query");
+    if (kernel_id) return { success: true, degradation: health.degradation(kernel_id) };
+    const degraded = health.degradedKernels();
+    return { success: true, degradation: { degraded_count: degraded.length, kernels: degraded } };
+  });
+
+  app.get("/api/self-healing/trends", async (request) => {
+    const { kernel_id } = parseInput(kernelQuery, request.query, "query");
+    const ids = kernel_id ? [kernel_id] : health.monitor.kernelIds();
+    const trends = ids.map((id) => health.trends(id));
+    return { success: true, trends: kernel_id ? trends[0] : { kernels: trends } };
+  });
+
+  app.get("/api/self-healing/snapshots", async (request) => {
+    const q = parseInput(snapshotsQuery, request.query, "query");
+    const limit = q.limit ?? 100;
+    const [beforeMs, beforeId] = q.before ? q.before.split(":").map(Number) : [undefined, undefined];
+    const rows = await health.snapshots({
+      kernelId: q.kernel_id,
+      sinceMs: q.since === undefined ? undefined : parseSince(q.since),
+      beforeMs,
+      beforeId,
+      limit,
+    });
+    const last = rows[rows.length - 1];
+    return {
+      success: true,
+      snapshots: rows.map((r) => ({ ...r, basin: r.basin ? Array.from(r.basin) : null, timestamp: new Date(r.at).toISOString() })),
+      next_cursor: rows.length === limit && last ? `${last.at}:${last.id}` : null,
+    };
+  });
+
+  app.post("/api/self-healing/baseline", async (request) => {
+    access.require(request, "kernel");
+    const body = parseInput(baselineBody, request.body, "body");
+    return { success: true, baseline: await health.setBaseline(body.kernel_id, body.basin_coords, body.basin_encoding) };
+  });
+}
+
+/** ISO 8601 or epoch seconds → clock ms; anything else is a 400 on "since". */
+export function parseSince(value: string): number {
+  const ms = /^\d+(\.\d+)?$/.test(value) ? Number(value) * 1000 : Date.parse(value);
+  if (!Number.isFinite(ms)) throw new InvalidInputError("since", "must be an ISO 8601 time or epoch seconds");
+  return ms;
+}

@@ -1,0 +1,324 @@
+/**
+ * Geometric health monitoring as a service: the pure HealthMonitor, persisted through the
+ * store. A snapshot or a batch is validated whole, recorded in memory, committed in one
+ * transaction, and only then acknowledged; if the commit fails, the kernels it touched
+ * are rebuilt from the store, so memory never runs ahead of what survives a crash.
+ *
+ * @example
+ * const health = await HealthService.open({ config, store, clock, logger, directiveFor });
+ * const { snapshot, directive } = await health.ingest({ kernel_id: "apollo_1", phi: 0.8, kappa_eff: 64 });
+ */
+import { Mutex } from "async-mutex";
+import type { Logger } from "pino";
+import type { Clock } from "../core/clock.js";
+import type { AutonomicConfig } from "../core/config.js";
+import { InvalidInputError, StoreUnavailableError } from "../core/errors.js";
+import { normalizeSimplex } from "../core/geometry.js";
+import { HealthMonitor, type IngestOutcome } from "../core/health/monitor.js";
+import type { ConstellationHealth, DegradationReport, KernelHealthReport, TrendReport } from "../core/health/reports.js";
+import type { ResonancePoint } from "../core/health/resonance.js";
+import { type HealthSnapshot, parseSnapshot, parseSnapshots } from "../core/health/snapshot.js";
+import type { Directive } from "../core/rest/directive.js";
+import type {
+  HealthSnapshotRow,
+  HealthStore,
+  SnapshotQuery,
+  StoredBaseline,
+  StoredHealthSnapshot,
+  StoredResonancePoint,
+} from "../store/health-store-types.js";
+import { EventBus } from "./event-bus.js";
+
+export type HealthEvent =
+  | { type: "health_status_changed"; at: number; kernel_id: string; from: string; to: string }
+  | { type: "resonance_point"; at: number; kernel_id: string; phi: number; kappa_eff: number; cluster_strength: number }
+  | { type: "baseline_set"; at: number; kernel_id: string; source: "first_snapshot" | "explicit" };
+
+export interface HealthServiceOptions {
+  config: AutonomicConfig;
+  store: HealthStore;
+  clock: Clock;
+  logger: Logger;
+  /** The directive for a kernel's reply (rest part from the rest scheduler). */
+  directiveFor: (kernelId: string) => Directive;
+}
+
+export interface SnapshotAck {
+  kernel_id: string;
+  timestamp: string;
+  snapshots: number;
+  status: string;
+  regime: string;
+  basin_drift: number | null;
+}
+
+export class HealthService {
+  readonly monitor: HealthMonitor;
+  readonly events = new EventBus<HealthEvent>();
+  private readonly mutex = new Mutex();
+  private readonly maxBasinDimension: number;
+
+  private constructor(private readonly options: HealthServiceOptions) {
+    this.monitor = new HealthMonitor({ config: options.config, clock: options.clock });
+    this.maxBasinDimension = options.config.health.maxBasinDimension;
+  }
+
+  /** Opens the service and rebuilds baselines and ring buffers from recent history. */
+  static async open(options: HealthServiceOptions): Promise<HealthService> {
+    const service = new HealthService(options);
+    const baselines = new Map((await options.store.loadBaselines()).map((b) => [b.kernel_id, b]));
+    const recent = groupByKernel(await options.store.recentSnapshots(options.config.health.ringCapacitySnapshots));
+    for (const id of new Set([...baselines.keys(), ...recent.keys()])) {
+      service.restoreKernel(id, baselines.get(id), recent.get(id) ?? []);
+    }
+    options.logger.info({ kernels: service.monitor.kernelIds().length }, "health history restored");
+    return service;
+  }
+
+  /** Validates and records one snapshot (wire form). */
+  ingest(input: unknown): Promise<{ snapshot: SnapshotAck; directive: Directive }> {
+    const snapshot = parseSnapshot(input, { maxBasinDimension: this.maxBasinDimension });
+    return this.mutex.runExclusive(async () => {
+      const outcome = this.monitor.ingest(snapshot);
+      const ack = acknowledge(outcome);
+      const extras = this.extrasFor(outcome);
+      await this.commit([toStored(snapshot, outcome)], extras, [snapshot.kernel_id]);
+      this.publish(outcome, extras.resonance);
+      return { snapshot: ack, directive: this.options.directiveFor(snapshot.kernel_id) };
+    });
+  }
+
+  /** Validates and records a batch, all or nothing; a bad item is named by its index. */
+  ingestBatch(input: unknown): Promise<{ snapshots: SnapshotAck[]; directives: Record<string, Directive> }> {
+    const snapshots = parseSnapshots(input, { field: "snapshots", maxBasinDimension: this.maxBasinDimension });
+    if (snapshots.length === 0) throw new InvalidInputError("snapshots", "must hold at least one snapshot");
+    return this.mutex.runExclusive(async () => {
+      this.monitor.check(snapshots);
+      const rows: StoredHealthSnapshot[] = [];
+      const acks: SnapshotAck[] = [];
+      const baselines: StoredBaseline[] = [];
+      const resonance: StoredResonancePoint[] = [];
+      const changes: HealthEvent[] = [];
+      for (const s of snapshots) {
+        const outcome = this.monitor.ingest(s);
+        acks.push(acknowledge(outcome));
+        rows.push(toStored(s, outcome));
+        const extras = this.extrasFor(outcome);
+        baselines.push(...(extras.baselines ?? []));
+        resonance.push(...(extras.resonance ?? []));
+        changes.push(...statusChange(outcome));
+      }
+      const kernels = [...new Set(snapshots.map((s) => s.kernel_id))];
+      await this.commit(rows, { baselines, resonance }, kernels);
+      for (const e of changes) this.events.publish(e);
+      for (const p of resonance) this.events.publish(resonanceEvent(p));
+      const directives: Record<string, Directive> = {};
+      for (const id of kernels) directives[id] = this.options.directiveFor(id);
+      return { snapshots: acks, directives };
+    });
+  }
+
+  /** Sets a kernel's baseline explicitly (simplex or embedding encoding). */
+  setBaseline(kernelId: unknown, basin: unknown, encoding: unknown): Promise<{ kernel_id: string; dimension: number }> {
+    if (typeof kernelId !== "string" || kernelId.trim() === "") throw new InvalidInputError("kernel_id", "is required");
+    if (!Array.isArray(basin)) throw new InvalidInputError("basin_coords", "must be an array of numbers");
+    if (encoding !== undefined && encoding !== "simplex" && encoding !== "embedding") {
+      throw new InvalidInputError("basin_encoding", 'must be "simplex" or "embedding"');
+    }
+    return this.mutex.runExclusive(async () => {
+      const p = this.monitor.setBaseline(kernelId, basin as number[], encoding ?? "simplex");
+      const baseline = this.storedBaseline(kernelId, "explicit");
+      try {
+        await this.options.store.setBaseline(baseline);
+      } catch (err) {
+        await this.reloadKernels([kernelId]);
+        throw new StoreUnavailableError(err);
+      }
+      this.events.publish({ type: "baseline_set", at: this.options.clock.now(), kernel_id: kernelId, source: "explicit" });
+      return { kernel_id: kernelId, dimension: p.length };
+    });
+  }
+
+  health(kernelId: string): KernelHealthReport {
+    return this.monitor.health(kernelId);
+  }
+
+  constellation(): ConstellationHealth {
+    return this.monitor.constellationHealth();
+  }
+
+  degradation(kernelId: string): DegradationReport {
+    return this.monitor.degradation(kernelId);
+  }
+
+  degradedKernels(): DegradationReport[] {
+    return this.monitor.degradedKernels();
+  }
+
+  trends(kernelId: string): TrendReport {
+    return this.monitor.trends(kernelId);
+  }
+
+  snapshots(query: SnapshotQuery): Promise<HealthSnapshotRow[]> {
+    return this.options.store.snapshots(query);
+  }
+
+  pruneSnapshots(retentionSeconds: number): Promise<number> {
+    return this.options.store.pruneHealthSnapshots(this.options.clock.now() - retentionSeconds * 1000);
+  }
+
+  /** Waits for the write in progress, if any. */
+  async drain(): Promise<void> {
+    await this.mutex.waitForUnlock();
+  }
+
+  private extrasFor(outcome: IngestOutcome): { baselines?: StoredBaseline[]; resonance?: StoredResonancePoint[] } {
+    const extras: { baselines?: StoredBaseline[]; resonance?: StoredResonancePoint[] } = {};
+    if (outcome.baseline_set || outcome.drift_reference_completed) {
+      extras.baselines = [this.storedBaseline(outcome.kernel_id, outcome.baseline_set ? "first_snapshot" : "explicit")];
+    }
+    if (outcome.resonance) extras.resonance = [toStoredResonance(outcome.kernel_id, outcome.resonance)];
+    return extras;
+  }
+
+  private storedBaseline(kernelId: string, source: StoredBaseline["source"]): StoredBaseline {
+    const state = this.monitor.exportKernelState(kernelId);
+    return {
+      kernel_id: kernelId,
+      basin: Float32Array.from(state.baseline ?? []),
+      set_at: this.options.clock.now(),
+      source,
+      drift_reference: state.drift_reference,
+    };
+  }
+
+  private async commit(
+    rows: StoredHealthSnapshot[],
+    extras: { baselines?: StoredBaseline[]; resonance?: StoredResonancePoint[] },
+    kernels: string[],
+  ): Promise<void> {
+    try {
+      await this.options.store.commitSnapshots(rows, extras);
+    } catch (err) {
+      this.options.logger.error({ err, kernels }, "snapshot commit failed; rebuilding those kernels from the store");
+      await this.reloadKernels(kernels);
+      throw new StoreUnavailableError(err);
+    }
+  }
+
+  private publish(outcome: IngestOutcome, resonance?: StoredResonancePoint[]): void {
+    for (const e of statusChange(outcome)) {
+      this.options.logger.info(e, e.type);
+      this.events.publish(e);
+    }
+    for (const p of resonance ?? []) this.events.publish(resonanceEvent(p));
+  }
+
+  private async reloadKernels(kernelIds: string[]): Promise<void> {
+    try {
+      const baselines = new Map((await this.options.store.loadBaselines()).map((b) => [b.kernel_id, b]));
+      for (const id of kernelIds) {
+        const rows = await this.options.store.snapshots({
+          kernelId: id,
+          limit: Math.min(1000, this.options.config.health.ringCapacitySnapshots),
+        });
+        this.monitor.forget(id);
+        this.restoreKernel(id, baselines.get(id), rows.reverse());
+      }
+    } catch (err) {
+      this.options.logger.error({ err }, "reload failed too: health state may hold an uncommitted snapshot");
+    }
+  }
+
+  private restoreKernel(kernelId: string, baseline: StoredBaseline | undefined, rows: HealthSnapshotRow[]): void {
+    if (!baseline && rows.length === 0) return;
+    this.monitor.restore(kernelId, baseline ? baseline.basin : null, rows.map(fromRow), {
+      driftReference: (baseline?.drift_reference ?? null) as never,
+    });
+  }
+}
+
+function acknowledge(o: IngestOutcome): SnapshotAck {
+  return {
+    kernel_id: o.kernel_id,
+    timestamp: new Date(o.timestamp * 1000).toISOString(),
+    snapshots: o.snapshots,
+    status: o.status,
+    regime: o.regime,
+    basin_drift: o.basin_drift,
+  };
+}
+
+function statusChange(o: IngestOutcome): HealthEvent[] {
+  if (o.status === o.previous_status) return [];
+  return [{ type: "health_status_changed", at: o.timestamp * 1000, kernel_id: o.kernel_id, from: o.previous_status, to: o.status }];
+}
+
+function resonanceEvent(p: StoredResonancePoint): HealthEvent {
+  return { type: "resonance_point", at: p.at, kernel_id: p.kernel_id, phi: p.phi, kappa_eff: p.kappa_eff, cluster_strength: p.cluster_strength };
+}
+
+function toStored(s: HealthSnapshot, o: IngestOutcome): StoredHealthSnapshot {
+  return {
+    kernel_id: s.kernel_id,
+    at: o.timestamp * 1000,
+    phi: s.phi,
+    kappa_eff: s.kappa_eff,
+    basin: s.basin_coords ? Float32Array.from(s.basin_coords) : null,
+    basin_drift: o.basin_drift,
+    regime: o.regime,
+    confidence: s.confidence,
+    surprise: s.surprise,
+    agency: s.agency,
+    error_rate: s.error_rate,
+    avg_latency_ms: s.avg_latency_ms,
+    memory_mb: s.memory_mb,
+    cpu_pct: s.cpu_pct,
+    code_hash: s.code_hash,
+    label: s.label,
+    context: s.context,
+  };
+}
+
+function toStoredResonance(kernelId: string, p: ResonancePoint): StoredResonancePoint {
+  return {
+    kernel_id: kernelId,
+    at: p.timestamp * 1000,
+    phi: p.phi,
+    kappa_eff: p.kappa_eff,
+    phi_variance: p.phi_variance,
+    kappa_variance: p.kappa_variance,
+    cluster_strength: p.cluster_strength,
+  };
+}
+
+/** A stored row as the monitor replays it: float32 basins are renormalised onto the simplex. */
+function fromRow(r: HealthSnapshotRow): HealthSnapshot {
+  return {
+    kernel_id: r.kernel_id,
+    timestamp: r.at / 1000,
+    phi: r.phi,
+    kappa_eff: r.kappa_eff,
+    basin_coords: r.basin ? normalizeSimplex(r.basin) : null,
+    confidence: r.confidence,
+    surprise: r.surprise,
+    agency: r.agency,
+    error_rate: r.error_rate,
+    avg_latency_ms: r.avg_latency_ms,
+    memory_mb: r.memory_mb,
+    cpu_pct: r.cpu_pct,
+    code_hash: r.code_hash,
+    label: r.label,
+    context: (r.context ?? null) as HealthSnapshot["context"],
+  };
+}
+
+function groupByKernel(rows: HealthSnapshotRow[]): Map<string, HealthSnapshotRow[]> {
+  const out = new Map<string, HealthSnapshotRow[]>();
+  for (const r of rows) {
+    const list = out.get(r.kernel_id);
+    if (list) list.push(r);
+    else out.set(r.kernel_id, [r]);
+  }
+  return out;
+}
