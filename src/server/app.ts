@@ -33,8 +33,24 @@ export async function buildApp({ rest, config, logger }: AppDependencies): Promi
     logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: config.server.bodyLimitBytes,
     return503OnClosing: true,
+    // Above the 200 characters a kernel_id may have, so the schema (not the router) answers.
+    maxParamLength: 1000,
   });
   const access = new AccessControl(config.access);
+
+  // A keep-alive connection busy when close began would otherwise stay open after its
+  // reply and hold shutdown until the grace period ends: tell such clients to hang up.
+  let closing = false;
+  app.addHook("preClose", async () => {
+    closing = true;
+    app.server.closeIdleConnections();
+  });
+  app.addHook("onSend", async (_request, reply) => {
+    if (closing) reply.header("connection", "close");
+  });
+  app.addHook("onResponse", async () => {
+    if (closing) app.server.closeIdleConnections();
+  });
 
   app.setErrorHandler(handleError);
   app.setNotFoundHandler((request, reply) =>
@@ -59,10 +75,10 @@ export async function buildApp({ rest, config, logger }: AppDependencies): Promi
   await app.register(rateLimit, {
     max: config.server.rateLimitPerMinute,
     timeWindow: 60_000,
-    // Per token when one is sent (never the token itself: its hash prefix), else per address.
+    // Per valid token (one per role), else per address: made-up tokens buy no extra budget.
     keyGenerator: (request) => {
-      const auth = request.headers.authorization;
-      return auth ? `token:${hashPrefix(auth)}` : `ip:${request.ip}`;
+      const role = access.roleOf(request);
+      return role ? `token:${role}` : `ip:${request.ip}`;
     },
     errorResponseBuilder: (_request, context) => ({
       statusCode: 429,
@@ -82,10 +98,4 @@ export async function buildApp({ rest, config, logger }: AppDependencies): Promi
   app.get("/openapi.json", async () => openapi);
 
   return app;
-}
-
-function hashPrefix(value: string): string {
-  let h = 2166136261;
-  for (let i = 0; i < value.length; i++) h = Math.imul(h ^ value.charCodeAt(i), 16777619);
-  return (h >>> 0).toString(16);
 }

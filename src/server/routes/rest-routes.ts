@@ -56,9 +56,10 @@ export function restRoutes(app: FastifyInstance, rest: RestService, access: Acce
   });
 
   app.post("/api/rest/request/:kernel_id", async (request) => {
+    access.require(request, "kernel");
     const { kernel_id } = parseInput(kernelIdParams, request.params, "params");
     const body = parseInput(requestRestBody, request.body, "body");
-    access.require(request, body.force ? "operator" : "kernel");
+    if (body.force) access.require(request, "operator");
     const result = await rest.requestRest(kernel_id, body.force === true);
     return {
       status: "ok",
