@@ -171,6 +171,8 @@ export const configSchema = z.strictObject({
     location: z.string().min(1),
     /** Fatigue snapshots older than this are deleted by the periodic sweep. */
     fatigueRetentionSeconds: positiveSeconds,
+    /** Health snapshots older than this are deleted by the periodic sweep. */
+    healthSnapshotRetentionSeconds: positiveSeconds,
   }),
   scheduler: z.strictObject({
     /** How often auto-wake runs. */
@@ -250,7 +252,11 @@ export const DEFAULT_CONFIG: AutonomicConfig = {
     logLevel: "info",
   },
   access: { kernelToken: null, operatorToken: null },
-  store: { location: "./autonomic.db", fatigueRetentionSeconds: 7 * 24 * 3600 },
+  store: {
+    location: "./autonomic.db",
+    fatigueRetentionSeconds: 7 * 24 * 3600,
+    healthSnapshotRetentionSeconds: 30 * 24 * 3600,
+  },
   scheduler: { tickSeconds: 1, retentionSweepSeconds: 3600 },
 };
 

@@ -8,12 +8,14 @@ import rateLimit from "@fastify/rate-limit";
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from "fastify";
 import type { Logger } from "pino";
 import type { AutonomicConfig } from "../core/config.js";
+import type { HealthService } from "../services/health-service.js";
 import type { RestService } from "../services/rest-service.js";
 import { AccessControl } from "./access.js";
 import { eventStream } from "./event-stream.js";
 import { errorBody, handleError } from "./http-errors.js";
 import { createMetrics } from "./metrics.js";
 import { openApiDocument } from "./openapi.js";
+import { healthRoutes } from "./routes/health-routes.js";
 import { restRoutes } from "./routes/rest-routes.js";
 
 export const VERSION: string = JSON.parse(
@@ -22,11 +24,12 @@ export const VERSION: string = JSON.parse(
 
 export interface AppDependencies {
   rest: RestService;
+  health: HealthService;
   config: AutonomicConfig;
   logger: Logger;
 }
 
-export async function buildApp({ rest, config, logger }: AppDependencies): Promise<FastifyInstance> {
+export async function buildApp({ rest, health, config, logger }: AppDependencies): Promise<FastifyInstance> {
   const app = Fastify({
     loggerInstance: logger as unknown as FastifyBaseLogger,
     // One log line per domain event (from the services), not two per request.
@@ -34,7 +37,7 @@ export async function buildApp({ rest, config, logger }: AppDependencies): Promi
     bodyLimit: config.server.bodyLimitBytes,
     return503OnClosing: true,
     // Above the 200 characters a kernel_id may have, so the schema (not the router) answers.
-    maxParamLength: 1000,
+    routerOptions: { maxParamLength: 1000 },
   });
   const access = new AccessControl(config.access);
 
@@ -88,9 +91,10 @@ export async function buildApp({ rest, config, logger }: AppDependencies): Promi
   });
 
   restRoutes(app, rest, access);
+  healthRoutes(app, health, access);
   eventStream(app, rest);
 
-  const metrics = createMetrics(rest);
+  const metrics = createMetrics(rest, health);
   app.get("/metrics", async (_request, reply) =>
     reply.type(metrics.contentType).send(await metrics.metrics()),
   );

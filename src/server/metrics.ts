@@ -3,12 +3,14 @@
  * service when scraped, counters follow committed domain events.
  */
 import { Counter, collectDefaultMetrics, Gauge, Registry } from "prom-client";
+import type { KernelSummary } from "../core/health/reports.js";
 import type { RestStatus } from "../core/rest/kernel-state.js";
+import type { HealthService } from "../services/health-service.js";
 import type { RestService } from "../services/rest-service.js";
 
 const STATUSES: RestStatus[] = ["active", "resting", "reduced", "micro_pause"];
 
-export function createMetrics(rest: RestService): Registry {
+export function createMetrics(rest: RestService, health: HealthService): Registry {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry, prefix: "autonomic_" });
 
@@ -52,5 +54,36 @@ export function createMetrics(rest: RestService): Registry {
   });
   rest.events.subscribe((e) => events.inc({ type: e.type }));
 
+  healthGauges(registry, health);
   return registry;
+}
+
+/** SPEC §6's gauges, read from each kernel's cached health when scraped. */
+function healthGauges(registry: Registry, health: HealthService): void {
+  const perKernel = (name: string, help: string, pick: (k: KernelSummary) => number | null) =>
+    new Gauge({
+      name,
+      help,
+      labelNames: ["kernel"],
+      registers: [registry],
+      collect() {
+        this.reset();
+        for (const k of health.constellation().kernels) {
+          const value = pick(k);
+          if (value !== null) this.set({ kernel: k.kernel_id }, value);
+        }
+      },
+    });
+  perKernel("geometric_health_phi", "Φ (integration) of each kernel's latest snapshot", (k) => k.phi);
+  perKernel("geometric_health_kappa", "κ (coupling) of each kernel's latest snapshot", (k) => k.kappa_eff);
+  perKernel("geometric_health_basin_drift", "Fisher–Rao basin drift from each kernel's baseline", (k) => k.basin_drift);
+  new Gauge({
+    name: "geometric_health_status",
+    help: "Kernels by health status",
+    labelNames: ["severity"],
+    registers: [registry],
+    collect() {
+      for (const [severity, n] of Object.entries(health.constellation().counts)) this.set({ severity }, n);
+    },
+  });
 }

@@ -10,16 +10,18 @@ import type { AutonomicConfig } from "../core/config.js";
 import { defaultRegistryPath } from "../core/registry/default-registry.js";
 import { requireRegistry } from "../core/registry/registry.js";
 import { PeriodicRunner } from "../services/periodic-runner.js";
+import { HealthService } from "../services/health-service.js";
 import { RestService } from "../services/rest-service.js";
 import { openStore } from "../store/open-store.js";
-import type { RestStore } from "../store/store-types.js";
+import type { Store } from "../store/store-types.js";
 import { buildApp } from "./app.js";
 
 export interface RunningServer {
   url: string;
   app: FastifyInstance;
   rest: RestService;
-  store: RestStore;
+  health: HealthService;
+  store: Store;
   runner: PeriodicRunner;
   logger: Logger;
   close(): Promise<void>;
@@ -41,12 +43,27 @@ export async function startServer(
   let app: FastifyInstance | undefined;
   try {
     const rest = await RestService.open({ registry, config, store, clock, logger });
-    app = await buildApp({ rest, config, logger });
+    const health = await HealthService.open({
+      config,
+      store,
+      clock,
+      logger,
+      // A kernel that reports health without rest registration still gets a directive.
+      directiveFor: (id) =>
+        rest.scheduler.has(id)
+          ? rest.directive(id)
+          : { rest: { status: "unregistered", should_rest: false, reason: "not registered with the rest scheduler" }, actions: [] },
+    });
+    app = await buildApp({ rest, health, config, logger });
     const runner = new PeriodicRunner(logger);
     runner.add("auto-wake", config.scheduler.tickSeconds * 1000, () => rest.tick());
     runner.add("fatigue-retention", config.scheduler.retentionSweepSeconds * 1000, async () => {
       const deleted = await rest.pruneFatigueSnapshots(config.store.fatigueRetentionSeconds);
       if (deleted > 0) logger.info({ deleted }, "old fatigue snapshots deleted");
+    });
+    runner.add("health-retention", config.scheduler.retentionSweepSeconds * 1000, async () => {
+      const deleted = await health.pruneSnapshots(config.store.healthSnapshotRetentionSeconds);
+      if (deleted > 0) logger.info({ deleted }, "old health snapshots deleted");
     });
     const address = await app.listen({ host: config.server.host, port: config.server.port });
     runner.start();
@@ -54,6 +71,7 @@ export async function startServer(
       url: address,
       app,
       rest,
+      health,
       store,
       runner,
       logger,
@@ -61,6 +79,7 @@ export async function startServer(
         await runner.stop();
         await running.app.close();
         await rest.drain();
+        await health.drain();
         await store.close();
       },
     };
