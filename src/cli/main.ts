@@ -3,10 +3,12 @@
  * The `autonomic` command. Each command lives in its own file and registers itself here.
  */
 import { Command } from "commander";
+import { registerHealthCommands } from "./health-commands.js";
 import { CliError } from "./http-client.js";
 import { registerRegistryCommand } from "./registry-check.js";
 import { registerRestCommands } from "./rest-commands.js";
 import { registerServeCommand } from "./serve-command.js";
+import { registerStatusCommand } from "./status-command.js";
 
 const program = new Command()
   .name("autonomic")
@@ -15,6 +17,8 @@ const program = new Command()
   .showHelpAfterError();
 
 registerServeCommand(program);
+registerStatusCommand(program);
+registerHealthCommands(program);
 registerRestCommands(program);
 registerRegistryCommand(program);
 

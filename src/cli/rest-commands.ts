@@ -1,8 +1,8 @@
 /**
- * `autonomic status`, `autonomic kernels`, `autonomic rest request|end`: talk to a server.
+ * `autonomic kernels`, `autonomic rest request|end`: talk to a server.
  */
 import type { Command } from "commander";
-import type { ConstellationStatus, KernelStatus } from "../core/rest/status.js";
+import type { KernelStatus } from "../core/rest/status.js";
 import { type CommonOptions, clientOf, withClientOptions } from "./client-options.js";
 import { apiRequest } from "./http-client.js";
 import { fixed, printJson, table } from "./output.js";
@@ -28,24 +28,6 @@ function kernelTable(kernels: KernelStatus[]): string {
 }
 
 export function registerRestCommands(program: Command): void {
-  withClientOptions(
-    program.command("status").description("constellation rest status and every kernel"),
-  ).action(async (options: CommonOptions) => {
-    const client = clientOf(options);
-    const { constellation } = await apiRequest<{ constellation: ConstellationStatus }>(
-      client,
-      "GET",
-      "/api/rest/status",
-    );
-    const { kernels } = await apiRequest<{ kernels: KernelStatus[] }>(client, "GET", "/api/rest/kernels");
-    if (options.json) return printJson({ constellation, kernels });
-    const c = constellation;
-    process.stdout.write(
-      `${c.total_kernels} kernels: ${c.active_kernels} active, ${c.resting_kernels} resting, ${c.covering_kernels} covering; ` +
-        `essential active ${c.essential_active}; average fatigue ${fixed(c.avg_fatigue)}\n\n${kernelTable(kernels)}\n`,
-    );
-  });
-
   withClientOptions(
     program.command("kernels").description("list registered kernels with their rest state"),
   ).action(async (options: CommonOptions) => {
