@@ -76,7 +76,11 @@ function healthGauges(registry: Registry, health: HealthService): void {
     });
   perKernel("geometric_health_phi", "Φ (integration) of each kernel's latest snapshot", (k) => k.phi);
   perKernel("geometric_health_kappa", "κ (coupling) of each kernel's latest snapshot", (k) => k.kappa_eff);
-  perKernel("geometric_health_basin_drift", "Fisher–Rao basin drift from each kernel's baseline", (k) => k.basin_drift);
+  perKernel(
+    "geometric_health_basin_drift",
+    "Fisher–Rao basin drift from each kernel's baseline",
+    (k) => k.basin_drift,
+  );
   new Gauge({
     name: "geometric_health_status",
     help: "Kernels by health status",

@@ -91,6 +91,50 @@ export function openApiDocument(version: string): Record<string, unknown> {
           responses: ok("{status, kernel}"),
         },
       },
+      "/api/self-healing/snapshot": {
+        post: {
+          summary:
+            "Report one health snapshot (phi and kappa_eff required); the reply carries the kernel's directive",
+          security: [{ bearer: [] }],
+          responses: ok("{success, snapshot, directive}"),
+        },
+      },
+      "/api/self-healing/snapshots": {
+        post: {
+          summary: "Report a batch {snapshots:[…]}, all or nothing; a bad item is named snapshots[i].field",
+          security: [{ bearer: [] }],
+          responses: ok("{success, snapshots:{count, items}, directives}"),
+        },
+        get: {
+          summary: "Stored snapshots, newest first (?kernel_id, since, before, limit)",
+          responses: ok("{success, snapshots, next_cursor}"),
+        },
+      },
+      "/api/self-healing/health": {
+        get: {
+          summary: "Health of one kernel (?kernel_id) or of the constellation",
+          responses: ok("{success, health}"),
+        },
+      },
+      "/api/self-healing/degradation": {
+        get: {
+          summary: "Degradation issues with their measured values",
+          responses: ok("{success, degradation}"),
+        },
+      },
+      "/api/self-healing/trends": {
+        get: {
+          summary: "Least-squares slopes per snapshot over the window",
+          responses: ok("{success, trends}"),
+        },
+      },
+      "/api/self-healing/baseline": {
+        post: {
+          summary: "Set a kernel's baseline basin {kernel_id, basin_coords, basin_encoding?}",
+          security: [{ bearer: [] }],
+          responses: ok("{success, baseline}"),
+        },
+      },
       "/api/events": {
         get: {
           summary: "Server-sent events of every committed transition",

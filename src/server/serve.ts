@@ -9,8 +9,8 @@ import { type Clock, systemClock } from "../core/clock.js";
 import type { AutonomicConfig } from "../core/config.js";
 import { defaultRegistryPath } from "../core/registry/default-registry.js";
 import { requireRegistry } from "../core/registry/registry.js";
-import { PeriodicRunner } from "../services/periodic-runner.js";
 import { HealthService } from "../services/health-service.js";
+import { PeriodicRunner } from "../services/periodic-runner.js";
 import { RestService } from "../services/rest-service.js";
 import { openStore } from "../store/open-store.js";
 import type { Store } from "../store/store-types.js";
@@ -52,7 +52,14 @@ export async function startServer(
       directiveFor: (id) =>
         rest.scheduler.has(id)
           ? rest.directive(id)
-          : { rest: { status: "unregistered", should_rest: false, reason: "not registered with the rest scheduler" }, actions: [] },
+          : {
+              rest: {
+                status: "unregistered",
+                should_rest: false,
+                reason: "not registered with the rest scheduler",
+              },
+              actions: [],
+            },
     });
     app = await buildApp({ rest, health, config, logger });
     const runner = new PeriodicRunner(logger);

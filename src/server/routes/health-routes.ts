@@ -16,7 +16,10 @@ const snapshotsQuery = z.strictObject({
   /** ISO 8601 or epoch seconds. */
   since: z.string().min(1).optional(),
   /** The cursor from the previous page. */
-  before: z.string().regex(/^\d+(\.\d+)?:\d+$/, "must be the next_cursor of a previous page").optional(),
+  before: z
+    .string()
+    .regex(/^\d+(\.\d+)?:\d+$/, "must be the next_cursor of a previous page")
+    .optional(),
   limit: z.coerce.number().int().min(1).max(1000).optional(),
 });
 const batchBody = z.looseObject({ snapshots: z.unknown() });
@@ -79,7 +82,11 @@ export function healthRoutes(app: FastifyInstance, health: HealthService, access
     const last = rows[rows.length - 1];
     return {
       success: true,
-      snapshots: rows.map((r) => ({ ...r, basin: r.basin ? Array.from(r.basin) : null, timestamp: new Date(r.at).toISOString() })),
+      snapshots: rows.map((r) => ({
+        ...r,
+        basin: r.basin ? Array.from(r.basin) : null,
+        timestamp: new Date(r.at).toISOString(),
+      })),
       next_cursor: rows.length === limit && last ? `${last.at}:${last.id}` : null,
     };
   });
@@ -87,7 +94,10 @@ export function healthRoutes(app: FastifyInstance, health: HealthService, access
   app.post("/api/self-healing/baseline", async (request) => {
     access.require(request, "kernel");
     const body = parseInput(baselineBody, request.body, "body");
-    return { success: true, baseline: await health.setBaseline(body.kernel_id, body.basin_coords, body.basin_encoding) };
+    return {
+      success: true,
+      baseline: await health.setBaseline(body.kernel_id, body.basin_coords, body.basin_encoding),
+    };
   });
 }
 
