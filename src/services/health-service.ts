@@ -15,7 +15,12 @@ import type { AutonomicConfig } from "../core/config.js";
 import { InvalidInputError, StoreUnavailableError } from "../core/errors.js";
 import { normalizeSimplex } from "../core/geometry.js";
 import { HealthMonitor, type IngestOutcome } from "../core/health/monitor.js";
-import type { ConstellationHealth, DegradationReport, KernelHealthReport, TrendReport } from "../core/health/reports.js";
+import type {
+  ConstellationHealth,
+  DegradationReport,
+  KernelHealthReport,
+  TrendReport,
+} from "../core/health/reports.js";
 import type { ResonancePoint } from "../core/health/resonance.js";
 import { type HealthSnapshot, parseSnapshot, parseSnapshots } from "../core/health/snapshot.js";
 import type { Directive } from "../core/rest/directive.js";
@@ -31,7 +36,14 @@ import { EventBus } from "./event-bus.js";
 
 export type HealthEvent =
   | { type: "health_status_changed"; at: number; kernel_id: string; from: string; to: string }
-  | { type: "resonance_point"; at: number; kernel_id: string; phi: number; kappa_eff: number; cluster_strength: number }
+  | {
+      type: "resonance_point";
+      at: number;
+      kernel_id: string;
+      phi: number;
+      kappa_eff: number;
+      cluster_strength: number;
+    }
   | { type: "baseline_set"; at: number; kernel_id: string; source: "first_snapshot" | "explicit" };
 
 export interface HealthServiceOptions {
@@ -57,6 +69,8 @@ export class HealthService {
   readonly events = new EventBus<HealthEvent>();
   private readonly mutex = new Mutex();
   private readonly maxBasinDimension: number;
+  /** Where each kernel's baseline came from and when, kept when only its drift reference changes. */
+  private readonly baselineOrigin = new Map<string, Pick<StoredBaseline, "source" | "set_at">>();
 
   private constructor(private readonly options: HealthServiceOptions) {
     this.monitor = new HealthMonitor({ config: options.config, clock: options.clock });
@@ -67,16 +81,19 @@ export class HealthService {
   static async open(options: HealthServiceOptions): Promise<HealthService> {
     const service = new HealthService(options);
     const baselines = new Map((await options.store.loadBaselines()).map((b) => [b.kernel_id, b]));
-    const recent = groupByKernel(await options.store.recentSnapshots(options.config.health.ringCapacitySnapshots));
+    const recent = groupByKernel(
+      await options.store.recentSnapshots(options.config.health.ringCapacitySnapshots),
+    );
     for (const id of new Set([...baselines.keys(), ...recent.keys()])) {
-      service.restoreKernel(id, baselines.get(id), recent.get(id) ?? []);
+      const total = await options.store.snapshotCount({ kernelId: id });
+      service.restoreKernel(id, baselines.get(id), recent.get(id) ?? [], total);
     }
     options.logger.info({ kernels: service.monitor.kernelIds().length }, "health history restored");
     return service;
   }
 
   /** Validates and records one snapshot (wire form). */
-  ingest(input: unknown): Promise<{ snapshot: SnapshotAck; directive: Directive }> {
+  async ingest(input: unknown): Promise<{ snapshot: SnapshotAck; directive: Directive }> {
     const snapshot = parseSnapshot(input, { maxBasinDimension: this.maxBasinDimension });
     return this.mutex.runExclusive(async () => {
       const outcome = this.monitor.ingest(snapshot);
@@ -89,8 +106,13 @@ export class HealthService {
   }
 
   /** Validates and records a batch, all or nothing; a bad item is named by its index. */
-  ingestBatch(input: unknown): Promise<{ snapshots: SnapshotAck[]; directives: Record<string, Directive> }> {
-    const snapshots = parseSnapshots(input, { field: "snapshots", maxBasinDimension: this.maxBasinDimension });
+  async ingestBatch(
+    input: unknown,
+  ): Promise<{ snapshots: SnapshotAck[]; directives: Record<string, Directive> }> {
+    const snapshots = parseSnapshots(input, {
+      field: "snapshots",
+      maxBasinDimension: this.maxBasinDimension,
+    });
     if (snapshots.length === 0) throw new InvalidInputError("snapshots", "must hold at least one snapshot");
     return this.mutex.runExclusive(async () => {
       this.monitor.check(snapshots);
@@ -119,22 +141,32 @@ export class HealthService {
   }
 
   /** Sets a kernel's baseline explicitly (simplex or embedding encoding). */
-  setBaseline(kernelId: unknown, basin: unknown, encoding: unknown): Promise<{ kernel_id: string; dimension: number }> {
-    if (typeof kernelId !== "string" || kernelId.trim() === "") throw new InvalidInputError("kernel_id", "is required");
+  async setBaseline(
+    kernelId: unknown,
+    basin: unknown,
+    encoding: unknown,
+  ): Promise<{ kernel_id: string; dimension: number }> {
+    if (typeof kernelId !== "string" || kernelId.trim() === "")
+      throw new InvalidInputError("kernel_id", "is required");
     if (!Array.isArray(basin)) throw new InvalidInputError("basin_coords", "must be an array of numbers");
     if (encoding !== undefined && encoding !== "simplex" && encoding !== "embedding") {
       throw new InvalidInputError("basin_encoding", 'must be "simplex" or "embedding"');
     }
     return this.mutex.runExclusive(async () => {
       const p = this.monitor.setBaseline(kernelId, basin as number[], encoding ?? "simplex");
-      const baseline = this.storedBaseline(kernelId, "explicit");
+      const baseline = this.storedBaseline(kernelId, "explicit", this.options.clock.now());
       try {
         await this.options.store.setBaseline(baseline);
       } catch (err) {
         await this.reloadKernels([kernelId]);
         throw new StoreUnavailableError(err);
       }
-      this.events.publish({ type: "baseline_set", at: this.options.clock.now(), kernel_id: kernelId, source: "explicit" });
+      this.events.publish({
+        type: "baseline_set",
+        at: this.options.clock.now(),
+        kernel_id: kernelId,
+        source: "explicit",
+      });
       return { kernel_id: kernelId, dimension: p.length };
     });
   }
@@ -172,21 +204,34 @@ export class HealthService {
     await this.mutex.waitForUnlock();
   }
 
-  private extrasFor(outcome: IngestOutcome): { baselines?: StoredBaseline[]; resonance?: StoredResonancePoint[] } {
+  private extrasFor(outcome: IngestOutcome): {
+    baselines?: StoredBaseline[];
+    resonance?: StoredResonancePoint[];
+  } {
     const extras: { baselines?: StoredBaseline[]; resonance?: StoredResonancePoint[] } = {};
-    if (outcome.baseline_set || outcome.drift_reference_completed) {
-      extras.baselines = [this.storedBaseline(outcome.kernel_id, outcome.baseline_set ? "first_snapshot" : "explicit")];
+    if (outcome.baseline_set) {
+      extras.baselines = [this.storedBaseline(outcome.kernel_id, "first_snapshot", outcome.timestamp * 1000)];
+    } else if (outcome.drift_reference_completed) {
+      const origin = this.baselineOrigin.get(outcome.kernel_id);
+      extras.baselines = [
+        this.storedBaseline(
+          outcome.kernel_id,
+          origin?.source ?? "first_snapshot",
+          origin?.set_at ?? this.options.clock.now(),
+        ),
+      ];
     }
     if (outcome.resonance) extras.resonance = [toStoredResonance(outcome.kernel_id, outcome.resonance)];
     return extras;
   }
 
-  private storedBaseline(kernelId: string, source: StoredBaseline["source"]): StoredBaseline {
+  private storedBaseline(kernelId: string, source: StoredBaseline["source"], setAt: number): StoredBaseline {
     const state = this.monitor.exportKernelState(kernelId);
+    this.baselineOrigin.set(kernelId, { source, set_at: setAt });
     return {
       kernel_id: kernelId,
       basin: Float32Array.from(state.baseline ?? []),
-      set_at: this.options.clock.now(),
+      set_at: setAt,
       source,
       drift_reference: state.drift_reference,
     };
@@ -200,7 +245,10 @@ export class HealthService {
     try {
       await this.options.store.commitSnapshots(rows, extras);
     } catch (err) {
-      this.options.logger.error({ err, kernels }, "snapshot commit failed; rebuilding those kernels from the store");
+      this.options.logger.error(
+        { err, kernels },
+        "snapshot commit failed; rebuilding those kernels from the store",
+      );
       await this.reloadKernels(kernels);
       throw new StoreUnavailableError(err);
     }
@@ -223,17 +271,26 @@ export class HealthService {
           limit: Math.min(1000, this.options.config.health.ringCapacitySnapshots),
         });
         this.monitor.forget(id);
-        this.restoreKernel(id, baselines.get(id), rows.reverse());
+        this.baselineOrigin.delete(id);
+        const total = await this.options.store.snapshotCount({ kernelId: id });
+        this.restoreKernel(id, baselines.get(id), rows.reverse(), total);
       }
     } catch (err) {
       this.options.logger.error({ err }, "reload failed too: health state may hold an uncommitted snapshot");
     }
   }
 
-  private restoreKernel(kernelId: string, baseline: StoredBaseline | undefined, rows: HealthSnapshotRow[]): void {
+  private restoreKernel(
+    kernelId: string,
+    baseline: StoredBaseline | undefined,
+    rows: HealthSnapshotRow[],
+    totalSnapshots: number,
+  ): void {
+    if (baseline) this.baselineOrigin.set(kernelId, { source: baseline.source, set_at: baseline.set_at });
     if (!baseline && rows.length === 0) return;
     this.monitor.restore(kernelId, baseline ? baseline.basin : null, rows.map(fromRow), {
       driftReference: (baseline?.drift_reference ?? null) as never,
+      snapshots: totalSnapshots,
     });
   }
 }
@@ -251,11 +308,26 @@ function acknowledge(o: IngestOutcome): SnapshotAck {
 
 function statusChange(o: IngestOutcome): HealthEvent[] {
   if (o.status === o.previous_status) return [];
-  return [{ type: "health_status_changed", at: o.timestamp * 1000, kernel_id: o.kernel_id, from: o.previous_status, to: o.status }];
+  return [
+    {
+      type: "health_status_changed",
+      at: o.timestamp * 1000,
+      kernel_id: o.kernel_id,
+      from: o.previous_status,
+      to: o.status,
+    },
+  ];
 }
 
 function resonanceEvent(p: StoredResonancePoint): HealthEvent {
-  return { type: "resonance_point", at: p.at, kernel_id: p.kernel_id, phi: p.phi, kappa_eff: p.kappa_eff, cluster_strength: p.cluster_strength };
+  return {
+    type: "resonance_point",
+    at: p.at,
+    kernel_id: p.kernel_id,
+    phi: p.phi,
+    kappa_eff: p.kappa_eff,
+    cluster_strength: p.cluster_strength,
+  };
 }
 
 function toStored(s: HealthSnapshot, o: IngestOutcome): StoredHealthSnapshot {

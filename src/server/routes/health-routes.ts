@@ -22,7 +22,7 @@ const snapshotsQuery = z.strictObject({
     .optional(),
   limit: z.coerce.number().int().min(1).max(1000).optional(),
 });
-const batchBody = z.looseObject({ snapshots: z.unknown() });
+const batchBody = z.strictObject({ snapshots: z.unknown() });
 const baselineBody = z.strictObject({
   kernel_id: z.string().min(1).max(200),
   basin_coords: z.array(z.unknown()),
@@ -103,7 +103,13 @@ export function healthRoutes(app: FastifyInstance, health: HealthService, access
 
 /** ISO 8601 or epoch seconds → clock ms; anything else is a 400 on "since". */
 export function parseSince(value: string): number {
-  const ms = /^\d+(\.\d+)?$/.test(value) ? Number(value) * 1000 : Date.parse(value);
+  // Strict: a date-time needs its zone, or its meaning would depend on the server's.
+  const iso = /^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2}))?$/;
+  const ms = /^\d+(\.\d+)?$/.test(value)
+    ? Number(value) * 1000
+    : iso.test(value)
+      ? Date.parse(value)
+      : Number.NaN;
   if (!Number.isFinite(ms)) throw new InvalidInputError("since", "must be an ISO 8601 time or epoch seconds");
   return ms;
 }
