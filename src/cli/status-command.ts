@@ -18,11 +18,17 @@ export function registerStatusCommand(program: Command): void {
       apiRequest<{ constellation: ConstellationStatus }>(client, "GET", "/api/rest/status"),
       apiRequest<{ kernels: KernelStatus[] }>(client, "GET", "/api/rest/kernels"),
       apiRequest<{ health: ConstellationHealth }>(client, "GET", "/api/self-healing/health"),
-      apiRequest<{ degradation: { kernels: DegradationReport[] } }>(client, "GET", "/api/self-healing/degradation"),
+      apiRequest<{ degradation: { kernels: DegradationReport[] } }>(
+        client,
+        "GET",
+        "/api/self-healing/degradation",
+      ),
     ]);
     if (options.json) return printJson({ constellation, kernels, health, degradation });
     process.stdout.write(`${renderStatus(constellation, kernels, health)}\n`);
-    const issues = degradation.kernels.flatMap((d) => d.issues.map((i) => `  ${d.kernel_id}  ${i.severity}  ${i.rule}: ${i.message}`));
+    const issues = degradation.kernels.flatMap((d) =>
+      d.issues.map((i) => `  ${d.kernel_id}  ${i.severity}  ${i.rule}: ${i.message}`),
+    );
     if (issues.length > 0) process.stdout.write(`\ndegradation:\n${issues.join("\n")}\n`);
   });
 }

@@ -238,7 +238,13 @@ for (const backend of BACKENDS) {
         drift_reference: reference,
       });
       expect(await store.loadBaselines()).toEqual([
-        { kernel_id: "apollo_1", basin: basinOf(2), set_at: T0, source: "first_snapshot", drift_reference: null },
+        {
+          kernel_id: "apollo_1",
+          basin: basinOf(2),
+          set_at: T0,
+          source: "first_snapshot",
+          drift_reference: null,
+        },
         {
           kernel_id: "athena_1",
           basin: basinOf(3, 8),
