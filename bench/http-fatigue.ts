@@ -15,6 +15,8 @@ import http from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { performance } from "node:perf_hooks";
+import { defaultRegistryPath } from "../src/core/registry/default-registry.js";
+import { requireRegistry } from "../src/core/registry/registry.js";
 import { createTestDatabase } from "../test/support/postgres.js";
 import { startServerProcess, stopAllServers } from "../test/support/server-process.js";
 
@@ -22,24 +24,8 @@ const REPORTS = Number(process.argv[2] ?? 5000);
 const CONCURRENCY = Number(process.argv[3] ?? 16);
 const WARMUP = 500;
 
-const GODS = [
-  "Heart",
-  "Ocean",
-  "Hermes",
-  "Zeus",
-  "Athena",
-  "Apollo",
-  "Artemis",
-  "Ares",
-  "Hephaestus",
-  "Aphrodite",
-  "Hera",
-  "Poseidon",
-  "Hades",
-  "Demeter",
-  "Dionysus",
-  "Persephone",
-];
+/** The shipped registry's gods, each registered once. */
+const GODS = [...requireRegistry(defaultRegistryPath()).gods.keys()];
 
 function post(agent: http.Agent, url: URL, path: string, body: unknown): Promise<number> {
   const payload = JSON.stringify(body);

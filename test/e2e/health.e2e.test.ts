@@ -5,12 +5,9 @@
  * naming the field and stores nothing, history kept across kill -9, and the gauges.
  */
 
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createTestDatabase, type TestDatabase } from "../support/postgres.js";
 import { type ServerProcess, startServerProcess, stopAllServers } from "../support/server-process.js";
+import { storeLocations } from "../support/store-locations.js";
 
 const SLOW = 60_000;
 const KAPPA_STAR = 64.21;
@@ -18,26 +15,13 @@ const DIM = 64;
 /** Fisher–Rao distance between the uniform basin of 64 entries and any one-hot of 64. */
 const UNIFORM_DRIFT = 2 * Math.acos(1 / 8);
 
-const dir = mkdtempSync(join(tmpdir(), "autonomic-health-e2e-"));
-const databases: TestDatabase[] = [];
-let fileCount = 0;
+const stores = storeLocations("autonomic-health-e2e-");
+const freshStore = stores.fresh;
 
 afterAll(async () => {
   await stopAllServers();
-  await Promise.all(databases.map((db) => db.drop()));
-  rmSync(dir, { recursive: true, force: true });
+  await stores.cleanup();
 });
-
-/** A fresh, empty store location for `backend`. */
-async function freshStore(backend: string): Promise<string> {
-  if (backend === "postgres") {
-    const db = await createTestDatabase();
-    databases.push(db);
-    return db.url;
-  }
-  fileCount++;
-  return join(dir, `autonomic-${fileCount}.db`);
-}
 
 interface Reply {
   status: number;

@@ -5,41 +5,29 @@
  * stream, metrics and OpenAPI; then access control and start-up refusals (SQLite only).
  */
 
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { writeFileSync } from "node:fs";
 import http from "node:http";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createTestDatabase, type TestDatabase } from "../support/postgres.js";
 import {
   runServeToExit,
   type ServerProcess,
   startServerProcess,
   stopAllServers,
 } from "../support/server-process.js";
+import { storeLocations } from "../support/store-locations.js";
 
 const SLOW = 60_000;
 
-const dir = mkdtempSync(join(tmpdir(), "autonomic-e2e-"));
-const databases: TestDatabase[] = [];
+const stores = storeLocations("autonomic-e2e-");
+const freshStore = stores.fresh;
+const dir = stores.dir;
 let fileCount = 0;
 
 afterAll(async () => {
   await stopAllServers();
-  await Promise.all(databases.map((db) => db.drop()));
-  rmSync(dir, { recursive: true, force: true });
+  await stores.cleanup();
 });
-
-/** A fresh, empty store location for `backend`. */
-async function freshStore(backend: string): Promise<string> {
-  if (backend === "postgres") {
-    const db = await createTestDatabase();
-    databases.push(db);
-    return db.url;
-  }
-  fileCount++;
-  return join(dir, `autonomic-${fileCount}.db`);
-}
 
 function configFile(yaml: string): string {
   fileCount++;
