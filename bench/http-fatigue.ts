@@ -10,15 +10,12 @@
  * Needs PostgreSQL at AUTONOMIC_TEST_POSTGRES_URL (default postgres://postgres@127.0.0.1:5432/postgres);
  * without it the PostgreSQL line reports the error instead.
  */
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import http from "node:http";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { performance } from "node:perf_hooks";
 import { defaultRegistryPath } from "../src/core/registry/default-registry.js";
 import { requireRegistry } from "../src/core/registry/registry.js";
-import { createTestDatabase } from "../test/support/postgres.js";
-import { startServerProcess, stopAllServers } from "../test/support/server-process.js";
+import { startServerProcess } from "../test/support/server-process.js";
+import { onEachBackend, percentile, post, round } from "./http-support.js";
 
 const REPORTS = Number(process.argv[2] ?? 5000);
 const CONCURRENCY = Number(process.argv[3] ?? 16);
@@ -26,29 +23,6 @@ const WARMUP = 500;
 
 /** The shipped registry's gods, each registered once. */
 const GODS = [...requireRegistry(defaultRegistryPath()).gods.keys()];
-
-function post(agent: http.Agent, url: URL, path: string, body: unknown): Promise<number> {
-  const payload = JSON.stringify(body);
-  return new Promise((resolve, reject) => {
-    const request = http.request(
-      {
-        host: url.hostname,
-        port: url.port,
-        path,
-        method: "POST",
-        agent,
-        headers: { "content-type": "application/json", "content-length": Buffer.byteLength(payload) },
-      },
-      (response) => {
-        response.resume();
-        response.on("end", () => resolve(response.statusCode ?? 0));
-        response.on("error", reject);
-      },
-    );
-    request.on("error", reject);
-    request.end(payload);
-  });
-}
 
 /** Deterministic telemetry, so every run sends the same reports. */
 function sample(i: number) {
@@ -75,12 +49,6 @@ async function sendReports(agent: http.Agent, url: URL, count: number, concurren
   await Promise.all(Array.from({ length: concurrency }, client));
   return { latencies, seconds: (performance.now() - started) / 1000 };
 }
-
-function percentile(sorted: Float64Array, p: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] as number;
-}
-
-const round = (n: number, digits: number) => Number(n.toFixed(digits));
 
 async function bench(backend: string, db: string, config: string): Promise<void> {
   const server = await startServerProcess({ db, args: ["--config", config] });
@@ -114,25 +82,4 @@ async function bench(backend: string, db: string, config: string): Promise<void>
   }
 }
 
-const dir = mkdtempSync(join(tmpdir(), "autonomic-bench-http-"));
-try {
-  const config = join(dir, "bench.yaml");
-  // The default limit (60,000 a minute from one address) could throttle a longer run. The
-  // log level stays info, as in production: fatigue reports log nothing.
-  writeFileSync(config, "server:\n  rateLimitPerMinute: 100000000\n");
-  await bench("sqlite", join(dir, "bench.db"), config);
-  let database: Awaited<ReturnType<typeof createTestDatabase>> | undefined;
-  try {
-    database = await createTestDatabase();
-    await bench("postgres", database.url, config);
-  } catch (error) {
-    process.stdout.write(
-      `${JSON.stringify({ bench: "http_fatigue_report", backend: "postgres", error: (error as Error).message })}\n`,
-    );
-  } finally {
-    await database?.drop();
-  }
-} finally {
-  await stopAllServers();
-  rmSync(dir, { recursive: true, force: true });
-}
+await onEachBackend("http_fatigue_report", bench);

@@ -15,13 +15,10 @@
  * (default postgres://postgres@127.0.0.1:5432/postgres); without it the PostgreSQL line
  * reports the error instead.
  */
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import http from "node:http";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { performance } from "node:perf_hooks";
-import { createTestDatabase } from "../test/support/postgres.js";
-import { startServerProcess, stopAllServers } from "../test/support/server-process.js";
+import { startServerProcess } from "../test/support/server-process.js";
+import { onEachBackend, percentile, post, round } from "./http-support.js";
 
 const SNAPSHOTS = Number(process.argv[2] ?? 100_000);
 const BATCH_SIZE = Number(process.argv[3] ?? 1000);
@@ -65,28 +62,6 @@ function payload(seed: number): Buffer {
   return Buffer.from(JSON.stringify({ snapshots }));
 }
 
-function post(agent: http.Agent, url: URL, path: string, body: Buffer): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const request = http.request(
-      {
-        host: url.hostname,
-        port: url.port,
-        path,
-        method: "POST",
-        agent,
-        headers: { "content-type": "application/json", "content-length": body.length },
-      },
-      (response) => {
-        response.resume();
-        response.on("end", () => resolve(response.statusCode ?? 0));
-        response.on("error", reject);
-      },
-    );
-    request.on("error", reject);
-    request.end(body);
-  });
-}
-
 /** Sends `batches` batches, `IN_FLIGHT` at a time; returns each batch's latency in ms. */
 async function sendBatches(agent: http.Agent, url: URL, bodies: Buffer[], batches: number) {
   const latencies = new Float64Array(batches);
@@ -109,12 +84,6 @@ async function sendBatches(agent: http.Agent, url: URL, bodies: Buffer[], batche
   await Promise.all(Array.from({ length: IN_FLIGHT }, client));
   return { latencies, seconds: (performance.now() - started) / 1000 };
 }
-
-function percentile(sorted: Float64Array, p: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] as number;
-}
-
-const round = (n: number, digits: number) => Number(n.toFixed(digits));
 
 /** How many snapshots the server says it holds: a check that every batch was recorded. */
 async function recorded(url: URL): Promise<number> {
@@ -161,26 +130,6 @@ async function bench(backend: string, db: string, config: string, bodies: Buffer
 }
 
 const bodies = Array.from({ length: PAYLOADS }, (_, i) => payload(i + 1));
-const dir = mkdtempSync(join(tmpdir(), "autonomic-bench-ingest-"));
-try {
-  const config = join(dir, "bench.yaml");
-  // The default limit (60,000 requests a minute from one address) is far above what this
-  // sends, but a high one keeps the limiter out of the measurement. Log level stays info,
-  // as in production: a snapshot logs nothing unless a kernel's status changes.
-  writeFileSync(config, "server:\n  rateLimitPerMinute: 100000000\n");
-  await bench("sqlite", join(dir, "bench.db"), config, bodies);
-  let database: Awaited<ReturnType<typeof createTestDatabase>> | undefined;
-  try {
-    database = await createTestDatabase();
-    await bench("postgres", database.url, config, bodies);
-  } catch (error) {
-    process.stdout.write(
-      `${JSON.stringify({ bench: "http_batch_ingest", backend: "postgres", error: (error as Error).message })}\n`,
-    );
-  } finally {
-    await database?.drop();
-  }
-} finally {
-  await stopAllServers();
-  rmSync(dir, { recursive: true, force: true });
-}
+await onEachBackend("http_batch_ingest", (backend, location, config) =>
+  bench(backend, location, config, bodies),
+);
