@@ -4,21 +4,14 @@
  *
  *   node --expose-gc --import tsx bench/health.ts
  */
-import { PerformanceObserver, performance } from "node:perf_hooks";
 import { ManualClock } from "../src/core/clock.js";
 import { buildConfig, DEFAULT_CONFIG } from "../src/core/config.js";
 import { normalizeSimplex } from "../src/core/geometry.js";
 import { HealthMonitor } from "../src/core/health/monitor.js";
 import { type HealthSnapshot, parseSnapshot } from "../src/core/health/snapshot.js";
+import { gc, measureAllocation, print } from "./measure.js";
 
-const exposedGc = (globalThis as { gc?: () => void }).gc;
-if (!exposedGc) throw new Error("run with node --expose-gc");
-const gc: () => void = exposedGc;
 const T0 = Date.UTC(2026, 10, 22);
-
-function print(result: Record<string, unknown>): void {
-  process.stdout.write(`${JSON.stringify(result)}\n`);
-}
 
 /** A deterministic generator, so runs are comparable. */
 function lcg(seed: number): () => number {
@@ -102,26 +95,14 @@ async function benchAllocation(kernels: number, count: number): Promise<void> {
   const snaps = prepared(kernels, 16, true);
   const monitor = new HealthMonitor({ config: DEFAULT_CONFIG, clock: new ManualClock(T0) });
   for (let i = 0; i < 10; i++) ingestAll(monitor, snaps, 200);
-  const gcStarts: number[] = [];
-  const observer = new PerformanceObserver((list) => {
-    for (const entry of list.getEntries()) gcStarts.push(entry.startTime);
-  });
-  observer.observe({ entryTypes: ["gc"] });
-  gc();
-  const from = performance.now();
-  const before = process.memoryUsage().heapUsed;
-  ingestAll(monitor, snaps, count / kernels);
-  const after = process.memoryUsage().heapUsed;
-  const to = performance.now();
-  await new Promise((resolve) => setTimeout(resolve, 100)); // GC entries arrive asynchronously
-  observer.disconnect();
+  const allocation = await measureAllocation(() => ingestAll(monitor, snaps, count / kernels));
   print({
     bench: "ingest_allocation",
     what: "heap allocated per ingest on warm kernels (no GC forced during the run)",
     kernels,
     snapshots: count,
-    transient_bytes_per_snapshot: +((after - before) / count).toFixed(4),
-    gc_runs_during_ingest: gcStarts.filter((t) => t >= from && t <= to).length,
+    transient_bytes_per_snapshot: +(allocation.transientBytes / count).toFixed(4),
+    gc_runs_during_ingest: allocation.gcRuns,
   });
 }
 

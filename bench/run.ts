@@ -5,14 +5,12 @@
  * Run with --expose-gc (the npm script does) so heap growth is measured after a full GC.
  */
 import { readFileSync } from "node:fs";
-import { PerformanceObserver, performance } from "node:perf_hooks";
 import { ManualClock } from "../src/core/clock.js";
 import { DEFAULT_CONFIG } from "../src/core/config.js";
 import { defaultRegistryPath } from "../src/core/registry/default-registry.js";
 import { parseRegistry, type Registry } from "../src/core/registry/registry.js";
 import { RestScheduler } from "../src/core/rest/scheduler.js";
-
-const gc = (globalThis as { gc?: () => void }).gc ?? (() => {});
+import { measureAllocation, print } from "./measure.js";
 
 /** The shipped registry with chaos limits raised, so 10,000 kernels can register. */
 function benchRegistry(): Registry {
@@ -80,10 +78,6 @@ function runTicks(rest: RestScheduler, ids: string[], t: Float64Array, ticks: nu
   return triggered;
 }
 
-function print(result: Record<string, unknown>): void {
-  process.stdout.write(`${JSON.stringify(result)}\n`);
-}
-
 function benchKernelTicks(kernels: number, ticks: number): void {
   const { rest, ids } = constellation(kernels);
   const t = telemetry(kernels);
@@ -140,29 +134,15 @@ async function benchHeapGrowth(ticks: number): Promise<void> {
   // Warm up with several calls, so the loop is optimised as a whole function (not only
   // on-stack replaced), as it is in a long-running server.
   for (let i = 0; i < 10; i++) runTicks(rest, ids, t, 100_000);
-  const gcStarts: number[] = [];
-  const observer = new PerformanceObserver((list) => {
-    for (const entry of list.getEntries()) gcStarts.push(entry.startTime);
-  });
-  observer.observe({ entryTypes: ["gc"] });
-  gc();
-  const from = performance.now();
-  const before = process.memoryUsage().heapUsed;
-  runTicks(rest, ids, t, ticks);
-  const afterRun = process.memoryUsage().heapUsed;
-  const to = performance.now();
-  gc();
-  const afterGc = process.memoryUsage().heapUsed;
-  await new Promise((resolve) => setTimeout(resolve, 100)); // GC entries arrive asynchronously
-  observer.disconnect();
+  const allocation = await measureAllocation(() => runTicks(rest, ids, t, ticks));
   print({
     bench: "heap_growth",
     what: "memory over 1,000,000 kernel-ticks: retained after a full GC, and transient before it",
     kernels: 16,
     ticks,
-    retained_growth_bytes: afterGc - before,
-    transient_bytes_per_tick: +((afterRun - before) / ticks).toFixed(4),
-    gc_runs_during_ticks: gcStarts.filter((s) => s >= from && s <= to).length,
+    retained_growth_bytes: allocation.retainedBytes,
+    transient_bytes_per_tick: +(allocation.transientBytes / ticks).toFixed(4),
+    gc_runs_during_ticks: allocation.gcRuns,
   });
 }
 
