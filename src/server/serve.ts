@@ -48,18 +48,7 @@ export async function startServer(
       store,
       clock,
       logger,
-      // A kernel that reports health without rest registration still gets a directive.
-      directiveFor: (id) =>
-        rest.scheduler.has(id)
-          ? rest.directive(id)
-          : {
-              rest: {
-                status: "unregistered",
-                should_rest: false,
-                reason: "not registered with the rest scheduler",
-              },
-              actions: [],
-            },
+      directiveFor: (id) => rest.directive(id),
     });
     app = await buildApp({ rest, health, config, logger });
     const runner = new PeriodicRunner(logger);

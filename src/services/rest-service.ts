@@ -151,7 +151,21 @@ export class RestService {
     return this.store.pruneFatigueSnapshots(this.clock.now() - retentionSeconds * 1000);
   }
 
+  /**
+   * The directive for a kernel's reply. Any kernel may report health without a rest
+   * registration (SPEC §6); it still gets a directive, whose rest part says so.
+   */
   directive(kernelId: string): Directive {
+    if (!this.scheduler.has(kernelId)) {
+      return {
+        rest: {
+          status: "unregistered",
+          should_rest: false,
+          reason: "not registered with the rest scheduler",
+        },
+        actions: [],
+      };
+    }
     return { rest: restDirective(this.scheduler, kernelId), actions: [] };
   }
 
