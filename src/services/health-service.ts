@@ -132,8 +132,8 @@ export class HealthService {
       }
       const kernels = [...new Set(snapshots.map((s) => s.kernel_id))];
       await this.commit(rows, { baselines, resonance }, kernels);
-      for (const e of changes) this.events.publish(e);
-      for (const p of resonance) this.events.publish(resonanceEvent(p));
+      for (const e of changes) this.emit(e);
+      for (const p of resonance) this.emit(resonanceEvent(p));
       const directives: Record<string, Directive> = {};
       for (const id of kernels) directives[id] = this.options.directiveFor(id);
       return { snapshots: acks, directives };
@@ -161,7 +161,7 @@ export class HealthService {
         await this.reloadKernels([kernelId]);
         throw new StoreUnavailableError(err);
       }
-      this.events.publish({
+      this.emit({
         type: "baseline_set",
         at: this.options.clock.now(),
         kernel_id: kernelId,
@@ -255,11 +255,14 @@ export class HealthService {
   }
 
   private publish(outcome: IngestOutcome, resonance?: StoredResonancePoint[]): void {
-    for (const e of statusChange(outcome)) {
-      this.options.logger.info(e, e.type);
-      this.events.publish(e);
-    }
-    for (const p of resonance ?? []) this.events.publish(resonanceEvent(p));
+    for (const e of statusChange(outcome)) this.emit(e);
+    for (const p of resonance ?? []) this.emit(resonanceEvent(p));
+  }
+
+  /** One log line per committed event, with its kernel_id, then to subscribers. */
+  private emit(event: HealthEvent): void {
+    this.options.logger.info({ ...event, at: new Date(event.at).toISOString() }, event.type);
+    this.events.publish(event);
   }
 
   private async reloadKernels(kernelIds: string[]): Promise<void> {

@@ -99,13 +99,6 @@ export class Roster {
     return [...this.chaosEverSpawned];
   }
 
-  reset(): void {
-    this.liveByName.clear();
-    this.chaosLivePerDomain.clear();
-    this.chaosLive = 0;
-    this.chaosEverSpawned.clear();
-  }
-
   rememberSpawned(names: Iterable<string>): void {
     for (const n of names) this.chaosEverSpawned.add(n);
   }
