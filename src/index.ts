@@ -11,6 +11,7 @@ export {
 } from "./core/config.js";
 export * from "./core/errors.js";
 export * from "./core/geometry.js";
+export * from "./core/healing/remediation-action.js";
 export type { RuleId, Severity } from "./core/health/degradation.js";
 export type { HealthIssue } from "./core/health/issues.js";
 export type { DriftReferenceState, HealthStatus } from "./core/health/kernel-health.js";

@@ -174,8 +174,12 @@ export const configSchema = z.strictObject({
     /** Health snapshots older than this are deleted by the periodic sweep. */
     healthSnapshotRetentionSeconds: positiveSeconds,
   }),
+  healing: z.strictObject({
+    /** How long a kernel has to answer a remediation action before it counts as failed. */
+    actionTimeoutSeconds: positiveSeconds,
+  }),
   scheduler: z.strictObject({
-    /** How often auto-wake runs. */
+    /** How often auto-wake and the action timeout sweep run. */
     tickSeconds: positiveSeconds,
     /** How often old fatigue snapshots are swept. */
     retentionSweepSeconds: positiveSeconds,
@@ -257,6 +261,7 @@ export const DEFAULT_CONFIG: AutonomicConfig = {
     fatigueRetentionSeconds: 7 * 24 * 3600,
     healthSnapshotRetentionSeconds: 30 * 24 * 3600,
   },
+  healing: { actionTimeoutSeconds: 120 },
   scheduler: { tickSeconds: 1, retentionSweepSeconds: 3600 },
 };
 

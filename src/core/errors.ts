@@ -41,6 +41,18 @@ export class UnknownKernelError extends AutonomicError {
   }
 }
 
+/** An action id the control plane never dispatched. */
+export class UnknownActionError extends AutonomicError {
+  readonly kind = "not_found";
+  readonly code = "unknown_action";
+  /** The field that named it, as InvalidInputError has. */
+  readonly field = "action_id";
+  constructor(readonly actionId: string) {
+    super(`unknown action: ${actionId}`);
+    this.name = "UnknownActionError";
+  }
+}
+
 /** A request that contradicts the current state (a god live under another id, limits reached…). */
 export class ConflictError extends AutonomicError {
   readonly kind = "conflict";

@@ -8,6 +8,7 @@ import rateLimit from "@fastify/rate-limit";
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from "fastify";
 import type { Logger } from "pino";
 import type { AutonomicConfig } from "../core/config.js";
+import type { ActionService } from "../services/action-service.js";
 import type { HealthService } from "../services/health-service.js";
 import type { RestService } from "../services/rest-service.js";
 import { AccessControl } from "./access.js";
@@ -15,6 +16,7 @@ import { eventStream } from "./event-stream.js";
 import { errorBody, handleError } from "./http-errors.js";
 import { createMetrics } from "./metrics.js";
 import { openApiDocument } from "./openapi.js";
+import { actionRoutes } from "./routes/action-routes.js";
 import { healthRoutes } from "./routes/health-routes.js";
 import { restRoutes } from "./routes/rest-routes.js";
 
@@ -25,11 +27,18 @@ export const VERSION: string = JSON.parse(
 export interface AppDependencies {
   rest: RestService;
   health: HealthService;
+  actions: ActionService;
   config: AutonomicConfig;
   logger: Logger;
 }
 
-export async function buildApp({ rest, health, config, logger }: AppDependencies): Promise<FastifyInstance> {
+export async function buildApp({
+  rest,
+  health,
+  actions,
+  config,
+  logger,
+}: AppDependencies): Promise<FastifyInstance> {
   const app = Fastify({
     loggerInstance: logger as unknown as FastifyBaseLogger,
     // One log line per domain event (from the services), not two per request.
@@ -92,6 +101,7 @@ export async function buildApp({ rest, health, config, logger }: AppDependencies
 
   restRoutes(app, rest, access);
   healthRoutes(app, health, access);
+  actionRoutes(app, actions, access);
   eventStream(app, rest);
 
   const metrics = createMetrics(rest, health);

@@ -2,6 +2,8 @@
  * /openapi.json, built from the same zod schemas that validate requests.
  */
 import { z } from "zod";
+import { actionResultSchema } from "../core/healing/remediation-action.js";
+import { actionIdParams } from "./routes/action-routes.js";
 import { fatigueBody, kernelIdParams, registerBody, requestRestBody } from "./routes/rest-schemas.js";
 
 const json = (schema: z.ZodType) => ({
@@ -9,6 +11,9 @@ const json = (schema: z.ZodType) => ({
 });
 const kernelParam = [
   { name: "kernel_id", in: "path", required: true, schema: z.toJSONSchema(kernelIdParams.shape.kernel_id) },
+];
+const actionParam = [
+  { name: "action_id", in: "path", required: true, schema: z.toJSONSchema(actionIdParams.shape.action_id) },
 ];
 const errors = {
   "400": { description: "Bad input; `error` names the field" },
@@ -133,6 +138,29 @@ export function openApiDocument(version: string): Record<string, unknown> {
           summary: "Set a kernel's baseline basin {kernel_id, basin_coords, basin_encoding?}",
           security: [{ bearer: [] }],
           responses: ok("{success, baseline}"),
+        },
+      },
+      "/api/self-healing/actions": {
+        get: {
+          summary: "Remediation actions sent, newest first (?kernel_id, limit)",
+          responses: ok("{success, actions}"),
+        },
+      },
+      "/api/self-healing/actions/{action_id}": {
+        get: {
+          summary: "One remediation action with its answer; 404 for an id never sent",
+          parameters: actionParam,
+          responses: ok("{success, action}"),
+        },
+      },
+      "/api/self-healing/actions/{action_id}/result": {
+        post: {
+          summary:
+            "Answer an action a directive carried {ok, error?, predicted?}; 404 for an id never sent, 409 when already answered or timed out",
+          security: [{ bearer: [] }],
+          parameters: actionParam,
+          requestBody: { content: json(actionResultSchema) },
+          responses: ok("{success, action}"),
         },
       },
       "/api/events": {

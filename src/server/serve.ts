@@ -1,5 +1,5 @@
 /**
- * Starts the whole server: registry, store (migrated), rest service (restored), HTTP, and
+ * Starts the whole server: registry, store (migrated), services (restored), HTTP, and
  * the periodic runner. `close` stops in the safe order: no new periodic work, finish
  * in-flight requests, then close the database.
  */
@@ -9,6 +9,7 @@ import { type Clock, systemClock } from "../core/clock.js";
 import type { AutonomicConfig } from "../core/config.js";
 import { defaultRegistryPath } from "../core/registry/default-registry.js";
 import { requireRegistry } from "../core/registry/registry.js";
+import { ActionService } from "../services/action-service.js";
 import { HealthService } from "../services/health-service.js";
 import { PeriodicRunner } from "../services/periodic-runner.js";
 import { RestService } from "../services/rest-service.js";
@@ -21,6 +22,7 @@ export interface RunningServer {
   app: FastifyInstance;
   rest: RestService;
   health: HealthService;
+  actions: ActionService;
   store: Store;
   runner: PeriodicRunner;
   logger: Logger;
@@ -42,7 +44,16 @@ export async function startServer(
   const store = await openStore(config.store.location);
   let app: FastifyInstance | undefined;
   try {
-    const rest = await RestService.open({ registry, config, store, clock, logger });
+    // Opened first: every directive, whichever route builds it, carries the kernel's pending actions.
+    const actions = await ActionService.open({ store, clock, logger, config });
+    const rest = await RestService.open({
+      registry,
+      config,
+      store,
+      clock,
+      logger,
+      pendingActions: (id) => actions.pendingFor(id),
+    });
     const health = await HealthService.open({
       config,
       store,
@@ -50,9 +61,10 @@ export async function startServer(
       logger,
       directiveFor: (id) => rest.directive(id),
     });
-    app = await buildApp({ rest, health, config, logger });
+    app = await buildApp({ rest, health, actions, config, logger });
     const runner = new PeriodicRunner(logger);
     runner.add("auto-wake", config.scheduler.tickSeconds * 1000, () => rest.tick());
+    runner.add("action-timeouts", config.scheduler.tickSeconds * 1000, () => actions.expireOverdue());
     runner.add("fatigue-retention", config.scheduler.retentionSweepSeconds * 1000, async () => {
       const deleted = await rest.pruneFatigueSnapshots(config.store.fatigueRetentionSeconds);
       if (deleted > 0) logger.info({ deleted }, "old fatigue snapshots deleted");
@@ -68,6 +80,7 @@ export async function startServer(
       app,
       rest,
       health,
+      actions,
       store,
       runner,
       logger,
@@ -76,6 +89,7 @@ export async function startServer(
         await running.app.close();
         await rest.drain();
         await health.drain();
+        await actions.drain();
         await store.close();
       },
     };

@@ -18,6 +18,7 @@ import type { Logger } from "pino";
 import type { Clock } from "../core/clock.js";
 import type { AutonomicConfig } from "../core/config.js";
 import { StoreUnavailableError } from "../core/errors.js";
+import type { DirectiveAction } from "../core/healing/remediation-action.js";
 import type { Registry } from "../core/registry/registry.js";
 import { type Directive, restDirective } from "../core/rest/directive.js";
 import type { RestEvent } from "../core/rest/events.js";
@@ -32,6 +33,11 @@ export interface RestServiceOptions {
   store: RestStore;
   clock: Clock;
   logger: Logger;
+  /**
+   * The kernel's pending remediation actions, for its directives (ActionService.pendingFor);
+   * none when not given. Every directive, from any route, is built here, so all carry them.
+   */
+  pendingActions?: (kernelId: string) => DirectiveAction[];
 }
 
 export interface FatigueSample {
@@ -61,11 +67,13 @@ export class RestService {
   private readonly store: RestStore;
   private readonly clock: Clock;
   private readonly logger: Logger;
+  private readonly pendingActions: (kernelId: string) => DirectiveAction[];
 
   private constructor(options: RestServiceOptions) {
     this.store = options.store;
     this.clock = options.clock;
     this.logger = options.logger;
+    this.pendingActions = options.pendingActions ?? (() => []);
     this.scheduler = new RestScheduler({
       registry: options.registry,
       config: options.config.rest,
@@ -152,10 +160,12 @@ export class RestService {
   }
 
   /**
-   * The directive for a kernel's reply. Any kernel may report health without a rest
-   * registration (SPEC §6); it still gets a directive, whose rest part says so.
+   * The directive for a kernel's reply: its rest and its pending actions. Any kernel may
+   * report health without a rest registration (SPEC §6); it still gets a directive, whose
+   * rest part says so, and its actions.
    */
   directive(kernelId: string): Directive {
+    const actions = this.pendingActions(kernelId);
     if (!this.scheduler.has(kernelId)) {
       return {
         rest: {
@@ -163,10 +173,10 @@ export class RestService {
           should_rest: false,
           reason: "not registered with the rest scheduler",
         },
-        actions: [],
+        actions,
       };
     }
-    return { rest: restDirective(this.scheduler, kernelId), actions: [] };
+    return { rest: restDirective(this.scheduler, kernelId), actions };
   }
 
   status(kernelId: string): KernelStatus {

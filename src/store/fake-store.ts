@@ -1,5 +1,5 @@
 /**
- * An in-memory Store (rest and health) with the SQL stores' semantics, for unit tests of
+ * An in-memory Store (rest, health and actions) with the SQL stores' semantics, for unit tests of
  * services: a commit is all or nothing, required columns are enforced like NOT NULL, saved
  * states are kept as JSON (so later mutation of a committed object changes nothing stored)
  * and `failNextCommit` lets a test check that a failed commit is not acknowledged.
@@ -11,6 +11,7 @@
  * const reopened = createFakeStore(store.database); // same data, like reopening a file
  */
 import type { RestSchedulerState } from "../core/rest/scheduler.js";
+import { FakeActionTables, fakeActionStore } from "./fake-action-store.js";
 import { FakeHealthTables, fakeHealthStore, required } from "./fake-health-store.js";
 import {
   changeTime,
@@ -42,6 +43,7 @@ export class FakeDatabase {
   fatigueSnapshots: (FatigueSnapshot & { id: number })[] = [];
   constellationCycles: ConstellationCycleRow[] = [];
   health = new FakeHealthTables();
+  actions = new FakeActionTables();
   /** Like AUTOINCREMENT: ids keep rising after deletes. */
   lastId = 0;
 
@@ -53,8 +55,9 @@ export class FakeDatabase {
     c.coverageEvents = this.coverageEvents.map((r) => ({ ...r }));
     c.fatigueSnapshots = [...this.fatigueSnapshots];
     c.constellationCycles = [...this.constellationCycles];
-    // Shared, not copied: a rest change never writes the health tables.
+    // Shared, not copied: a rest change never writes the health or action tables.
     c.health = this.health;
+    c.actions = this.actions;
     c.lastId = this.lastId;
     return c;
   }
@@ -62,7 +65,7 @@ export class FakeDatabase {
 
 export interface FakeStore extends Store {
   readonly database: FakeDatabase;
-  /** Makes the next commit, commitSnapshots or setBaseline reject with `error` and store nothing. */
+  /** Makes the next commit, commitSnapshots, setBaseline or saveAction reject with `error` and store nothing. */
   failNextCommit(error: Error): void;
 }
 
@@ -89,7 +92,7 @@ export function createFakeStore(database = new FakeDatabase()): FakeStore {
     if (closed) throw new Error("fake store is closed");
   };
 
-  const health = fakeHealthStore(database.health, {
+  const hooks = {
     open,
     takeFailure() {
       const error = failure;
@@ -97,10 +100,13 @@ export function createFakeStore(database = new FakeDatabase()): FakeStore {
       return error;
     },
     nextId: () => ++database.lastId,
-  });
+  };
+  const health = fakeHealthStore(database.health, hooks);
+  const actions = fakeActionStore(database.actions, hooks);
 
   return {
     ...health,
+    ...actions,
     backend: "fake",
     database,
     failNextCommit(error) {

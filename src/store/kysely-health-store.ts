@@ -1,7 +1,8 @@
 /**
  * The whole Store on SQL: the rest scheduler's KyselyRestStore plus the health tables,
  * with the batch insert of snapshots left to a SnapshotWriter (a prepared statement on
- * SQLite, multi-row INSERTs on PostgreSQL).
+ * SQLite, multi-row INSERTs on PostgreSQL), and remediation actions through a
+ * KyselyActionStore on the same connection.
  *
  * @example
  * const store = new KyselyStore(db, POSTGRES_DIALECT, multiRowSnapshotWriter(POSTGRES_DIALECT));
@@ -9,6 +10,8 @@
  * await store.commitSnapshots(batch, { baselines: [first] });
  */
 import { type Kysely, sql } from "kysely";
+import type { RemediationAction } from "../core/healing/remediation-action.js";
+import type { ActionQuery } from "./action-store-types.js";
 import {
   assertCursor,
   baselineFromRow,
@@ -29,6 +32,7 @@ import type {
   StoredBaseline,
   StoredHealthSnapshot,
 } from "./health-store-types.js";
+import { KyselyActionStore } from "./kysely-action-store.js";
 import { KyselyRestStore } from "./kysely-store.js";
 import type { BaselinesTable, Database } from "./schema.js";
 import type { SnapshotWriter } from "./snapshot-writers.js";
@@ -39,12 +43,31 @@ import type { Store } from "./store-types.js";
 const ROWS_PER_STATEMENT = 1000;
 
 export class KyselyStore extends KyselyRestStore implements Store {
+  private readonly actions: KyselyActionStore;
+
   constructor(
     db: Kysely<Database>,
     dialect: SqlDialect,
     private readonly writeSnapshots: SnapshotWriter,
   ) {
     super(db, dialect);
+    this.actions = new KyselyActionStore(db, dialect);
+  }
+
+  saveAction(action: RemediationAction): Promise<void> {
+    return this.actions.saveAction(action);
+  }
+
+  loadOpenActions(): Promise<RemediationAction[]> {
+    return this.actions.loadOpenActions();
+  }
+
+  getAction(actionId: string): Promise<RemediationAction | null> {
+    return this.actions.getAction(actionId);
+  }
+
+  listActions(query?: ActionQuery): Promise<RemediationAction[]> {
+    return this.actions.listActions(query);
   }
 
   async commitSnapshots(batch: readonly StoredHealthSnapshot[], extras: SnapshotExtras = {}): Promise<void> {

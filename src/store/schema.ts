@@ -140,6 +140,27 @@ export interface ResonancePointsTable {
   cluster_strength: number;
 }
 
+/**
+ * Every remediation action sent to a kernel, with its answer. `seq` orders actions created in
+ * the same ms as they were first saved (an upsert keeps it), the same on both databases.
+ */
+export interface RemediationActionsTable {
+  seq: Generated<number>;
+  action_id: string;
+  kernel_id: string;
+  patch_id: string | null;
+  type: string;
+  /** JSON text of the params object. */
+  params: string;
+  dry_run: DbBool;
+  status: string;
+  created_at: number;
+  deadline_at: number;
+  answered_at: number | null;
+  /** JSON text of the kernel's answer (or the timeout's), null while pending. */
+  result: string | null;
+}
+
 export interface Database {
   kernels: KernelsTable;
   scheduler_meta: SchedulerMetaTable;
@@ -150,6 +171,7 @@ export interface Database {
   health_snapshots: HealthSnapshotsTable;
   baselines: BaselinesTable;
   resonance_points: ResonancePointsTable;
+  remediation_actions: RemediationActionsTable;
 }
 
 /** The scheduler_meta key holding the JSON list of chaos names ever spawned. */

@@ -9,6 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ManualClock } from "../../src/core/clock.js";
 import { buildConfig } from "../../src/core/config.js";
 import { buildApp } from "../../src/server/app.js";
+import { ActionService } from "../../src/services/action-service.js";
 import { HealthService } from "../../src/services/health-service.js";
 import { RestService } from "../../src/services/rest-service.js";
 import { openStore } from "../../src/store/open-store.js";
@@ -29,6 +30,10 @@ const ROUTES: ["GET" | "POST", string][] = [
   ["GET", "/api/self-healing/degradation"],
   ["GET", "/api/self-healing/trends"],
   ["GET", "/api/self-healing/snapshots"],
+  ["POST", "/api/self-healing/actions/act_fuzz/result"],
+  ["POST", "/api/self-healing/actions/act_unknown/result"],
+  ["GET", "/api/self-healing/actions"],
+  ["GET", "/api/self-healing/actions/act_fuzz"],
 ];
 
 let store: Store;
@@ -39,7 +44,15 @@ beforeAll(async () => {
   const clock = new ManualClock(T0);
   const config = buildConfig();
   store = await openStore(":memory:");
-  const rest = await RestService.open({ registry: usersRegistry(), config, store, clock, logger });
+  const actions = await ActionService.open({ store, clock, logger, config, newActionId: () => "act_fuzz" });
+  const rest = await RestService.open({
+    registry: usersRegistry(),
+    config,
+    store,
+    clock,
+    logger,
+    pendingActions: (id) => actions.pendingFor(id),
+  });
   const health = await HealthService.open({
     config,
     store,
@@ -47,7 +60,8 @@ beforeAll(async () => {
     logger,
     directiveFor: (id) => rest.directive(id),
   });
-  app = await buildApp({ rest, health, config, logger });
+  app = await buildApp({ rest, health, actions, config, logger });
+  await actions.dispatch({ kernel_id: "apollo_1", type: "enable_cache", params: { entries: 100 } });
   for (const [id, name] of [
     ["apollo_1", "Apollo"],
     ["athena_1", "Athena"],
@@ -69,7 +83,12 @@ afterAll(async () => {
 async function snapshotOfState() {
   const kernels = await app.inject({ method: "GET", url: "/api/rest/kernels" });
   const history = await app.inject({ method: "GET", url: "/api/self-healing/snapshots?limit=1000" });
-  return { kernels: kernels.json().kernels, history: history.json().snapshots.length };
+  const actions = await app.inject({ method: "GET", url: "/api/self-healing/actions" });
+  return {
+    kernels: kernels.json().kernels,
+    history: history.json().snapshots.length,
+    actions: actions.json().actions,
+  };
 }
 
 const jsonValue = fc.jsonValue({ maxDepth: 3 });
@@ -87,6 +106,9 @@ const fieldy = fc.dictionary(
     "basin_coords",
     "mentor",
     "timestamp",
+    "ok",
+    "error",
+    "predicted",
   ),
   jsonValue,
 );

@@ -2,6 +2,7 @@
  * The rest part of a directive (SPEC §6 "Directives"): what a kernel learns about its own
  * rest in the reply to each report, so it needs no open port of its own.
  */
+import type { DirectiveAction } from "../healing/remediation-action.js";
 import type { RestScheduler } from "./scheduler.js";
 
 export interface RestDirective {
@@ -14,10 +15,17 @@ export interface RestDirective {
   covering_for?: string;
 }
 
+/**
+ * What a kernel should do next, in the reply to each of its reports.
+ * @example { rest: { status: "active", should_rest: false, reason: "fatigue 0.12" }, actions: [] }
+ */
 export interface Directive {
   rest: RestDirective;
-  /** Remediation actions; filled by self-healing. */
-  actions: unknown[];
+  /**
+   * Remediation actions not yet answered, oldest first. Each is repeated in every directive
+   * until it is answered or times out (at-least-once): the kernel dedupes by action_id.
+   */
+  actions: DirectiveAction[];
 }
 
 export function restDirective(rest: RestScheduler, kernelId: string): RestDirective {

@@ -11,6 +11,7 @@ import type { Database } from "../schema.js";
 import type { SqlDialect } from "../sql-dialect.js";
 import { restTablesMigration } from "./001-rest-tables.js";
 import { healthTablesMigration } from "./002-health-tables.js";
+import { remediationActionsMigration } from "./003-remediation-actions.js";
 
 /**
  * Every migration, by name. Names sort in the order they must run; never rename or
@@ -20,6 +21,7 @@ export function migrationProvider(dialect: SqlDialect): MigrationProvider {
   const migrations: Record<string, Migration> = {
     "001_rest_tables": restTablesMigration(dialect),
     "002_health_tables": healthTablesMigration(dialect),
+    "003_remediation_actions": remediationActionsMigration(dialect),
   };
   return { getMigrations: async () => migrations };
 }
