@@ -3,11 +3,13 @@
  * The `autonomic` command. Each command lives in its own file and registers itself here.
  */
 import { Command } from "commander";
+import { registerDemoCommand } from "./demo-command.js";
 import { registerHealthCommands } from "./health-commands.js";
 import { CliError } from "./http-client.js";
 import { registerRegistryCommand } from "./registry-check.js";
 import { registerRestCommands } from "./rest-commands.js";
 import { registerServeCommand } from "./serve-command.js";
+import { registerSimulateCommand } from "./simulate-command.js";
 import { registerStatusCommand } from "./status-command.js";
 
 const program = new Command()
@@ -17,6 +19,8 @@ const program = new Command()
   .showHelpAfterError();
 
 registerServeCommand(program);
+registerDemoCommand(program);
+registerSimulateCommand(program);
 registerStatusCommand(program);
 registerHealthCommands(program);
 registerRestCommands(program);

@@ -1,0 +1,95 @@
+/**
+ * Simulator benchmarks: simulated kernel-hours per wall second, with the real services on
+ * in-memory SQLite, for the users' 16 gods and for 1,000 kernels (the gods plus 984 chaos
+ * workers; the users' registry allows 200 live chaos kernels, so this run lifts that one
+ * limit in a copy of it). Then the detection study of the closing note: 20 seeds × 24 h,
+ * each with random faults. One JSON object per line; tests never assert on these.
+ *
+ *   node --import tsx bench/sim.ts
+ */
+import { readFileSync } from "node:fs";
+import { parse, stringify } from "yaml";
+import { parseRegistry, requireRegistry } from "../src/core/registry/registry.js";
+import { simulate } from "../src/sim/simulate.js";
+import { print } from "./measure.js";
+
+const USERS_REGISTRY = "../shared/pantheon-registry.yaml";
+
+async function kernelHoursPerSecond(
+  label: string,
+  registry: ReturnType<typeof requireRegistry>,
+  kernels: number,
+  hours: number,
+) {
+  const started = performance.now();
+  const report = await simulate({ registry, hours, seed: 1, kernels });
+  const seconds = (performance.now() - started) / 1000;
+  print({
+    bench: "simulate",
+    registry: label,
+    kernels: report.kernels,
+    simulated_hours: hours,
+    wall_seconds: round(seconds, 2),
+    kernel_hours_per_sec: round((report.kernels * hours) / seconds, 1),
+    snapshots_per_sec: Math.round(report.snapshots / seconds),
+  });
+}
+
+function registryWithChaosRoom(kernels: number) {
+  const file = parse(readFileSync(USERS_REGISTRY, "utf8"));
+  file.chaos_kernel_rules.spawning_limits = {
+    max_chaos_kernels: kernels,
+    per_domain_limit: kernels,
+    total_active_limit: kernels,
+  };
+  const result = parseRegistry(stringify(file), "users' registry, chaos limits lifted");
+  if (!result.registry) throw new Error(JSON.stringify(result.errors));
+  return result.registry;
+}
+
+async function detectionStudy(seeds: number, hours: number, faultsPerRun: number) {
+  const registry = requireRegistry(USERS_REGISTRY);
+  const delays: number[] = [];
+  let injected = 0;
+  let detected = 0;
+  let onsets = 0;
+  let falsePositives = 0;
+  const byType: Record<string, { injected: number; detected: number }> = {};
+  for (let seed = 1; seed <= seeds; seed++) {
+    const report = await simulate({ registry, hours, seed, randomFaults: faultsPerRun });
+    onsets += report.detection.degradation_onsets;
+    falsePositives += report.detection.false_positives;
+    for (const f of report.faults) {
+      injected++;
+      byType[f.type] ??= { injected: 0, detected: 0 };
+      const t = byType[f.type] as { injected: number; detected: number };
+      t.injected++;
+      if (f.detected_at === null) continue;
+      detected++;
+      t.detected++;
+      delays.push(f.detected_at - f.at);
+    }
+  }
+  delays.sort((a, b) => a - b);
+  const pct = (p: number) => delays[Math.min(delays.length - 1, Math.floor(p * delays.length))] ?? null;
+  print({
+    bench: "detection_study",
+    seeds,
+    hours_per_seed: hours,
+    faults_injected: injected,
+    detection_rate: round(detected / injected, 4),
+    degradation_onsets: onsets,
+    false_positives: falsePositives,
+    false_positive_rate: onsets > 0 ? round(falsePositives / onsets, 4) : 0,
+    seconds_to_detect: { median: pct(0.5), p95: pct(0.95), max: delays.at(-1) ?? null },
+    by_type: byType,
+  });
+}
+
+function round(value: number, digits: number): number {
+  return Math.round(value * 10 ** digits) / 10 ** digits;
+}
+
+await kernelHoursPerSecond("users", requireRegistry(USERS_REGISTRY), 16, 24);
+await kernelHoursPerSecond("users, chaos limits lifted", registryWithChaosRoom(1000), 1000, 1);
+await detectionStudy(20, 24, 6);

@@ -1,0 +1,150 @@
+/**
+ * `autonomic demo` (what `npm start` runs): the server on the embedded SQLite store and a
+ * simulated constellation living against it over HTTP, on a clock sped up `--speed`
+ * times. It prints the URL and a live status table until Ctrl-C, which stops the kernels,
+ * sends what they still hold and closes the server.
+ *
+ * The demo's clock runs ahead of wall time, so it records into its own database
+ * (./autonomic-demo.db, started afresh each run) rather than the one `serve` uses.
+ */
+import { rmSync } from "node:fs";
+import type { Command } from "commander";
+import { pino } from "pino";
+import { loadConfig } from "../config/load-config.js";
+import type { AutonomicConfig, DeepPartial } from "../core/config.js";
+import { defaultRegistryPath } from "../core/registry/default-registry.js";
+import { requireRegistry } from "../core/registry/registry.js";
+import { parseFaultSpec } from "../sim/faults.js";
+import { type DemoStatus, startLiveDemo } from "../sim/live-demo.js";
+import { CliError } from "./http-client.js";
+import { table } from "./output.js";
+
+export const DEMO_DB = "./autonomic-demo.db";
+
+interface DemoFlags {
+  port: string;
+  db?: string;
+  registry?: string;
+  config?: string;
+  speed: string;
+  seed: string;
+  kernels?: string;
+  fault: string[];
+  json?: boolean;
+}
+
+export function registerDemoCommand(program: Command): void {
+  program
+    .command("demo")
+    .description("run the server with a simulated constellation driving it live over HTTP (npm start)")
+    .option("--port <port>", "port (0 picks a free one)", "7070")
+    .option("--db <file>", `SQLite file, recreated each run (default ${DEMO_DB})`)
+    .option("--registry <file>", "pantheon registry YAML (default: the shipped one)")
+    .option("--config <file>", "config file, YAML or JSON")
+    .option("--speed <x>", "virtual seconds per wall second", "300")
+    .option("--seed <s>", "random seed of the simulated kernels", "1")
+    .option("--kernels <n>", "total kernels: the registry's gods first, then chaos workers")
+    .option(
+      "--fault <spec>",
+      "inject a fault, NAME:type@TIME in demo time, e.g. Apollo:latency_regression@1h (repeatable)",
+      (value: string, all: string[]) => [...all, value],
+      [] as string[],
+    )
+    .option("--json", "print one JSON status line per update instead of the table")
+    .action(async (flags: DemoFlags) => {
+      const speed = Number(flags.speed);
+      if (!(speed > 0 && speed <= 10_000))
+        throw new CliError(`--speed: must be in (0, 10000], got "${flags.speed}"`, 2);
+      const db = flags.db ?? DEMO_DB;
+      for (const suffix of ["", "-wal", "-shm"]) rmSync(`${db}${suffix}`, { force: true });
+      const overrides: DeepPartial<AutonomicConfig> = {
+        server: { port: /^\d+$/.test(flags.port) ? Number(flags.port) : (flags.port as never) },
+        store: { location: db },
+        // Auto-wake every 0.05 wall seconds: at 300× that is every 15 virtual seconds.
+        scheduler: { tickSeconds: 0.05 },
+      };
+      if (flags.registry) overrides.registryPath = flags.registry;
+      const config = loadConfig({ file: flags.config, env: process.env, flags: overrides });
+      const registry = requireRegistry(config.registryPath ?? defaultRegistryPath());
+      // Logs go to stderr at warn, so the table on stdout stays readable.
+      const logger = pino({ level: "warn", base: { service: "autonomic" } }, pino.destination(2));
+      const demo = await startLiveDemo({
+        config,
+        registry,
+        speed,
+        seed: Number.parseInt(flags.seed, 10) || 1,
+        kernels: flags.kernels === undefined ? undefined : Number(flags.kernels),
+        faults: flags.fault.map(parseFaultSpec),
+        logger,
+      });
+      const tty = process.stdout.isTTY === true && !flags.json;
+      if (!flags.json) {
+        process.stdout.write(
+          `Autonomic demo: ${demo.server.url} (HTTP API; /openapi.json lists it), ${speed}× speed-up, database ${db}. Ctrl-C stops.\n`,
+        );
+      }
+      let drawnLines = 0;
+      const show = () => {
+        const status = demo.status();
+        if (flags.json) process.stdout.write(`${JSON.stringify(status)}\n`);
+        else if (!tty) process.stdout.write(`${summaryLine(status)}\n`);
+        else {
+          // Redraw in place: back up over the last table, clear to the end, draw anew.
+          const text = render(status);
+          process.stdout.write(`${drawnLines > 0 ? `\x1b[${drawnLines}A\x1b[J` : ""}${text}\n`);
+          drawnLines = text.split("\n").length;
+        }
+      };
+      show();
+      const timer = setInterval(show, flags.json ? 2000 : tty ? 1000 : 5000);
+      let stopping = false;
+      const stop = async (signal: string) => {
+        if (stopping) return;
+        stopping = true;
+        clearInterval(timer);
+        process.stderr.write(`${signal}: stopping the kernels and the server…\n`);
+        await demo.stop();
+        process.stderr.write("stopped\n");
+        process.exit(0);
+      };
+      process.once("SIGINT", () => void stop("SIGINT"));
+      process.once("SIGTERM", () => void stop("SIGTERM"));
+    });
+}
+
+function render(s: DemoStatus): string {
+  const c = s.constellation;
+  const coverage = s.coverage.map((p) => `${p.coverer} covers ${p.covered}`).join(", ") || "none";
+  const worst = s.worst
+    ? `${s.worst.kernel_id} ${s.worst.status}${s.worst.issue ? `: ${s.worst.issue}` : ""}`
+    : "all healthy";
+  return [
+    `virtual time +${formatDuration(s.elapsedSeconds)}   avg fatigue ${c.avg_fatigue.toFixed(2)}   report errors ${s.reportErrors}`,
+    table(
+      ["kernels", "active", "resting", "reduced", "micro_pause", "covering"],
+      [
+        [
+          c.total_kernels,
+          s.byStatus.active,
+          s.byStatus.resting,
+          s.byStatus.reduced,
+          s.byStatus.micro_pause,
+          c.covering_kernels,
+        ],
+      ],
+    ),
+    `coverage: ${coverage}`,
+    `worst health: ${worst}`,
+  ].join("\n");
+}
+
+function summaryLine(s: DemoStatus): string {
+  const b = s.byStatus;
+  return `+${formatDuration(s.elapsedSeconds)} kernels ${s.constellation.total_kernels}: active ${b.active}, resting ${b.resting}, reduced ${b.reduced}, micro_pause ${b.micro_pause}; covering ${s.constellation.covering_kernels}; worst ${s.worst ? `${s.worst.kernel_id} ${s.worst.status}` : "healthy"}`;
+}
+
+function formatDuration(seconds: number): string {
+  const h = Math.floor(seconds / 3600);
+  const m = Math.floor((seconds % 3600) / 60);
+  return `${h}h${String(m).padStart(2, "0")}m`;
+}

@@ -1,0 +1,218 @@
+/**
+ * `autonomic simulate`: the whole control loop in-process, in virtual time (SPEC §8).
+ * The simulated kernels report to the real RestService and HealthService on a real
+ * store (in-memory SQLite unless a file or postgres:// URL is given), ask for rest when
+ * told to, and the report says what happened. Everything random comes from the seed and
+ * time from a ManualClock, so one seed gives one report, byte for byte.
+ *
+ * @example
+ * const report = await simulate({ registry, hours: 24, seed: 7 });
+ * report.coverage_gap_seconds; // 0
+ */
+import { pino } from "pino";
+import { ManualClock } from "../core/clock.js";
+import { type AutonomicConfig, buildConfig } from "../core/config.js";
+import { InvalidInputError } from "../core/errors.js";
+import { HealthMonitor } from "../core/health/monitor.js";
+import { parseSnapshot } from "../core/health/snapshot.js";
+import type { Registry } from "../core/registry/registry.js";
+import type { KernelStatus } from "../core/rest/status.js";
+import { HealthService } from "../services/health-service.js";
+import { RestService } from "../services/rest-service.js";
+import { openStore } from "../store/open-store.js";
+import { Constellation, type RestView } from "./constellation.js";
+import { type DetectionFigures, FaultDetection, type FaultRecord } from "./fault-detection.js";
+import { type FaultSpec, randomFaults } from "./faults.js";
+import type { SimRestMode } from "./kernel-model.js";
+import { SeededRandom } from "./random.js";
+import { RestAccounting, type RestFigures } from "./rest-accounting.js";
+
+/** Virtual time starts here, so reports do not depend on when they were run. */
+export const SIM_EPOCH_MS = Date.UTC(2026, 0, 1);
+
+export interface SimulateOptions {
+  registry: Registry;
+  hours: number;
+  seed: number;
+  /** Total kernels (gods first, then chaos workers); default: the registry's gods. */
+  kernels?: number;
+  /** Self-healing phase 1–4 (healing arrives with the self-healing work; 1 only monitors). */
+  phase?: number;
+  faults?: readonly FaultSpec[];
+  /** Also inject this many faults at random kernels, types and times (from the seed). */
+  randomFaults?: number;
+  /** SQLite file or postgres:// URL; default a private in-memory SQLite database. */
+  store?: string;
+  config?: AutonomicConfig;
+  /** Virtual seconds per step: the rest scheduler ticks and kernels advance this often. */
+  stepSeconds?: number;
+  /** Virtual seconds between a kernel's reports (fatigue and a health snapshot). */
+  reportEverySeconds?: number;
+  /** A kernel silent this long is detected as crashed. */
+  silentAfterSeconds?: number;
+  /** Called about once per simulated hour. */
+  onProgress?: (progress: { simulatedSeconds: number; totalSeconds: number }) => void;
+}
+
+export interface SimulationReport extends RestFigures {
+  seed: number;
+  phase: number;
+  kernels: number;
+  hours: number;
+  snapshots: number;
+  faults: FaultRecord[];
+  patches: { generated: number; sandboxed: number; applied: number; verified: number; rolled_back: number };
+  cycles: unknown[];
+  detection: DetectionFigures;
+}
+
+const STATUS_MODE: Record<string, SimRestMode> = {
+  active: "active",
+  resting: "resting",
+  reduced: "reduced",
+  micro_pause: "micro_pause",
+};
+
+export async function simulate(options: SimulateOptions): Promise<SimulationReport> {
+  const stepSeconds = options.stepSeconds ?? 10;
+  const reportEvery = options.reportEverySeconds ?? 60;
+  validate(options, stepSeconds, reportEvery);
+  const config = options.config ?? buildConfig();
+  const clock = new ManualClock(SIM_EPOCH_MS);
+  const logger = pino({ level: "silent" });
+  const rng = new SeededRandom(options.seed);
+  const constellation = new Constellation({
+    registry: options.registry,
+    rng: rng.fork("constellation"),
+    kernels: options.kernels,
+    basinDimension: config.health.defaultBasinDimension,
+  });
+  const totalSeconds = Math.round(options.hours * 3600);
+  const faults = [...(options.faults ?? [])];
+  if (options.randomFaults) {
+    const names = constellation.members.map((m) => m.kernelName);
+    faults.push(...randomFaults(rng.fork("faults"), names, options.randomFaults, options.hours));
+  }
+  constellation.schedule(faults);
+
+  const store = await openStore(options.store ?? ":memory:");
+  try {
+    const rest = await RestService.open({ registry: options.registry, config, store, clock, logger });
+    const health = await HealthService.open({
+      config,
+      store,
+      clock,
+      logger,
+      directiveFor: (id) => rest.directive(id),
+    });
+    const truth = new HealthMonitor({ config, clock });
+    const detection = new FaultDetection(
+      health.monitor,
+      truth,
+      (id) => constellation.get(id)?.kernel.activeFaults() ?? [],
+      { silentAfterSeconds: options.silentAfterSeconds ?? 5 * reportEvery, confirmSnapshots: 5 },
+    );
+    const accounting = new RestAccounting(SIM_EPOCH_MS, coordinatedPairs(constellation));
+    rest.events.subscribe((e) => accounting.onEvent(e));
+    health.events.subscribe((e) => {
+      if (
+        e.type === "health_status_changed" &&
+        e.from === "healthy" &&
+        (e.to === "warning" || e.to === "critical")
+      )
+        detection.onset(e.kernel_id);
+    });
+    for (const m of constellation.members) await rest.register(m.kernel.kernelId, m.kernelName, m.mentor);
+
+    let statuses = statusMap(rest.kernels());
+    const view = (id: string): RestView => {
+      const s = statuses.get(id);
+      return { mode: STATUS_MODE[s?.status ?? "active"] ?? "active", coveringFor: s?.covering_for ?? null };
+    };
+    let snapshots = 0;
+    for (let elapsed = stepSeconds; elapsed <= totalSeconds; elapsed += stepSeconds) {
+      clock.advanceSeconds(stepSeconds);
+      for (const { kernelId, spec } of constellation.step(clock.now(), elapsed, stepSeconds, view)) {
+        detection.injected(kernelId, constellation.get(kernelId)?.kernelName ?? kernelId, spec.type, elapsed);
+      }
+      if (elapsed % reportEvery === 0) {
+        snapshots += await reportRound(constellation, rest, health, truth, clock.now());
+        detection.check(elapsed, clock.now() / 1000);
+      }
+      await rest.tick();
+      statuses = statusMap(rest.kernels());
+      accounting.sample(statuses, stepSeconds);
+      if (options.onProgress && elapsed % 3600 === 0)
+        options.onProgress({ simulatedSeconds: elapsed, totalSeconds });
+    }
+    const gods = new Map(
+      constellation.members.filter((m) => m.god).map((m) => [m.kernel.kernelId, m.god as string]),
+    );
+    return {
+      seed: options.seed,
+      phase: options.phase ?? 1,
+      kernels: constellation.members.length,
+      hours: options.hours,
+      snapshots,
+      ...accounting.figures(clock.now(), gods),
+      faults: detection.records,
+      patches: { generated: 0, sandboxed: 0, applied: 0, verified: 0, rolled_back: 0 },
+      cycles: [],
+      detection: detection.figures(),
+    };
+  } finally {
+    await store.close();
+  }
+}
+
+/** Every reporting kernel reports fatigue (asking for rest when told to) and one snapshot. */
+async function reportRound(
+  constellation: Constellation,
+  rest: RestService,
+  health: HealthService,
+  truth: HealthMonitor,
+  nowMs: number,
+): Promise<number> {
+  const batch: unknown[] = [];
+  for (const { kernel } of constellation.members) {
+    if (!kernel.reporting) continue;
+    const reply = await rest.reportFatigue(kernel.kernelId, kernel.fatigueSample());
+    if (reply.should_rest && reply.directive.rest.status === "active")
+      await rest.requestRest(kernel.kernelId);
+    batch.push(kernel.snapshot(nowMs));
+    truth.ingest(parseSnapshot(kernel.trueSnapshot(nowMs)));
+  }
+  if (batch.length > 0) await health.ingestBatch(batch);
+  return batch.length;
+}
+
+function statusMap(statuses: KernelStatus[]): Map<string, KernelStatus> {
+  return new Map(statuses.map((s) => [s.kernel_id, s]));
+}
+
+function coordinatedPairs(constellation: Constellation): [string, string][] {
+  const pairs: [string, string][] = [];
+  for (const m of constellation.members) {
+    if (m.policy !== "coordinated_alternating" || !m.partner) continue;
+    const id = m.kernel.kernelId;
+    if (constellation.get(m.partner) && id < m.partner) pairs.push([id, m.partner]);
+  }
+  return pairs;
+}
+
+function validate(options: SimulateOptions, stepSeconds: number, reportEvery: number): void {
+  if (!(options.hours > 0 && options.hours <= 24 * 365))
+    throw new InvalidInputError("hours", "must be in (0, 8760]");
+  if (!Number.isSafeInteger(options.seed)) throw new InvalidInputError("seed", "must be an integer");
+  if (options.phase !== undefined && ![1, 2, 3, 4].includes(options.phase))
+    throw new InvalidInputError("phase", "must be 1, 2, 3 or 4");
+  if (!(Number.isInteger(stepSeconds) && stepSeconds > 0))
+    throw new InvalidInputError("stepSeconds", "must be a positive integer");
+  if (!(Number.isInteger(reportEvery) && reportEvery % stepSeconds === 0))
+    throw new InvalidInputError("reportEverySeconds", "must be a multiple of stepSeconds");
+  if (
+    options.randomFaults !== undefined &&
+    !(Number.isInteger(options.randomFaults) && options.randomFaults >= 0)
+  )
+    throw new InvalidInputError("randomFaults", "must be a non-negative integer");
+}
