@@ -174,10 +174,60 @@ export const configSchema = z.strictObject({
     /** Health snapshots older than this are deleted by the periodic sweep. */
     healthSnapshotRetentionSeconds: positiveSeconds,
   }),
-  healing: z.strictObject({
-    /** How long a kernel has to answer a remediation action before it counts as failed. */
-    actionTimeoutSeconds: positiveSeconds,
-  }),
+  healing: z
+    .strictObject({
+      /** How long a kernel has to answer a remediation action before it counts as failed. */
+      actionTimeoutSeconds: positiveSeconds,
+      /** How often the healing loop looks at degraded kernels. */
+      loopIntervalSeconds: positiveSeconds,
+      /** Apply a patch whose sandbox fitness reaches applyThreshold without review (phase 4 only). */
+      autoApply: z.boolean(),
+      /** Sandbox fitness at and above which a patch is recommended for applying. */
+      applyThreshold: fraction,
+      /** Sandbox fitness at and above which a patch is worth testing more; below it, rejected. */
+      testMoreThreshold: fraction,
+      /** Mean live fitness over the verification window at and above which an applied patch is kept. */
+      keepThreshold: fraction,
+      /** Live fitness measurements taken after applying, one per interval. */
+      verificationCount: z.number().int().positive(),
+      verificationIntervalSeconds: positiveSeconds,
+      /** No new patch for a kernel this long after one was applied or rolled back on it. */
+      cooldownSeconds: z.number().min(0).finite(),
+      /** Patches generated per kernel in any rolling hour. */
+      maxPatchesPerKernelPerHour: z.number().int().positive(),
+      /** Consecutive failed remediations on a kernel that open its circuit breaker. */
+      circuitBreakerFailures: z.number().int().positive(),
+      /** Basin drift above this fraction of the kernel's critical drift fires the basin strategy. */
+      driftFraction: z.number().gt(0).max(1),
+      /** The geodesic step of a basin_correction, as a fraction of the way to the baseline. */
+      basinStep: z.number().gt(0).max(1),
+      integrationBoostFactor: z.number().gt(1).max(1.5),
+      decoherenceNoise: z.number().gt(0).max(0.2),
+      /** Entries of the cache enable_cache asks for. */
+      cacheEntries: z.number().int().positive().max(1_000_000),
+      /** Answer high latency with a covered rest instead of a cache when a partner can cover. */
+      performanceRestWhenCovered: z.boolean(),
+      /** SPEC §5's phase gates. Fractions named …Above / …Below are strict bounds. */
+      gates: z.strictObject({
+        phase1MinSnapshots: z.number().int().min(0),
+        phase2MinPatches: z.number().int().min(0),
+        phase2SandboxFitnessMedianMin: fraction,
+        phase2SandboxFitnessMedianMax: fraction,
+        phase2MinSandboxSuccessFraction: fraction,
+        phase3MinApplied: z.number().int().min(0),
+        phase3VerifiedFractionAbove: fraction,
+        phase3FalsePositiveFractionBelow: fraction,
+        phase4VerifiedFractionAbove: fraction,
+      }),
+    })
+    .superRefine((h, ctx) => {
+      const issue = (path: (string | number)[], message: string) =>
+        ctx.addIssue({ code: "custom", path, message });
+      if (h.testMoreThreshold > h.applyThreshold) issue(["testMoreThreshold"], "must be ≤ applyThreshold");
+      const g = h.gates;
+      if (g.phase2SandboxFitnessMedianMin > g.phase2SandboxFitnessMedianMax)
+        issue(["gates", "phase2SandboxFitnessMedianMin"], "must be ≤ phase2SandboxFitnessMedianMax");
+    }),
   scheduler: z.strictObject({
     /** How often auto-wake and the action timeout sweep run. */
     tickSeconds: positiveSeconds,
@@ -261,7 +311,36 @@ export const DEFAULT_CONFIG: AutonomicConfig = {
     fatigueRetentionSeconds: 7 * 24 * 3600,
     healthSnapshotRetentionSeconds: 30 * 24 * 3600,
   },
-  healing: { actionTimeoutSeconds: 120 },
+  healing: {
+    actionTimeoutSeconds: 120,
+    loopIntervalSeconds: 300,
+    autoApply: false,
+    applyThreshold: 0.7,
+    testMoreThreshold: 0.5,
+    keepThreshold: 0.6,
+    verificationCount: 3,
+    verificationIntervalSeconds: 60,
+    cooldownSeconds: 900,
+    maxPatchesPerKernelPerHour: 3,
+    circuitBreakerFailures: 3,
+    driftFraction: 0.7,
+    basinStep: 0.3,
+    integrationBoostFactor: 1.3,
+    decoherenceNoise: 0.1,
+    cacheEntries: 1000,
+    performanceRestWhenCovered: false,
+    gates: {
+      phase1MinSnapshots: 1000,
+      phase2MinPatches: 10,
+      phase2SandboxFitnessMedianMin: 0.5,
+      phase2SandboxFitnessMedianMax: 0.8,
+      phase2MinSandboxSuccessFraction: 0.95,
+      phase3MinApplied: 5,
+      phase3VerifiedFractionAbove: 0.7,
+      phase3FalsePositiveFractionBelow: 0.1,
+      phase4VerifiedFractionAbove: 0.8,
+    },
+  },
   scheduler: { tickSeconds: 1, retentionSweepSeconds: 3600 },
 };
 
