@@ -5,7 +5,7 @@
  * limit in a copy of it). Then the detection study of the closing note: 20 seeds × 24 h,
  * each with random faults. One JSON object per line; tests never assert on these.
  *
- *   node --import tsx bench/sim.ts
+ *   node --expose-gc --import tsx bench/sim.ts
  */
 import { readFileSync } from "node:fs";
 import { parse, stringify } from "yaml";

@@ -1,6 +1,5 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { parse } from "yaml";
-import { GitPatchRepository } from "./git-patch-repository.js";
 import {
   createTestRepos,
   type FakeGitHub,
@@ -11,6 +10,7 @@ import {
   startFakeGitHub,
   type TestRepos,
 } from "../../test/support/git-fixtures.js";
+import { GitPatchRepository } from "./git-patch-repository.js";
 import type { GitPatchLogger } from "./git-workspace.js";
 import type { ParamsChange } from "./params-change.js";
 

@@ -2,8 +2,8 @@ import { chmodSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { parse } from "yaml";
-import { GitPatchRepository } from "./git-patch-repository.js";
 import { createTestRepos, fileAt, git, remoteRefs, type TestRepos } from "../../test/support/git-fixtures.js";
+import { GitPatchRepository } from "./git-patch-repository.js";
 import type { ParamsChange } from "./params-change.js";
 
 const PARAMS_YAML = `# Persistent kernel params; humans edit this too.

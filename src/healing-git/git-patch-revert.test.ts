@@ -1,8 +1,8 @@
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import { GitPatchRepository } from "./git-patch-repository.js";
 import { createTestRepos, fileAt, git, remoteRefs, type TestRepos } from "../../test/support/git-fixtures.js";
+import { GitPatchRepository } from "./git-patch-repository.js";
 
 const PARAMS_YAML = "apollo:\n  step: 0.3\n  window: 10\nathena:\n  step: 0.5\n";
 const author = { name: "Autonomic Bot", email: "autonomic@example.test" };

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from "vitest";
-import { GitHubApiError } from "./git-patch-errors.js";
 import { type FakeGitHub, startFakeGitHub } from "../../test/support/git-fixtures.js";
+import { GitHubApiError } from "./git-patch-errors.js";
 import { GitHubClient, type GitHubClientOptions } from "./github-client.js";
 
 const pr = { title: "Tune apollo", head: "autonomic/patch-p-1", base: "main", body: "why" };
