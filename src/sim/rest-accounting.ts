@@ -58,8 +58,7 @@ export class RestAccounting {
       if (s.tier === "essential" && s.status === "resting") this.fullStopSeconds += dtSeconds;
       if (!DOWN_MODES.has(s.status)) continue;
       const coverer = s.covered_by ? statuses.get(s.covered_by) : undefined;
-      if (coverer?.status !== "active" || coverer.covering_for !== s.kernel_id)
-        this.gapSeconds += dtSeconds;
+      if (coverer?.status !== "active" || coverer.covering_for !== s.kernel_id) this.gapSeconds += dtSeconds;
     }
     for (const [a, b] of this.pairs) {
       if (statuses.get(a)?.status === "resting" && statuses.get(b)?.status === "resting")
