@@ -5,6 +5,7 @@
  */
 import { InvalidInputError } from "../core/errors.js";
 import type { RuleId } from "../core/health/degradation.js";
+import { REMEDIATION_TYPES, type RemediationType } from "../core/healing/remediation-action.js";
 import type { SeededRandom } from "./random.js";
 
 export const FAULT_TYPES = [
@@ -18,15 +19,8 @@ export const FAULT_TYPES = [
 ] as const;
 export type FaultType = (typeof FAULT_TYPES)[number];
 
-export const REMEDIATION_TYPES = [
-  "basin_correction",
-  "integration_boost",
-  "decoherence",
-  "enable_cache",
-  "recycle",
-  "rollback_config",
-] as const;
-export type RemediationType = (typeof REMEDIATION_TYPES)[number];
+// The actions are the control plane's own list: the six cures and the three undos.
+export { REMEDIATION_TYPES, type RemediationType } from "../core/healing/remediation-action.js";
 
 /** The one action that heals each fault; every other action leaves the fault in place. */
 export const CURE: Readonly<Record<FaultType, RemediationType>> = {
@@ -150,7 +144,10 @@ export type Remediation =
   | { type: "decoherence"; noise: number }
   | { type: "enable_cache"; entries: number }
   | { type: "recycle" }
-  | { type: "rollback_config" };
+  | { type: "rollback_config" }
+  | { type: "disable_cache" }
+  | { type: "restore_config" }
+  | { type: "basin_restore" };
 
 /**
  * Validates an action and its parameters; an InvalidInputError names the bad one.
@@ -194,6 +191,9 @@ export function parseRemediation(type: string, params: Readonly<Record<string, u
     }
     case "recycle":
     case "rollback_config":
+    case "disable_cache":
+    case "restore_config":
+    case "basin_restore":
       return { type };
     default:
       throw new InvalidInputError(

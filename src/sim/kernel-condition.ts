@@ -356,6 +356,17 @@ export function applyRemedy(
     case "rollback_config":
       a.configVersion = a.goodConfigVersion;
       return cure("error_spike") ? "error_spike" : null;
+    // The undos a rollback sends: they reverse the side effect and cure nothing.
+    case "disable_cache":
+      a.cacheEntries = 0;
+      return null;
+    case "restore_config":
+      a.configVersion += 1;
+      a.goodConfigVersion = a.configVersion;
+      return null;
+    case "basin_restore":
+      // The correction's geodesic step relaxes away within minutes; there is nothing left to put back.
+      return null;
   }
 }
 

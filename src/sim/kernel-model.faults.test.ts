@@ -27,6 +27,9 @@ const PARAMS: Record<RemediationType, Record<string, unknown>> = {
   enable_cache: { entries: 1000 },
   recycle: {},
   rollback_config: {},
+  disable_cache: {},
+  restore_config: {},
+  basin_restore: {},
 };
 
 /** A kernel at load 0.4 on its own clock, warmed up for `warmMinutes`. */

@@ -161,6 +161,95 @@ export interface RemediationActionsTable {
   result: string | null;
 }
 
+/**
+ * One row per patch, the latest version of it; its moves are in patch_transitions. `seq`
+ * orders patches created in the same ms as they were first saved (an upsert keeps it), as in
+ * remediation_actions. The nested parts of a Patch are JSON text.
+ */
+export interface PatchesTable {
+  seq: Generated<number>;
+  patch_id: string;
+  kernel_id: string;
+  strategy: string;
+  state: string;
+  created_at: number;
+  updated_at: number;
+  false_positive: DbBool;
+  persistent: DbBool;
+  rationale: string;
+  /** JSON text of the PatchAction. */
+  action: string;
+  /** JSON text of the PatchTrigger. */
+  trigger: string;
+  /** JSON text of the PatchMetrics when it was generated. */
+  before: string;
+  /** JSON text of the PatchSandbox, null before the dry run. */
+  sandbox: string | null;
+  /** JSON text of the PatchVerification. */
+  verification: string;
+  /** JSON text of the PatchRollback, null unless rolled back. */
+  rollback: string | null;
+  /** JSON text of the git edge's record, null without one. */
+  git: string | null;
+}
+
+/** A patch's moves, append-only: `seq` is the move's index in Patch.transitions (0 = creation). */
+export interface PatchTransitionsTable {
+  patch_id: string;
+  seq: number;
+  /** null for the creation record. */
+  from_state: string | null;
+  to_state: string;
+  at: number;
+  actor: string;
+  reason: string;
+}
+
+/** Alerts raised when healing cannot cope, with their webhook delivery. */
+export interface AlertsTable {
+  seq: Generated<number>;
+  alert_id: string;
+  dedupe_key: string;
+  kind: string;
+  kernel_id: string | null;
+  severity: string;
+  text: string;
+  created_at: number;
+  last_seen_at: number;
+  occurrences: number;
+  delivery_status: string;
+  delivery_attempts: number;
+  last_error: string | null;
+  delivered_at: number | null;
+}
+
+/** Every change of the healing phase, forced or through its gate. */
+export interface PhaseHistoryTable {
+  seq: Generated<number>;
+  from_phase: number;
+  to_phase: number;
+  at: number;
+  actor: string;
+  forced: DbBool;
+  reason: string | null;
+  /** JSON text of the gate's criteria when the phase changed. */
+  criteria: string;
+}
+
+/** Healing's saved documents by key (guard state, loop flag), as JSON text. */
+export interface HealingStateTable {
+  key: string;
+  value: string;
+  updated_at: number;
+}
+
+/** One row per server start; stopped_at stays null when the process died without stopping. */
+export interface ServerRunsTable {
+  id: Generated<number>;
+  started_at: number;
+  stopped_at: number | null;
+}
+
 export interface Database {
   kernels: KernelsTable;
   scheduler_meta: SchedulerMetaTable;
@@ -172,6 +261,12 @@ export interface Database {
   baselines: BaselinesTable;
   resonance_points: ResonancePointsTable;
   remediation_actions: RemediationActionsTable;
+  patches: PatchesTable;
+  patch_transitions: PatchTransitionsTable;
+  alerts: AlertsTable;
+  phase_history: PhaseHistoryTable;
+  healing_state: HealingStateTable;
+  server_runs: ServerRunsTable;
 }
 
 /** The scheduler_meta key holding the JSON list of chaos names ever spawned. */

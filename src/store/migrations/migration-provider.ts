@@ -12,6 +12,7 @@ import type { SqlDialect } from "../sql-dialect.js";
 import { restTablesMigration } from "./001-rest-tables.js";
 import { healthTablesMigration } from "./002-health-tables.js";
 import { remediationActionsMigration } from "./003-remediation-actions.js";
+import { healingTablesMigration } from "./004-healing-tables.js";
 
 /**
  * Every migration, by name. Names sort in the order they must run; never rename or
@@ -22,6 +23,7 @@ export function migrationProvider(dialect: SqlDialect): MigrationProvider {
     "001_rest_tables": restTablesMigration(dialect),
     "002_health_tables": healthTablesMigration(dialect),
     "003_remediation_actions": remediationActionsMigration(dialect),
+    "004_healing_tables": healingTablesMigration(dialect),
   };
   return { getMigrations: async () => migrations };
 }
