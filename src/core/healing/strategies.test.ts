@@ -108,6 +108,20 @@ describe("proposePatches", () => {
     expect(propose({ phi_avg: 0.85 })).toEqual([]);
   });
 
+  it("leaves a low Φ that comes with κ off its optimum to the rest scheduler: that is fatigue", () => {
+    const kappaOff = {
+      rule: "kappa_deviation" as const,
+      severity: "warning" as const,
+      metric: "kappa_deviation",
+      value: 40,
+      threshold: 10,
+      message: "|κ − κ*| 40 > 10",
+    };
+    expect(propose({ phi_avg: 0.5, issues: [kappaOff] })).toEqual([]);
+    // An overloaded Φ is not fatigue, whatever κ does.
+    expect(propose({ phi_avg: 0.9, issues: [kappaOff] })[0]?.action.type).toBe("decoherence");
+  });
+
   it("enables a cache for latency above the warning, and rests instead only when covered and configured to", () => {
     expect(propose({ avg_latency_ms: 2000 })).toEqual([]);
     const [cache] = propose({ avg_latency_ms: 2345 }, { cover: true });

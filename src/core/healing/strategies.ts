@@ -147,7 +147,11 @@ const STRATEGY: Record<StrategyName, Strategy> = {
     const phi = health.phi_avg;
     if (phi === null) return null;
     const over = `average Φ ${fmt(phi)} over the last ${health.window_snapshots} snapshots`;
-    if (phi < c.phiAvgLowCritical)
+    // Low Φ with κ off its optimum is what fatigue looks like (the two largest terms of the
+    // WP5.4 fatigue formula): the rest scheduler's business, not a remedy's. Boosting a tired
+    // kernel's integration would only mask it until it rests.
+    const tired = health.issues.some((issue) => issue.rule === "kappa_deviation");
+    if (phi < c.phiAvgLowCritical && !tired)
       return {
         action: action("integration_boost", { factor: c.integrationBoostFactor }),
         rationale: `${over} is below Φ min ${fmt(c.phiAvgLowCritical)}: boost integration ×${fmt(c.integrationBoostFactor)}`,
