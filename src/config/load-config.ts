@@ -22,6 +22,7 @@ export const ENVIRONMENT: Record<string, { key: string; kind: "string" | "number
   AUTONOMIC_REGISTRY: { key: "registryPath", kind: "string" },
   AUTONOMIC_KERNEL_TOKEN: { key: "access.kernelToken", kind: "string" },
   AUTONOMIC_OPERATOR_TOKEN: { key: "access.operatorToken", kind: "string" },
+  AUTONOMIC_ALERT_WEBHOOK_URL: { key: "alerts.webhookUrl", kind: "string" },
 };
 
 export interface ConfigSources {

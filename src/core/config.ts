@@ -180,8 +180,13 @@ export const configSchema = z.strictObject({
       actionTimeoutSeconds: positiveSeconds,
       /** How often the healing loop looks at degraded kernels. */
       loopIntervalSeconds: positiveSeconds,
-      /** Apply a patch whose sandbox fitness reaches applyThreshold without review (phase 4 only). */
-      autoApply: z.boolean(),
+      /**
+       * A critical degradation no strategy is healing raises an alert once it has lasted this
+       * long (a tired kernel's Φ sag usually ends in a rest well before).
+       */
+      unhealedAlertSeconds: z.number().min(0).finite(),
+      /** A kernel that woke from a rest this recently is recovering: its window still holds the rest. */
+      recoveryGraceSeconds: z.number().min(0).finite(),
       /** Sandbox fitness at and above which a patch is recommended for applying. */
       applyThreshold: fraction,
       /** Sandbox fitness at and above which a patch is worth testing more; below it, rejected. */
@@ -228,6 +233,20 @@ export const configSchema = z.strictObject({
       if (g.phase2SandboxFitnessMedianMin > g.phase2SandboxFitnessMedianMax)
         issue(["gates", "phase2SandboxFitnessMedianMin"], "must be ≤ phase2SandboxFitnessMedianMax");
     }),
+  alerts: z.strictObject({
+    /** Slack-compatible incoming webhook that alerts are POSTed to as {"text": …}; null to only store and log them. */
+    webhookUrl: z.url({ protocol: /^https?$/ }).nullable(),
+    /** The same alert (kind and kernel) raised again within this long is counted, not sent again. */
+    dedupeWindowSeconds: z.number().min(0).finite(),
+    /** Delivery attempts, with exponential backoff, before an alert is marked failed. */
+    maxAttempts: z.number().int().positive(),
+  }),
+  /**
+   * Config patches as git commits and pull requests (SPEC §5): null for none, else
+   * { repositoryPath, paramsFile, baseBranch?, remote?, testCommand?, github?: { apiUrl?,
+   * repository?, token? } }, checked in full at start-up.
+   */
+  healingGit: z.record(z.string(), z.unknown()).nullable(),
   scheduler: z.strictObject({
     /** How often auto-wake and the action timeout sweep run. */
     tickSeconds: positiveSeconds,
@@ -314,7 +333,8 @@ export const DEFAULT_CONFIG: AutonomicConfig = {
   healing: {
     actionTimeoutSeconds: 120,
     loopIntervalSeconds: 300,
-    autoApply: false,
+    unhealedAlertSeconds: 900,
+    recoveryGraceSeconds: 600,
     applyThreshold: 0.7,
     testMoreThreshold: 0.5,
     keepThreshold: 0.6,
@@ -341,6 +361,8 @@ export const DEFAULT_CONFIG: AutonomicConfig = {
       phase4VerifiedFractionAbove: 0.8,
     },
   },
+  alerts: { webhookUrl: null, dedupeWindowSeconds: 3600, maxAttempts: 5 },
+  healingGit: null,
   scheduler: { tickSeconds: 1, retentionSweepSeconds: 3600 },
 };
 

@@ -87,3 +87,13 @@ export class StoreUnavailableError extends AutonomicError {
     this.name = "StoreUnavailableError";
   }
 }
+
+export class UnknownPatchError extends AutonomicError {
+  readonly kind = "not_found";
+  readonly code = "unknown_patch";
+  readonly field = "patch_id";
+  constructor(readonly patchId: string) {
+    super(`unknown patch: ${patchId}`);
+    this.name = "UnknownPatchError";
+  }
+}

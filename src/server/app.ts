@@ -9,14 +9,18 @@ import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } 
 import type { Logger } from "pino";
 import type { AutonomicConfig } from "../core/config.js";
 import type { ActionService } from "../services/action-service.js";
+import type { AlertService } from "../services/alert-service.js";
+import type { HealingService } from "../services/healing-service.js";
 import type { HealthService } from "../services/health-service.js";
 import type { RestService } from "../services/rest-service.js";
 import { AccessControl } from "./access.js";
 import { eventStream } from "./event-stream.js";
+import { healingMetrics } from "./healing-metrics.js";
 import { errorBody, handleError } from "./http-errors.js";
 import { createMetrics } from "./metrics.js";
 import { openApiDocument } from "./openapi.js";
 import { actionRoutes } from "./routes/action-routes.js";
+import { healingRoutes } from "./routes/healing-routes.js";
 import { healthRoutes } from "./routes/health-routes.js";
 import { restRoutes } from "./routes/rest-routes.js";
 
@@ -28,6 +32,8 @@ export interface AppDependencies {
   rest: RestService;
   health: HealthService;
   actions: ActionService;
+  healing: HealingService;
+  alerts: AlertService;
   config: AutonomicConfig;
   logger: Logger;
 }
@@ -36,6 +42,8 @@ export async function buildApp({
   rest,
   health,
   actions,
+  healing,
+  alerts,
   config,
   logger,
 }: AppDependencies): Promise<FastifyInstance> {
@@ -104,7 +112,10 @@ export async function buildApp({
   actionRoutes(app, actions, access);
   eventStream(app, rest);
 
+  healingRoutes(app, healing, alerts, access);
+
   const metrics = createMetrics(rest, health);
+  healingMetrics(metrics, healing);
   app.get("/metrics", async (_request, reply) =>
     reply.type(metrics.contentType).send(await metrics.metrics()),
   );

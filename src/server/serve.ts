@@ -7,9 +7,13 @@ import type { FastifyInstance } from "fastify";
 import { type Logger, pino } from "pino";
 import { type Clock, systemClock } from "../core/clock.js";
 import type { AutonomicConfig } from "../core/config.js";
+import { ConfigError } from "../core/errors.js";
 import { defaultRegistryPath } from "../core/registry/default-registry.js";
 import { requireRegistry } from "../core/registry/registry.js";
+import { type GitPatchConfigInput, GitPatchRepository, resolveGitPatchConfig } from "../healing-git/index.js";
 import { ActionService } from "../services/action-service.js";
+import { AlertService } from "../services/alert-service.js";
+import { HealingService } from "../services/healing-service.js";
 import { HealthService } from "../services/health-service.js";
 import { PeriodicRunner } from "../services/periodic-runner.js";
 import { RestService } from "../services/rest-service.js";
@@ -17,12 +21,28 @@ import { openStore } from "../store/open-store.js";
 import type { Store } from "../store/store-types.js";
 import { buildApp } from "./app.js";
 
+/** The config-as-code repository, when one is configured; a bad setting stops start-up naming its key. */
+function gitRepository(config: AutonomicConfig, logger: Logger): GitPatchRepository | null {
+  if (config.healingGit === null) return null;
+  try {
+    return new GitPatchRepository(resolveGitPatchConfig(config.healingGit as GitPatchConfigInput), {
+      logger,
+    });
+  } catch (err) {
+    if (err instanceof ConfigError)
+      throw new ConfigError(`healingGit.${err.key}`, err.message.replace(/^[^:]*: /, ""));
+    throw err;
+  }
+}
+
 export interface RunningServer {
   url: string;
   app: FastifyInstance;
   rest: RestService;
   health: HealthService;
   actions: ActionService;
+  healing: HealingService;
+  alerts: AlertService;
   store: Store;
   runner: PeriodicRunner;
   logger: Logger;
@@ -61,8 +81,24 @@ export async function startServer(
       logger,
       directiveFor: (id) => rest.directive(id),
     });
-    app = await buildApp({ rest, health, actions, config, logger });
+    const runId = await store.recordServerStart(clock.now());
+    const alerts = new AlertService({ store, clock, logger, config: config.alerts });
+    const healing = await HealingService.open({
+      config,
+      store,
+      clock,
+      logger,
+      rest,
+      health,
+      actions,
+      alerts,
+      git: gitRepository(config, logger),
+      runId,
+    });
+    app = await buildApp({ rest, health, actions, healing, alerts, config, logger });
     const runner = new PeriodicRunner(logger);
+    runner.add("healing-loop", config.healing.loopIntervalSeconds * 1000, () => healing.loopTick());
+    runner.add("healing-verification", config.scheduler.tickSeconds * 1000, () => healing.tick());
     runner.add("auto-wake", config.scheduler.tickSeconds * 1000, () => rest.tick());
     runner.add("action-timeouts", config.scheduler.tickSeconds * 1000, () => actions.expireOverdue());
     runner.add("fatigue-retention", config.scheduler.retentionSweepSeconds * 1000, async () => {
@@ -75,12 +111,15 @@ export async function startServer(
     });
     const address = await app.listen({ host: config.server.host, port: config.server.port });
     runner.start();
+    await alerts.redeliverPending();
     const running: RunningServer = {
       url: address,
       app,
       rest,
       health,
       actions,
+      healing,
+      alerts,
       store,
       runner,
       logger,
@@ -90,6 +129,9 @@ export async function startServer(
         await rest.drain();
         await health.drain();
         await actions.drain();
+        await healing.settled();
+        await alerts.close();
+        await store.recordServerStop(runId, clock.now());
         await store.close();
       },
     };

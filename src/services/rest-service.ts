@@ -135,9 +135,13 @@ export class RestService {
     });
   }
 
-  requestRest(kernelId: string, force = false): Promise<RestRequestResult> {
+  requestRest(
+    kernelId: string,
+    force = false,
+    options: { maintenanceSeconds?: number } = {},
+  ): Promise<RestRequestResult> {
     return this.transition(() => {
-      const result = this.scheduler.requestRest(kernelId, { force });
+      const result = this.scheduler.requestRest(kernelId, { force, ...options });
       return { value: result, events: result.events };
     });
   }

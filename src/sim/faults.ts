@@ -4,8 +4,8 @@
  * and how faults are written on the command line (`Apollo:basin_drift@2h`).
  */
 import { InvalidInputError } from "../core/errors.js";
-import type { RuleId } from "../core/health/degradation.js";
 import { REMEDIATION_TYPES, type RemediationType } from "../core/healing/remediation-action.js";
+import type { RuleId } from "../core/health/degradation.js";
 import type { SeededRandom } from "./random.js";
 
 export const FAULT_TYPES = [

@@ -17,12 +17,17 @@ import { HealthMonitor } from "../core/health/monitor.js";
 import { parseSnapshot } from "../core/health/snapshot.js";
 import type { Registry } from "../core/registry/registry.js";
 import type { KernelStatus } from "../core/rest/status.js";
+import { ActionService } from "../services/action-service.js";
+import { AlertService } from "../services/alert-service.js";
+import { HealingService } from "../services/healing-service.js";
 import { HealthService } from "../services/health-service.js";
 import { RestService } from "../services/rest-service.js";
 import { openStore } from "../store/open-store.js";
 import { Constellation, type RestView } from "./constellation.js";
 import { type DetectionFigures, FaultDetection, type FaultRecord } from "./fault-detection.js";
+import type { FaultType } from "./faults.js";
 import { type FaultSpec, randomFaults } from "./faults.js";
+import { HealingTracker, type PatchFigures } from "./healing-tracker.js";
 import type { SimRestMode } from "./kernel-model.js";
 import { SeededRandom } from "./random.js";
 import { RestAccounting, type RestFigures } from "./rest-accounting.js";
@@ -61,7 +66,8 @@ export interface SimulationReport extends RestFigures {
   hours: number;
   snapshots: number;
   faults: FaultRecord[];
-  patches: { generated: number; sandboxed: number; applied: number; verified: number; rolled_back: number };
+  patches: PatchFigures;
+  alerts: number;
   cycles: unknown[];
   detection: DetectionFigures;
 }
@@ -105,6 +111,45 @@ export async function simulate(options: SimulateOptions): Promise<SimulationRepo
       logger,
       directiveFor: (id) => rest.directive(id),
     });
+    // Ids from counters, not random UUIDs, so the same seed gives the same report.
+    let ids = 0;
+    const actions = await ActionService.open({
+      store,
+      clock,
+      logger,
+      config,
+      newActionId: () => `act_${++ids}`,
+    });
+    const alerts = new AlertService({
+      store,
+      clock,
+      logger,
+      config: { webhookUrl: null },
+      newId: () => `alert_${++ids}`,
+    });
+    const healing = await HealingService.open({
+      config,
+      store,
+      clock,
+      logger,
+      rest,
+      health,
+      actions,
+      alerts,
+      newPatchId: () => `pat_${++ids}`,
+    });
+    for (let phase = 1; phase < (options.phase ?? 1); phase++)
+      await healing.advancePhase({
+        force: true,
+        reason: `the simulation starts in phase ${options.phase}`,
+        actor: "simulator",
+      });
+    const tracker = new HealingTracker();
+    healing.events.subscribe((e) => tracker.onEvent(e));
+    let alertCount = 0;
+    alerts.events.subscribe((e) => {
+      if (e.type === "alert_raised") alertCount += 1;
+    });
     const truth = new HealthMonitor({ config, clock });
     const detection = new FaultDetection(
       health.monitor,
@@ -138,13 +183,23 @@ export async function simulate(options: SimulateOptions): Promise<SimulationRepo
       if (elapsed % reportEvery === 0) {
         snapshots += await reportRound(constellation, rest, health, truth, clock.now());
         detection.check(elapsed, clock.now() / 1000);
+        await answerActions(constellation, actions, (kernel, fault, patchId) =>
+          tracker.cured(detection.records, kernel, fault, patchId, elapsed),
+        );
+        await healing.settled();
       }
+      await actions.expireOverdue();
+      await healing.tick();
+      if (elapsed % config.healing.loopIntervalSeconds === 0) await healing.loopTick();
+      await healing.settled();
       await rest.tick();
       statuses = statusMap(rest.kernels());
       accounting.sample(statuses, stepSeconds);
       if (options.onProgress && elapsed % 3600 === 0)
         options.onProgress({ simulatedSeconds: elapsed, totalSeconds });
     }
+    await alerts.drain();
+    tracker.finish(detection.records);
     const gods = new Map(
       constellation.members.filter((m) => m.god).map((m) => [m.kernel.kernelId, m.god as string]),
     );
@@ -156,7 +211,8 @@ export async function simulate(options: SimulateOptions): Promise<SimulationRepo
       snapshots,
       ...accounting.figures(clock.now(), gods),
       faults: detection.records,
-      patches: { generated: 0, sandboxed: 0, applied: 0, verified: 0, rolled_back: 0 },
+      patches: tracker.figures(),
+      alerts: alertCount,
       cycles: [],
       detection: detection.figures(),
     };
@@ -184,6 +240,30 @@ async function reportRound(
   }
   if (batch.length > 0) await health.ingestBatch(batch);
   return batch.length;
+}
+
+/**
+ * Each reporting kernel runs the actions its directive carries (a sandbox run only
+ * predicts) and answers them, as the SDK does for a live kernel.
+ */
+async function answerActions(
+  constellation: Constellation,
+  actions: ActionService,
+  onCure: (kernelName: string, fault: FaultType, patchId: string | null) => void,
+): Promise<void> {
+  for (const member of constellation.members) {
+    const { kernel } = member;
+    // A crashed kernel hears nothing: its actions time out.
+    if (!kernel.reporting) continue;
+    for (const action of actions.pendingFor(kernel.kernelId)) {
+      const outcome = kernel.apply(action.type, action.params, action.dry_run);
+      if (outcome.cured && !action.dry_run) onCure(member.kernelName, outcome.cured, action.patch_id);
+      const answer = outcome.ok
+        ? { ok: true, ...(outcome.predicted ? { predicted: outcome.predicted } : {}) }
+        : { ok: false, error: outcome.error ?? "failed" };
+      await actions.recordResult(action.action_id, answer);
+    }
+  }
 }
 
 function statusMap(statuses: KernelStatus[]): Map<string, KernelStatus> {

@@ -1,5 +1,5 @@
 /**
- * An in-memory Store (rest, health and actions) with the SQL stores' semantics, for unit tests of
+ * An in-memory Store (rest, health, actions and healing) with the SQL stores' semantics, for unit tests of
  * services: a commit is all or nothing, required columns are enforced like NOT NULL, saved
  * states are kept as JSON (so later mutation of a committed object changes nothing stored)
  * and `failNextCommit` lets a test check that a failed commit is not acknowledged.
@@ -12,6 +12,7 @@
  */
 import type { RestSchedulerState } from "../core/rest/scheduler.js";
 import { FakeActionTables, fakeActionStore } from "./fake-action-store.js";
+import { FakeHealingTables, fakeHealingStore } from "./fake-healing-store.js";
 import { FakeHealthTables, fakeHealthStore, required } from "./fake-health-store.js";
 import {
   changeTime,
@@ -44,6 +45,7 @@ export class FakeDatabase {
   constellationCycles: ConstellationCycleRow[] = [];
   health = new FakeHealthTables();
   actions = new FakeActionTables();
+  healing = new FakeHealingTables();
   /** Like AUTOINCREMENT: ids keep rising after deletes. */
   lastId = 0;
 
@@ -55,9 +57,10 @@ export class FakeDatabase {
     c.coverageEvents = this.coverageEvents.map((r) => ({ ...r }));
     c.fatigueSnapshots = [...this.fatigueSnapshots];
     c.constellationCycles = [...this.constellationCycles];
-    // Shared, not copied: a rest change never writes the health or action tables.
+    // Shared, not copied: a rest change never writes the health, action or healing tables.
     c.health = this.health;
     c.actions = this.actions;
+    c.healing = this.healing;
     c.lastId = this.lastId;
     return c;
   }
@@ -65,7 +68,11 @@ export class FakeDatabase {
 
 export interface FakeStore extends Store {
   readonly database: FakeDatabase;
-  /** Makes the next commit, commitSnapshots, setBaseline or saveAction reject with `error` and store nothing. */
+  /**
+   * Makes the next write (commit, commitSnapshots, setBaseline, saveAction, or a healing write:
+   * savePatch, saveAlert, recordPhaseChange, saveHealingState, recordServerStart or Stop)
+   * reject with `error` and store nothing.
+   */
   failNextCommit(error: Error): void;
 }
 
@@ -103,10 +110,12 @@ export function createFakeStore(database = new FakeDatabase()): FakeStore {
   };
   const health = fakeHealthStore(database.health, hooks);
   const actions = fakeActionStore(database.actions, hooks);
+  const healing = fakeHealingStore(database.healing, hooks);
 
   return {
     ...health,
     ...actions,
+    ...healing,
     backend: "fake",
     database,
     failNextCommit(error) {

@@ -1,8 +1,8 @@
 /**
  * The whole Store on SQL: the rest scheduler's KyselyRestStore plus the health tables,
  * with the batch insert of snapshots left to a SnapshotWriter (a prepared statement on
- * SQLite, multi-row INSERTs on PostgreSQL), and remediation actions through a
- * KyselyActionStore on the same connection.
+ * SQLite, multi-row INSERTs on PostgreSQL), remediation actions through a KyselyActionStore
+ * and self-healing through a KyselyHealingStore, both on the same connection.
  *
  * @example
  * const store = new KyselyStore(db, POSTGRES_DIALECT, multiRowSnapshotWriter(POSTGRES_DIALECT));
@@ -10,8 +10,10 @@
  * await store.commitSnapshots(batch, { baselines: [first] });
  */
 import { type Kysely, sql } from "kysely";
+import type { Patch } from "../core/healing/patch.js";
 import type { RemediationAction } from "../core/healing/remediation-action.js";
 import type { ActionQuery } from "./action-store-types.js";
+import type { AlertQuery, PatchQuery, PhaseChange, StoredAlert } from "./healing-store-types.js";
 import {
   assertCursor,
   baselineFromRow,
@@ -33,6 +35,7 @@ import type {
   StoredHealthSnapshot,
 } from "./health-store-types.js";
 import { KyselyActionStore } from "./kysely-action-store.js";
+import { KyselyHealingStore } from "./kysely-healing-store.js";
 import { KyselyRestStore } from "./kysely-store.js";
 import type { BaselinesTable, Database } from "./schema.js";
 import type { SnapshotWriter } from "./snapshot-writers.js";
@@ -44,6 +47,7 @@ const ROWS_PER_STATEMENT = 1000;
 
 export class KyselyStore extends KyselyRestStore implements Store {
   private readonly actions: KyselyActionStore;
+  private readonly healing: KyselyHealingStore;
 
   constructor(
     db: Kysely<Database>,
@@ -52,6 +56,7 @@ export class KyselyStore extends KyselyRestStore implements Store {
   ) {
     super(db, dialect);
     this.actions = new KyselyActionStore(db, dialect);
+    this.healing = new KyselyHealingStore(db, dialect);
   }
 
   saveAction(action: RemediationAction): Promise<void> {
@@ -68,6 +73,62 @@ export class KyselyStore extends KyselyRestStore implements Store {
 
   listActions(query?: ActionQuery): Promise<RemediationAction[]> {
     return this.actions.listActions(query);
+  }
+
+  savePatch(patch: Patch): Promise<void> {
+    return this.healing.savePatch(patch);
+  }
+
+  getPatch(patchId: string): Promise<Patch | null> {
+    return this.healing.getPatch(patchId);
+  }
+
+  listPatches(query?: PatchQuery): Promise<Patch[]> {
+    return this.healing.listPatches(query);
+  }
+
+  loadOpenPatches(): Promise<Patch[]> {
+    return this.healing.loadOpenPatches();
+  }
+
+  saveAlert(alert: StoredAlert): Promise<void> {
+    return this.healing.saveAlert(alert);
+  }
+
+  findAlertByDedupeKey(key: string): Promise<StoredAlert | null> {
+    return this.healing.findAlertByDedupeKey(key);
+  }
+
+  listAlerts(query?: AlertQuery): Promise<StoredAlert[]> {
+    return this.healing.listAlerts(query);
+  }
+
+  recordPhaseChange(change: PhaseChange): Promise<void> {
+    return this.healing.recordPhaseChange(change);
+  }
+
+  loadPhaseHistory(): Promise<PhaseChange[]> {
+    return this.healing.loadPhaseHistory();
+  }
+
+  saveHealingState(key: string, value: unknown, at?: number): Promise<void> {
+    return this.healing.saveHealingState(key, value, at);
+  }
+
+  loadHealingState(key: string): Promise<unknown | null> {
+    return this.healing.loadHealingState(key);
+  }
+
+  recordServerStart(at: number): Promise<number> {
+    return this.healing.recordServerStart(at);
+  }
+
+  recordServerStop(runId: number, at: number): Promise<void> {
+    return this.healing.recordServerStop(runId, at);
+  }
+
+  uncleanStops(currentRunId: number): Promise<number> {
+    return this.healing.uncleanStops(currentRunId);
   }
 
   async commitSnapshots(batch: readonly StoredHealthSnapshot[], extras: SnapshotExtras = {}): Promise<void> {

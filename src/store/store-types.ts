@@ -15,6 +15,7 @@
 import type { RestEvent } from "../core/rest/events.js";
 import type { RestSchedulerState, SavedKernelState } from "../core/rest/scheduler.js";
 import type { ActionStore } from "./action-store-types.js";
+import type { HealingStore } from "./healing-store-types.js";
 import type { HealthStore } from "./health-store-types.js";
 
 export type StoreBackend = "sqlite" | "postgres" | "fake";
@@ -123,11 +124,13 @@ export interface RestStore {
 }
 
 /**
- * Everything the services persist, rest, health and remediation actions: what `openStore` returns.
+ * Everything the services persist, rest, health, remediation actions and self-healing: what
+ * `openStore` returns.
  *
  * @example
  * const store: Store = await openStore(config.store.location);
  * const [state, baselines] = await Promise.all([store.loadRestState(), store.loadBaselines()]);
  * const pending = await store.loadOpenActions();
+ * const openPatches = await store.loadOpenPatches();
  */
-export type Store = RestStore & HealthStore & ActionStore;
+export type Store = RestStore & HealthStore & ActionStore & HealingStore;

@@ -15,15 +15,11 @@ function keyOf(run: () => unknown): string {
 }
 
 describe("healing config", () => {
-  it("defaults to SPEC §5: a 300 s loop, auto-apply off, apply at 0.7, keep at 0.6", () => {
+  it("defaults to SPEC §5: a 300 s loop, apply at 0.7, test more at 0.5, keep at 0.6", () => {
     const h = buildConfig().healing;
-    expect([
-      h.loopIntervalSeconds,
-      h.autoApply,
-      h.applyThreshold,
-      h.testMoreThreshold,
-      h.keepThreshold,
-    ]).toEqual([300, false, 0.7, 0.5, 0.6]);
+    expect([h.loopIntervalSeconds, h.applyThreshold, h.testMoreThreshold, h.keepThreshold]).toEqual([
+      300, 0.7, 0.5, 0.6,
+    ]);
     expect(h.gates.phase1MinSnapshots).toBe(1000);
   });
 

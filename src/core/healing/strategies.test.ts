@@ -117,7 +117,17 @@ describe("proposePatches", () => {
       threshold: 10,
       message: "|κ − κ*| 40 > 10",
     };
-    expect(propose({ phi_avg: 0.5, issues: [kappaOff] })).toEqual([]);
+    const phiLow = {
+      ...kappaOff,
+      rule: "phi_avg_low" as const,
+      severity: "critical" as const,
+      metric: "phi_avg",
+      value: 0.5,
+      threshold: 0.65,
+    };
+    expect(propose({ phi_avg: 0.5, issues: [kappaOff, phiLow] })).toEqual([]);
+    // κ alone off its optimum is no sign of fatigue: the boost still fires.
+    expect(propose({ phi_avg: 0.5, issues: [kappaOff] })[0]?.action.type).toBe("integration_boost");
     // An overloaded Φ is not fatigue, whatever κ does.
     expect(propose({ phi_avg: 0.9, issues: [kappaOff] })[0]?.action.type).toBe("decoherence");
   });

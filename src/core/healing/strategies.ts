@@ -125,6 +125,17 @@ export function isPersistentAction(type: PatchActionType): boolean {
   return PERSISTENT.has(type);
 }
 
+/**
+ * Low Φ with κ off its optimum is what fatigue looks like (the two largest terms of the
+ * WP5.4 fatigue formula): the rest scheduler's business, not a remedy's. Boosting a tired
+ * kernel's integration would only mask it until it rests.
+ * @example looksTired(monitor.health("apollo_1")) // true while Φ sags and κ runs off before a rest
+ */
+export function looksTired(health: KernelHealthReport): boolean {
+  const rules = new Set(health.issues.map((issue) => issue.rule));
+  return rules.has("kappa_deviation") && (rules.has("phi_avg_low") || rules.has("phi_low"));
+}
+
 type Proposed = Omit<PatchProposal, "kernel_id" | "strategy" | "persistent">;
 type Strategy = (input: StrategyInput, c: StrategyConfig) => Proposed | null;
 
@@ -147,11 +158,7 @@ const STRATEGY: Record<StrategyName, Strategy> = {
     const phi = health.phi_avg;
     if (phi === null) return null;
     const over = `average Φ ${fmt(phi)} over the last ${health.window_snapshots} snapshots`;
-    // Low Φ with κ off its optimum is what fatigue looks like (the two largest terms of the
-    // WP5.4 fatigue formula): the rest scheduler's business, not a remedy's. Boosting a tired
-    // kernel's integration would only mask it until it rests.
-    const tired = health.issues.some((issue) => issue.rule === "kappa_deviation");
-    if (phi < c.phiAvgLowCritical && !tired)
+    if (phi < c.phiAvgLowCritical && !looksTired(health))
       return {
         action: action("integration_boost", { factor: c.integrationBoostFactor }),
         rationale: `${over} is below Φ min ${fmt(c.phiAvgLowCritical)}: boost integration ×${fmt(c.integrationBoostFactor)}`,

@@ -51,6 +51,11 @@ export interface RestSchedulerOptions {
 export interface RestRequestOptions {
   /** Rest without coverage when none is available. Refused for essential kernels. */
   force?: boolean;
+  /**
+   * A maintenance drain (a recycle) of this many seconds: covered like any rest, but not
+   * refused for the duty cycle, since it is needed rather than wanted.
+   */
+  maintenanceSeconds?: number;
 }
 
 export interface RestRequestResult {
@@ -308,9 +313,18 @@ export class RestScheduler {
       return this.refuse(k, "no_coverage", "No coverage available - consider constellation cycle", force);
     }
 
-    const plannedSeconds = plannedRestSeconds(this.config, k, mode);
+    const maintenance = options.maintenanceSeconds;
+    if (maintenance !== undefined && !(maintenance > 0 && Number.isFinite(maintenance)))
+      throw new InvalidInputError("maintenanceSeconds", "must be a positive number of seconds");
+    const plannedSeconds = maintenance ?? plannedRestSeconds(this.config, k, mode);
     const duty = k.contract?.restPolicy.dutyCycle;
-    if (!force && trigger === "none" && duty !== undefined && mode !== "reduced") {
+    if (
+      !force &&
+      maintenance === undefined &&
+      trigger === "none" &&
+      duty !== undefined &&
+      mode !== "reduced"
+    ) {
       const projected = projectedDutyCycle(k, now, dutyPeriodSeconds(this.config, k), plannedSeconds);
       if (projected < duty - 1e-9) {
         return this.refuse(
