@@ -2,8 +2,8 @@
  * Simulator benchmarks: simulated kernel-hours per wall second, with the real services on
  * in-memory SQLite, for the users' 16 gods and for 1,000 kernels (the gods plus 984 chaos
  * workers; the users' registry allows 200 live chaos kernels, so this run lifts that one
- * limit in a copy of it). Then the detection study of the closing note: 20 seeds × 24 h,
- * each with random faults. One JSON object per line; tests never assert on these.
+ * limit in a copy of it). Then the detection and healing studies of the closing notes:
+ * 20 seeds × 24 h each, with random faults. One JSON object per line; tests never assert on these.
  *
  *   node --expose-gc --import tsx bench/sim.ts
  */
@@ -86,6 +86,56 @@ async function detectionStudy(seeds: number, hours: number, faultsPerRun: number
   });
 }
 
+/**
+ * The healing study: phase 4 (autonomous), random faults. A crash has no strategy in SPEC
+ * §5 (a silent kernel sends nothing to heal), so crashes are counted apart.
+ */
+async function healingStudy(seeds: number, hours: number, faultsPerRun: number) {
+  const registry = requireRegistry(USERS_REGISTRY);
+  const toHeal: number[] = [];
+  let healable = 0;
+  let verified = 0;
+  let rolledBack = 0;
+  let patches = 0;
+  let alerts = 0;
+  let gap = 0;
+  const byType: Record<string, { injected: number; verified: number }> = {};
+  for (let seed = 1; seed <= seeds; seed++) {
+    const report = await simulate({ registry, hours, seed, phase: 4, randomFaults: faultsPerRun });
+    rolledBack += report.patches.rolled_back;
+    patches += report.patches.generated;
+    alerts += report.alerts;
+    gap += report.coverage_gap_seconds;
+    for (const f of report.faults) {
+      byType[f.type] ??= { injected: 0, verified: 0 };
+      const t = byType[f.type] as { injected: number; verified: number };
+      t.injected++;
+      if (f.type === "crash") continue;
+      healable++;
+      if (f.outcome !== "verified" || f.healed_at === null) continue;
+      verified++;
+      t.verified++;
+      toHeal.push(f.healed_at - f.at);
+    }
+  }
+  toHeal.sort((a, b) => a - b);
+  const pct = (p: number) => toHeal[Math.min(toHeal.length - 1, Math.floor(p * toHeal.length))] ?? null;
+  print({
+    bench: "healing_study",
+    seeds,
+    hours_per_seed: hours,
+    phase: 4,
+    healable_faults: healable,
+    healing_success_rate: round(verified / healable, 4),
+    patches_generated: patches,
+    rollbacks: rolledBack,
+    alerts,
+    coverage_gap_seconds: gap,
+    seconds_to_heal: { median: pct(0.5), p95: pct(0.95), max: toHeal.at(-1) ?? null },
+    by_type: byType,
+  });
+}
+
 function round(value: number, digits: number): number {
   return Math.round(value * 10 ** digits) / 10 ** digits;
 }
@@ -93,3 +143,4 @@ function round(value: number, digits: number): number {
 await kernelHoursPerSecond("users", requireRegistry(USERS_REGISTRY), 16, 24);
 await kernelHoursPerSecond("users, chaos limits lifted", registryWithChaosRoom(1000), 1000, 1);
 await detectionStudy(20, 24, 6);
+await healingStudy(20, 24, 6);

@@ -185,8 +185,8 @@ export const configSchema = z.strictObject({
        * long (a tired kernel's Φ sag usually ends in a rest well before).
        */
       unhealedAlertSeconds: z.number().min(0).finite(),
-      /** A kernel that woke from a rest this recently is recovering: its window still holds the rest. */
-      recoveryGraceSeconds: z.number().min(0).finite(),
+      /** A working kernel silent this long (no snapshot) raises an alert: it may have crashed. */
+      silentAlertSeconds: positiveSeconds,
       /** Sandbox fitness at and above which a patch is recommended for applying. */
       applyThreshold: fraction,
       /** Sandbox fitness at and above which a patch is worth testing more; below it, rejected. */
@@ -334,7 +334,7 @@ export const DEFAULT_CONFIG: AutonomicConfig = {
     actionTimeoutSeconds: 120,
     loopIntervalSeconds: 300,
     unhealedAlertSeconds: 900,
-    recoveryGraceSeconds: 600,
+    silentAlertSeconds: 300,
     applyThreshold: 0.7,
     testMoreThreshold: 0.5,
     keepThreshold: 0.6,

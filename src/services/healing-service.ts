@@ -82,7 +82,9 @@ const STRATEGY_OF: Partial<Record<RemediationType, StrategyName>> = {
   rollback_config: "error_spike",
 };
 
-const HANDLED = new Set(["resting", "should_rest", "recovering", "tired", "under_patch"]);
+const FATIGUE_TRIGGERS = new Set(["emergency_fatigue", "fatigue_threshold", "essential_reduce"]);
+
+const HANDLED = new Set(["resting", "should_rest", "recovering", "under_patch"]);
 
 export class HealingService {
   readonly events = new EventBus<HealingEvent>();
@@ -173,12 +175,17 @@ export class HealingService {
           },
           strategyConfig(this.o.config),
         );
-        if (proposals.length === 0) continue;
+        if (proposals.length === 0) {
+          // Low Φ with κ off κ* is fatigue: a rest will heal it, so it is not left unhealed.
+          if (looksTired(monitor.health(id))) critical.delete(id);
+          continue;
+        }
         const patch = await this.engine.start(proposals);
         report.patches_started.push(patch.patch_id);
         critical.delete(id);
       }
       await this.alertUnhealed(critical);
+      await this.alertSilent();
       this.events.publish({
         type: "heal_pass",
         at: this.o.clock.now(),
@@ -357,16 +364,29 @@ export class HealingService {
     if (rest.scheduler.has(id)) {
       const s = rest.status(id);
       if (s.status !== "active") return { reason_code: "resting", reason: `the kernel is ${s.status}` };
-      if (rest.scheduler.shouldRest(id).should_rest)
-        return { reason_code: "should_rest", reason: "the kernel is due for rest: rest first, remedy after" };
-      if (s.rest_count > 0 && s.time_in_status < this.o.config.healing.recoveryGraceSeconds)
+      // Tired (by fatigue, not by the clock of a rotation or a season): rest first, remedy after.
+      const due = rest.scheduler.shouldRest(id);
+      if (due.should_rest && FATIGUE_TRIGGERS.has(due.reason_code))
         return {
-          reason_code: "recovering",
-          reason: `woke from a rest ${Math.round(s.time_in_status)} s ago: its window still holds the rest`,
+          reason_code: "should_rest",
+          reason: `the kernel is due for rest (${due.reason}): rest first, remedy after`,
         };
     }
-    if (this.o.health.monitor.has(id) && looksTired(this.o.health.monitor.health(id)))
-      return { reason_code: "tired", reason: "low Φ with κ off κ*: fatigue, which a rest heals" };
+    if (this.o.health.monitor.has(id)) {
+      // Φ back in the band while the window's average is not: the window still holds a rest
+      // or a cured fault, and will follow within a window. Nothing to remedy now.
+      const h = this.o.health.monitor.health(id);
+      const band = {
+        min: this.o.config.health.phiAvgLowCritical,
+        max: this.o.config.health.phiAvgHighCritical,
+      };
+      const inBand = (phi: number | null) => phi !== null && phi >= band.min && phi <= band.max;
+      if (inBand(h.phi) && h.phi_avg !== null && !inBand(h.phi_avg))
+        return {
+          reason_code: "recovering",
+          reason: `Φ ${h.phi?.toFixed(3)} is back in the band; its window average ${h.phi_avg.toFixed(3)} will follow`,
+        };
+    }
     if (this.engine.underPatch(id))
       return { reason_code: "under_patch", reason: "a patch is already in progress" };
     const allowed = this.guard.canRemediate(id, this.o.clock.now());
@@ -388,6 +408,27 @@ export class HealingService {
         kernel_id: id,
         severity: "critical",
         text: `${id} has been critical for ${Math.round((now - since) / 60_000)} min and no strategy is healing it: ${issues.map((i) => i.message).join("; ")}`,
+      });
+    }
+  }
+
+  /**
+   * A kernel that stopped reporting while it should be working has crashed or lost its
+   * way to us: no strategy can reach it (its directives go unread), so a human must.
+   */
+  private async alertSilent(): Promise<void> {
+    const monitor = this.o.health.monitor;
+    const nowSeconds = this.o.clock.now() / 1000;
+    const after = this.o.config.healing.silentAlertSeconds;
+    for (const id of monitor.kernelIds()) {
+      const last = monitor.health(id).last_timestamp;
+      if (last === null || nowSeconds - last < after) continue;
+      if (this.o.rest.scheduler.has(id) && this.o.rest.status(id).status !== "active") continue;
+      await this.o.alerts.raise({
+        kind: "kernel_silent",
+        kernel_id: id,
+        severity: "critical",
+        text: `${id} has sent no snapshot for ${Math.round(nowSeconds - last)} s: crashed or cut off; no remedy can reach it`,
       });
     }
   }

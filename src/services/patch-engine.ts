@@ -361,8 +361,20 @@ export class PatchEngine {
       if (recommendation !== "apply" && !flow.operator) await this.next(flow);
       return;
     }
-    if (phase === 4 && recommendation === "apply" && !flow.operator) {
-      await this.apply(patch, SYSTEM, "phase 4: sandbox fitness reached the apply threshold");
+    if (phase === 4 && !flow.operator) {
+      if (recommendation === "apply") {
+        await this.apply(patch, SYSTEM, "phase 4: sandbox fitness reached the apply threshold");
+        return;
+      }
+      // Autonomous: no human is waiting to review it, so it is not applied, the next strategy
+      // is tried, and a later pass may test this one again.
+      await this.move(
+        patch,
+        "rejected",
+        SYSTEM,
+        `sandbox fitness ${patch.sandbox?.fitness.fitness.toFixed(3)} is below the apply threshold; phase 4 applies only above it`,
+      );
+      await this.next(flow);
       return;
     }
     const why =

@@ -11,6 +11,7 @@ import type { FaultType } from "./faults.js";
 export interface PatchFigures {
   generated: number;
   sandboxed: number;
+  pending_review: number;
   applied: number;
   verified: number;
   rolled_back: number;
@@ -26,6 +27,7 @@ export class HealingTracker {
   private readonly counts: PatchFigures = {
     generated: 0,
     sandboxed: 0,
+    pending_review: 0,
     applied: 0,
     verified: 0,
     rolled_back: 0,

@@ -31,6 +31,11 @@ export const DEFAULT_SIM_MODEL = Object.freeze({
    * they recover while awake (a heart rests between beats). Their days run at 0.2–0.8.
    */
   sustainableLoadNeverPolicy: 0.9,
+  /**
+   * Hermes and Artemis rotate through 10–60 s micro-pauses instead of resting: that only
+   * sustains a kernel built to recover as it works, as a rotating relay is.
+   */
+  sustainableLoadRotating: 0.6,
   /** Resting or micro-pausing: spent to full in 25 min. */
   restRecoveryPerSecond: 1 / 1500,
   /** REDUCED: three times slower, while still serving `reducedLoadShare` of its own load. */
@@ -182,7 +187,12 @@ export function createProfile(
     kappaBase: KAPPA_STAR + rng.uniform(-m.kappaOffsetMax, m.kappaOffsetMax),
     latencyBaseMs: rng.uniform(m.latencyMsMin, m.latencyMsMax),
     memoryBaseMb: rng.uniform(m.memoryMbMin, m.memoryMbMax),
-    sustainableLoad: policyType === "never" ? m.sustainableLoadNeverPolicy : m.sustainableLoad,
+    sustainableLoad:
+      policyType === "never"
+        ? m.sustainableLoadNeverPolicy
+        : policyType === "minimal_rotating"
+          ? m.sustainableLoadRotating
+          : m.sustainableLoad,
     baseline,
     symptomTarget: driftTarget(m, baseline, rng),
   };

@@ -36,6 +36,8 @@ function health(over: Partial<KernelHealthReport> = {}): KernelHealthReport {
     drift_thresholds: { warning: 1.4, critical: 2, source: "fixed", units: "full" },
     in_resonance: false,
     last_timestamp: 1_790_000_000,
+    // The present agrees with the window unless a test says otherwise.
+    ...(over.phi_avg !== undefined && over.phi === undefined ? { phi: over.phi_avg } : {}),
     ...over,
   };
 }
@@ -106,6 +108,12 @@ describe("proposePatches", () => {
     expect([low?.persistent, high?.persistent]).toEqual([true, true]);
     expect(propose({ phi_avg: 0.65 })).toEqual([]);
     expect(propose({ phi_avg: 0.85 })).toEqual([]);
+  });
+
+  it("waits when the window's average and the present Φ disagree: the window is still catching up", () => {
+    expect(propose({ phi_avg: 0.55, phi: 0.92 })).toEqual([]);
+    expect(propose({ phi_avg: 0.9, phi: 0.6 })).toEqual([]);
+    expect(propose({ phi_avg: 0.55, phi: 0.5 })[0]?.action.type).toBe("integration_boost");
   });
 
   it("leaves a low Φ that comes with κ off its optimum to the rest scheduler: that is fatigue", () => {

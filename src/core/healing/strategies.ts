@@ -158,13 +158,16 @@ const STRATEGY: Record<StrategyName, Strategy> = {
     const phi = health.phi_avg;
     if (phi === null) return null;
     const over = `average Φ ${fmt(phi)} over the last ${health.window_snapshots} snapshots`;
-    if (phi < c.phiAvgLowCritical && !looksTired(health))
+    // The window and the present must agree: an average still low from before a fault that
+    // overloaded Φ (or the reverse) says nothing about what the kernel needs now.
+    const now = health.phi;
+    if (phi < c.phiAvgLowCritical && !looksTired(health) && (now === null || now < c.phiAvgLowCritical))
       return {
         action: action("integration_boost", { factor: c.integrationBoostFactor }),
         rationale: `${over} is below Φ min ${fmt(c.phiAvgLowCritical)}: boost integration ×${fmt(c.integrationBoostFactor)}`,
         trigger: { metric: "phi_avg", value: phi, threshold: c.phiAvgLowCritical },
       };
-    if (phi > c.phiAvgHighCritical)
+    if (phi > c.phiAvgHighCritical && (now === null || now > c.phiAvgHighCritical))
       return {
         action: action("decoherence", { noise: c.decoherenceNoise }),
         rationale: `${over} is above Φ max ${fmt(c.phiAvgHighCritical)}: add decoherence noise ${fmt(c.decoherenceNoise)}`,
