@@ -11,7 +11,7 @@ import { rmSync } from "node:fs";
 import type { Command } from "commander";
 import { pino } from "pino";
 import { loadConfig } from "../config/load-config.js";
-import type { AutonomicConfig, DeepPartial } from "../core/config.js";
+import { type AutonomicConfig, DEFAULT_CONFIG, type DeepPartial } from "../core/config.js";
 import { defaultRegistryPath } from "../core/registry/default-registry.js";
 import { requireRegistry } from "../core/registry/registry.js";
 import { parseFaultSpec } from "../sim/faults.js";
@@ -30,6 +30,8 @@ interface DemoFlags {
   seed: string;
   kernels?: string;
   fault: string[];
+  phase: string;
+  randomFaults: string;
   json?: boolean;
 }
 
@@ -50,6 +52,8 @@ export function registerDemoCommand(program: Command): void {
       (value: string, all: string[]) => [...all, value],
       [] as string[],
     )
+    .option("--phase <p>", "self-healing phase 1–4 to run in (4: heals on its own)", "4")
+    .option("--random-faults <n>", "random faults over the first 24 h of demo time", "12")
     .option("--json", "print one JSON status line per update instead of the table")
     .action(async (flags: DemoFlags) => {
       const speed = Number(flags.speed);
@@ -62,6 +66,8 @@ export function registerDemoCommand(program: Command): void {
         store: { location: db },
         // Auto-wake every 0.05 wall seconds: at 300× that is every 15 virtual seconds.
         scheduler: { tickSeconds: 0.05 },
+        // The periodic runner counts wall seconds: the healing loop's 300 s are virtual here.
+        healing: { loopIntervalSeconds: Math.max(0.05, DEFAULT_CONFIG.healing.loopIntervalSeconds / speed) },
       };
       if (flags.registry) overrides.registryPath = flags.registry;
       const config = loadConfig({ file: flags.config, env: process.env, flags: overrides });
@@ -75,6 +81,8 @@ export function registerDemoCommand(program: Command): void {
         seed: Number.parseInt(flags.seed, 10) || 1,
         kernels: flags.kernels === undefined ? undefined : Number(flags.kernels),
         faults: flags.fault.map(parseFaultSpec),
+        randomFaults: wholeNumber(flags.randomFaults, "--random-faults"),
+        phase: wholeNumber(flags.phase, "--phase"),
         logger,
       });
       const tty = process.stdout.isTTY === true && !flags.json;
@@ -135,12 +143,20 @@ function render(s: DemoStatus): string {
     ),
     `coverage: ${coverage}`,
     `worst health: ${worst}`,
+    `healing: phase ${s.healing.phase}, ${s.healing.open_patches} open patches; last: ${s.healing.last ?? "none yet"}`,
   ].join("\n");
 }
 
 function summaryLine(s: DemoStatus): string {
   const b = s.byStatus;
   return `+${formatDuration(s.elapsedSeconds)} kernels ${s.constellation.total_kernels}: active ${b.active}, resting ${b.resting}, reduced ${b.reduced}, micro_pause ${b.micro_pause}; covering ${s.constellation.covering_kernels}; worst ${s.worst ? `${s.worst.kernel_id} ${s.worst.status}` : "healthy"}`;
+}
+
+function wholeNumber(text: string, flag: string): number {
+  const value = Number(text);
+  if (!Number.isInteger(value) || value < 0)
+    throw new CliError(`${flag}: must be a whole number, got "${text}"`, 2);
+  return value;
 }
 
 function formatDuration(seconds: number): string {

@@ -4,6 +4,7 @@
  */
 import type { Patch } from "../core/healing/patch.js";
 import type { HealingRecordSummary } from "../core/healing/phases.js";
+import { inverseAction } from "../core/healing/strategies.js";
 
 export interface StoreCounts {
   snapshots: number;
@@ -20,7 +21,10 @@ export function summarizeRecords(patches: readonly Patch[], counts: StoreCounts)
   const applied = patches.filter((p) => p.transitions.some((t) => t.to === "applied"));
   // A rollback was needed when verification failed or review sent one back; it succeeded
   // when the kernel ran the inverse (a patch with no inverse could not be rolled back).
-  const rolledBack = patches.filter((p) => p.state === "rolled_back");
+  // A restart (recycle) or a rest has nothing to undo, so it needs no rollback.
+  const rolledBack = patches.filter(
+    (p) => p.state === "rolled_back" && inverseAction(p.action.type, p.action.params) !== null,
+  );
   return {
     ...counts,
     patches_generated: patches.length,

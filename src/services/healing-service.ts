@@ -220,15 +220,14 @@ export class HealingService {
   approve(patchId: string, actor: string, reason = "approved by review"): Promise<Patch> {
     const by = this.actor(actor);
     return this.exclusive(async () => {
+      if (this.phaseNow < 3)
+        throw new ConflictError(
+          "phase_forbids_apply",
+          `phase ${this.phaseNow} does not apply patches; advance to phase 3 first`,
+        );
       const patch = await this.openPatch(patchId);
-      if (patch.state === "pending_review") {
-        if (this.phaseNow < 3)
-          throw new ConflictError(
-            "phase_forbids_apply",
-            `phase ${this.phaseNow} does not apply patches; advance to phase 3 first`,
-          );
-        return this.engine.apply(patch, by, reason);
-      }
+      this.assertIdle(patch);
+      if (patch.state === "pending_review") return this.engine.apply(patch, by, reason);
       if (patch.state === "applied" && patch.verification.outcome === "inconclusive")
         return this.engine.keepInconclusive(patch, by, reason);
       throw new ConflictError(
@@ -247,6 +246,7 @@ export class HealingService {
     const reason = options.reason?.trim() || "rejected by review";
     return this.exclusive(async () => {
       const patch = await this.openPatch(patchId);
+      this.assertIdle(patch);
       if (patch.state === "pending_review" || patch.state === "sandboxed")
         return this.engine.reject(patch, by, reason, options.not_needed === true);
       if (patch.state === "applied" && patch.verification.outcome === "inconclusive")
@@ -431,6 +431,15 @@ export class HealingService {
         text: `${id} has sent no snapshot for ${Math.round(nowSeconds - last)} s: crashed or cut off; no remedy can reach it`,
       });
     }
+  }
+
+  /** A patch whose action a kernel is running cannot be approved or rejected until it answers. */
+  private assertIdle(patch: Patch): void {
+    if (this.engine.busy(patch.patch_id))
+      throw new ConflictError(
+        "patch_in_progress",
+        `patch ${patch.patch_id} is waiting for the kernel's answer to its action`,
+      );
   }
 
   private async openPatch(patchId: string): Promise<Patch> {

@@ -102,11 +102,22 @@ export class PatchEngine {
       const pending = this.d.actions.pendingFor(patch.kernel_id).find((a) => a.patch_id === patch.patch_id);
       if (pending) {
         const stage = pending.dry_run ? "sandbox" : patch.state === "applied" ? "rollback" : "apply";
-        this.flows.set(patch.patch_id, { ...this.flowDefaults(), stage, actionId: pending.action_id });
+        const reason = `resumed after a restart (${stage} action ${pending.action_id})`;
+        this.flows.set(patch.patch_id, {
+          ...this.flowDefaults(),
+          stage,
+          actionId: pending.action_id,
+          reason,
+        });
       } else if (patch.state === "generated") {
         await this.move(patch, "rejected", SYSTEM, "its sandbox answer was lost in a restart");
       }
     }
+  }
+
+  /** True while a patch waits for a kernel's answer to one of its actions. */
+  busy(patchId: string): boolean {
+    return this.flows.has(patchId);
   }
 
   /** A kernel is under a patch while one is open for it, sandboxed ones of phase 2 excepted. */
@@ -126,7 +137,12 @@ export class PatchEngine {
     const before = this.d.health.monitor.has(proposal.kernel_id)
       ? metricsFromHealth(this.d.health.monitor.health(proposal.kernel_id))
       : emptyMetrics();
-    let patch = createPatch(proposal, { patchId: this.d.newPatchId(), now, before });
+    let patch = createPatch(proposal, {
+      patchId: this.d.newPatchId(),
+      now,
+      before,
+      actor: options.actor ?? SYSTEM,
+    });
     this.d.guard.recordGenerated(proposal.kernel_id, now);
     await this.save(patch, null, options.actor ?? SYSTEM, "generated");
     const flow = {
@@ -163,7 +179,8 @@ export class PatchEngine {
     const error = action.result?.error ?? (action.status === "timed_out" ? "no answer in time" : "refused");
     const seconds = (this.d.clock.now() - flow.startedAt) / 1000;
     if (flow.stage === "sandbox") await this.sandboxed(patch, action, ok, error, flow, seconds);
-    else if (flow.stage === "apply") await this.applied(patch, ok, error, flow, seconds);
+    else if (flow.stage === "apply")
+      await this.applied(patch, ok, error, flow, seconds, action.status === "timed_out");
     else await this.rolledBack(patch, action, ok, flow);
   }
 
@@ -276,7 +293,7 @@ export class PatchEngine {
       while (taken < rule.count && measurementDueAt(appliedAt, taken, interval) <= now) {
         const at = measurementDueAt(appliedAt, taken, interval);
         const since = taken === 0 ? appliedAt : (patch.verification.measurements[taken - 1]?.at ?? appliedAt);
-        patch = recordMeasurement(patch, this.measure(patch, since, at));
+        patch = recordMeasurement(patch, await this.measure(patch, since, at));
         taken += 1;
       }
       if (patch === this.open.get(patch.patch_id)) continue;
@@ -304,13 +321,27 @@ export class PatchEngine {
     }
   }
 
-  private measure(patch: Patch, sinceMs: number, at: number) {
+  /**
+   * Live fitness for the interval (since, at]: from the kernel's present state when its
+   * newest snapshot falls in the interval, from the newest stored snapshot in it when the
+   * measurement is taken late, and no data (inconclusive, never a pass) when it sent none.
+   */
+  private async measure(patch: Patch, sinceMs: number, at: number) {
     const monitor = this.d.health.monitor;
     const h = monitor.has(patch.kernel_id) ? monitor.health(patch.kernel_id) : null;
-    // No snapshot since the last measurement: no data, which is inconclusive, never a pass.
-    if (!h || h.last_timestamp === null || h.last_timestamp * 1000 <= sinceMs)
-      return { at, fitness: null, components: null };
-    const current = { phi: h.phi, basin_drift: h.basin_drift, error_rate: h.error_rate };
+    const none = { at, fitness: null, components: null };
+    if (!h || h.last_timestamp === null || h.last_timestamp * 1000 <= sinceMs) return none;
+    let current = { phi: h.phi, basin_drift: h.basin_drift, error_rate: h.error_rate };
+    if (h.last_timestamp * 1000 > at) {
+      const [row] = await this.d.health.snapshots({
+        kernelId: patch.kernel_id,
+        sinceMs: sinceMs + 1,
+        beforeMs: at + 1,
+        limit: 1,
+      });
+      if (!row) return none;
+      current = { phi: row.phi, basin_drift: row.basin_drift, error_rate: row.error_rate };
+    }
     const live = liveFitness(fitnessBefore(patch.before), current, this.band);
     return { at, fitness: live.fitness, components: live.components };
   }
@@ -340,7 +371,8 @@ export class PatchEngine {
       patch = await this.move(patch, "rejected", SYSTEM, reason);
       return this.next(flow);
     }
-    this.d.guard.recordOutcome(patch.kernel_id, now, "success");
+    // A good sandbox run is no success yet: only a verified patch closes the breaker's count,
+    // or patches that pass the sandbox and fail live would never trip it.
     if (recommendation === "reject" && !flow.operator) {
       await this.move(
         patch,
@@ -357,7 +389,14 @@ export class PatchEngine {
   private async decide(patch: Patch, recommendation: string, flow: Flow): Promise<void> {
     const phase = this.d.phase();
     if (phase < 3) {
-      // Phase 2 generates and sandboxes only: the record stands, the kernel is free again.
+      // Phase 2 generates and sandboxes only: the record stands, the patch is closed, and the
+      // next strategy is tried if this one would not have been applied.
+      await this.move(
+        patch,
+        "rejected",
+        SYSTEM,
+        `phase ${phase} tries patches in the sandbox only (${recommendation})`,
+      );
       if (recommendation !== "apply" && !flow.operator) await this.next(flow);
       return;
     }
@@ -386,10 +425,28 @@ export class PatchEngine {
     await this.move(patch, "pending_review", SYSTEM, `${why}: waiting for approval`);
   }
 
-  private async applied(patch: Patch, ok: boolean, error: string, flow: Flow, seconds: number) {
+  private async applied(
+    patch: Patch,
+    ok: boolean,
+    error: string,
+    flow: Flow,
+    seconds: number,
+    timedOut = false,
+  ) {
     if (flow.restHeld && this.d.rest.status(patch.kernel_id).is_resting)
       await this.d.rest.endRest(patch.kernel_id);
     const now = this.d.clock.now();
+    if (!ok && timedOut) {
+      // No answer: the kernel may have run it. Undo it to be safe (SPEC §6).
+      const moved = await this.move(
+        patch,
+        "applied",
+        flow.actor,
+        `${flow.reason}; no answer in time, so it is undone to be safe`,
+      );
+      await this.rollback(moved, SYSTEM, `the kernel did not answer ${patch.action.type} in time`);
+      return moved;
+    }
     if (!ok) {
       const moved = await this.move(
         patch,

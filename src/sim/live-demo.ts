@@ -18,7 +18,7 @@ import type { ConstellationStatus } from "../core/rest/status.js";
 import { KernelClient } from "../sdk/client.js";
 import { type RunningServer, startServer } from "../server/serve.js";
 import { Constellation, type RestView } from "./constellation.js";
-import { type FaultSpec, REMEDIATION_TYPES } from "./faults.js";
+import { type FaultSpec, REMEDIATION_TYPES, randomFaults } from "./faults.js";
 import type { SimRestMode } from "./kernel-model.js";
 import { SeededRandom } from "./random.js";
 
@@ -30,6 +30,11 @@ export interface LiveDemoOptions {
   seed: number;
   kernels?: number;
   faults?: readonly FaultSpec[];
+  /** Random faults over the first `randomFaultHours` of demo time (0: none). */
+  randomFaults?: number;
+  randomFaultHours?: number;
+  /** The self-healing phase the demo runs in; it is advanced there with a recorded reason. */
+  phase?: number;
   logger?: Logger;
   /** Virtual seconds between a kernel's reports. */
   reportEverySeconds?: number;
@@ -44,6 +49,7 @@ export interface DemoStatus {
   byStatus: Record<string, number>;
   coverage: { coverer: string; covered: string }[];
   worst: { kernel_id: string; status: string; issue: string | null } | null;
+  healing: { phase: number; open_patches: number; last: string | null };
   reportErrors: number;
 }
 
@@ -68,6 +74,21 @@ export async function startLiveDemo(options: LiveDemoOptions): Promise<LiveDemo>
     basinDimension: options.config.health.defaultBasinDimension,
   });
   if (options.faults) constellation.schedule(options.faults);
+  if (options.randomFaults) {
+    const names = constellation.members.map((m) => m.kernelName);
+    const rng = new SeededRandom(options.seed).fork("faults");
+    constellation.schedule(randomFaults(rng, names, options.randomFaults, options.randomFaultHours ?? 24));
+  }
+  for (let phase = server.healing.phase; phase < (options.phase ?? 1); phase++)
+    await server.healing.advancePhase({
+      force: true,
+      reason: `the demo runs in phase ${options.phase}`,
+      actor: "demo",
+    });
+  let lastPatch: string | null = null;
+  server.healing.events.subscribe((e) => {
+    if (e.type === "patch_changed") lastPatch = `${e.kernel_id} ${e.action_type} → ${e.to}`;
+  });
   const clients = new Map<string, KernelClient>();
   let reportErrors = 0;
   for (const member of constellation.members) {
@@ -124,7 +145,7 @@ export async function startLiveDemo(options: LiveDemoOptions): Promise<LiveDemo>
 
   return {
     server,
-    status: () => demoStatus(server, options.speed, (clock.now() - startMs) / 1000, reportErrors),
+    status: () => demoStatus(server, options.speed, (clock.now() - startMs) / 1000, reportErrors, lastPatch),
     stop: async () => {
       if (stopped) return;
       stopped = true;
@@ -141,6 +162,7 @@ function demoStatus(
   speed: number,
   elapsedSeconds: number,
   reportErrors: number,
+  lastPatch: string | null,
 ): DemoStatus {
   const kernels = server.rest.kernels();
   const byStatus: Record<string, number> = { active: 0, resting: 0, reduced: 0, micro_pause: 0 };
@@ -166,6 +188,11 @@ function demoStatus(
     byStatus,
     coverage,
     worst,
+    healing: {
+      phase: server.healing.phase,
+      open_patches: server.healing.openPatches().length,
+      last: lastPatch,
+    },
     reportErrors,
   };
 }

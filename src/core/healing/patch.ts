@@ -151,7 +151,7 @@ export function metricsFromHealth(h: KernelHealthReport): PatchMetrics {
  */
 export function createPatch(
   proposal: PatchProposal,
-  context: { patchId: string; now: number; before: PatchMetrics },
+  context: { patchId: string; now: number; before: PatchMetrics; actor?: PatchActor },
 ): Patch {
   if (context.patchId === "") throw new InvalidInputError("patchId", "must not be empty");
   assertTime(context.now, null);
@@ -167,7 +167,13 @@ export function createPatch(
     created_at: context.now,
     updated_at: context.now,
     transitions: [
-      { from: null, to: "generated", at: context.now, actor: "system", reason: proposal.rationale },
+      {
+        from: null,
+        to: "generated",
+        at: context.now,
+        actor: context.actor ?? "system",
+        reason: proposal.rationale,
+      },
     ],
     before: { ...context.before },
     sandbox: null,
