@@ -195,11 +195,17 @@ export class PatchEngine {
       const git = await this.d.git.proposeAndMerge({
         patchId: patch.patch_id,
         kernelId: id,
-        params: { [patch.action.type]: true, ...patch.action.params },
+        params: persistentParams(patch),
         title: `autonomic: ${patch.action.type} on ${id}`,
         body: patch.rationale,
       });
       patch = amendPatch(patch, { git }, this.d.clock.now());
+      await this.save(
+        patch,
+        patch.state,
+        actor,
+        git.merged ? "config change merged" : "config change not merged",
+      );
       if (!git.merged)
         return this.move(
           patch,
@@ -569,6 +575,16 @@ export class PatchEngine {
       actor: SYSTEM,
     };
   }
+}
+
+/**
+ * The kernel parameters a persistent patch sets, as flat keys of the params file:
+ * `enable_cache_entries: 1000`, `integration_boost_factor: 1.3`, `rollback_config: true`.
+ */
+function persistentParams(patch: Patch): Record<string, number | string | boolean> {
+  const entries = Object.entries(patch.action.params).filter(([key]) => key !== "target");
+  if (entries.length === 0) return { [patch.action.type]: true };
+  return Object.fromEntries(entries.map(([key, value]) => [`${patch.action.type}_${key}`, value]));
 }
 
 /** The "before" the fitness formula compares with: the window's Φ that fired, drift and errors now. */

@@ -8,6 +8,7 @@ import { pino } from "pino";
 import { ManualClock } from "../../src/core/clock.js";
 import { type AutonomicConfig, buildConfig, type DeepPartial } from "../../src/core/config.js";
 import type { ActionResult, DirectiveAction } from "../../src/core/healing/remediation-action.js";
+import type { GitPatchRepository } from "../../src/healing-git/index.js";
 import { ActionService } from "../../src/services/action-service.js";
 import { AlertService } from "../../src/services/alert-service.js";
 import { HealingService } from "../../src/services/healing-service.js";
@@ -43,6 +44,8 @@ export interface HarnessOptions {
   config?: DeepPartial<AutonomicConfig>;
   /** Prefix of the patch ids this service makes ("pat_" → pat_1, pat_2, …). */
   patchPrefix?: string;
+  /** The config-as-code repository, for tests of git patches. */
+  git?: GitPatchRepository;
 }
 
 export type Harness = Awaited<ReturnType<typeof openHealing>>;
@@ -80,6 +83,7 @@ export async function openHealing(options: HarnessOptions = {}) {
     health,
     actions,
     alerts,
+    git: options.git ?? null,
     newPatchId: () => `${prefix}${++patches}`,
   });
 
