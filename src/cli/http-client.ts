@@ -11,9 +11,23 @@ export class CliError extends Error {
   }
 }
 
+/** A reply the server refused (4xx/5xx): its status and parsed body, for commands that branch on them. */
+export class HttpReplyError extends CliError {
+  constructor(
+    message: string,
+    readonly status: number,
+    readonly reply: Record<string, unknown>,
+  ) {
+    super(message);
+    this.name = "HttpReplyError";
+  }
+}
+
 export interface ClientOptions {
   url: string;
   token?: string;
+  /** The operator acting, sent as X-Autonomic-Actor (the server defaults to "operator"). */
+  actor?: string;
 }
 
 export async function apiRequest<T = Record<string, unknown>>(
@@ -25,6 +39,7 @@ export async function apiRequest<T = Record<string, unknown>>(
   const headers: Record<string, string> = {};
   if (body !== undefined) headers["content-type"] = "application/json";
   if (options.token) headers.authorization = `Bearer ${options.token}`;
+  if (options.actor) headers["x-autonomic-actor"] = options.actor;
   const target = new URL(path, options.url);
   let response: Response;
   try {
@@ -50,7 +65,11 @@ export async function apiRequest<T = Record<string, unknown>>(
   }
   if (!response.ok) {
     const error = (parsed as { error?: string }).error ?? text;
-    throw new CliError(`${method} ${target.pathname}: HTTP ${response.status}: ${error}`);
+    throw new HttpReplyError(
+      `${method} ${target.pathname}: HTTP ${response.status}: ${error}`,
+      response.status,
+      typeof parsed === "object" && parsed !== null ? (parsed as Record<string, unknown>) : {},
+    );
   }
   return parsed as T;
 }

@@ -4,6 +4,7 @@
  */
 import { Command } from "commander";
 import { registerDemoCommand } from "./demo-command.js";
+import { registerHealingCommands } from "./healing-commands.js";
 import { registerHealthCommands } from "./health-commands.js";
 import { CliError } from "./http-client.js";
 import { registerRegistryCommand } from "./registry-check.js";
@@ -24,6 +25,7 @@ registerSimulateCommand(program);
 registerStatusCommand(program);
 registerHealthCommands(program);
 registerRestCommands(program);
+registerHealingCommands(program);
 registerRegistryCommand(program);
 
 program.parseAsync(process.argv).catch((err: unknown) => {

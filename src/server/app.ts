@@ -20,7 +20,7 @@ import { errorBody, handleError } from "./http-errors.js";
 import { createMetrics } from "./metrics.js";
 import { openApiDocument } from "./openapi.js";
 import { actionRoutes } from "./routes/action-routes.js";
-import { healingRoutes } from "./routes/healing-routes.js";
+import { type HealingRecordReads, healingRoutes } from "./routes/healing-routes.js";
 import { healthRoutes } from "./routes/health-routes.js";
 import { restRoutes } from "./routes/rest-routes.js";
 
@@ -34,6 +34,8 @@ export interface AppDependencies {
   actions: ActionService;
   healing: HealingService;
   alerts: AlertService;
+  /** Stored patches and phase history, for the healing reads (the store itself). */
+  healingRecords: HealingRecordReads;
   config: AutonomicConfig;
   logger: Logger;
 }
@@ -44,6 +46,7 @@ export async function buildApp({
   actions,
   healing,
   alerts,
+  healingRecords,
   config,
   logger,
 }: AppDependencies): Promise<FastifyInstance> {
@@ -112,7 +115,7 @@ export async function buildApp({
   actionRoutes(app, actions, access);
   eventStream(app, rest);
 
-  healingRoutes(app, healing, alerts, access);
+  healingRoutes(app, healing, alerts, healingRecords, access);
 
   const metrics = createMetrics(rest, health);
   healingMetrics(metrics, healing);

@@ -16,10 +16,27 @@ const STATUS: Record<ErrorKind, number> = {
   unavailable: 503,
 };
 
-export function errorBody(url: string, message: string, code: string): Record<string, unknown> {
+/**
+ * The error reply of a route family. `details` (an error's machine-readable context, such as
+ * the unmet criteria of a refused phase advance) is added beside `error` and `code`.
+ */
+export function errorBody(
+  url: string,
+  message: string,
+  code: string,
+  details: Record<string, unknown> = {},
+): Record<string, unknown> {
   return url.startsWith("/api/self-healing")
-    ? { success: false, error: message, code }
-    : { status: "error", error: message, code };
+    ? { ...details, success: false, error: message, code }
+    : { ...details, status: "error", error: message, code };
+}
+
+/** The `details` object an error carries, if any. */
+function detailsOf(error: AutonomicError): Record<string, unknown> {
+  const details = (error as { details?: unknown }).details;
+  return typeof details === "object" && details !== null && !Array.isArray(details)
+    ? (details as Record<string, unknown>)
+    : {};
 }
 
 export function handleError(error: FastifyError | Error, request: FastifyRequest, reply: FastifyReply): void {
@@ -27,7 +44,7 @@ export function handleError(error: FastifyError | Error, request: FastifyRequest
   if (error instanceof AutonomicError) {
     const status = STATUS[error.kind];
     if (status >= 500) request.log.error({ err: error }, error.message);
-    void reply.code(status).send(errorBody(url, error.message, error.code));
+    void reply.code(status).send(errorBody(url, error.message, error.code, detailsOf(error)));
     return;
   }
   const fastifyError = error as FastifyError;

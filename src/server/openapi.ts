@@ -4,6 +4,19 @@
 import { z } from "zod";
 import { actionResultSchema } from "../core/healing/remediation-action.js";
 import { actionIdParams } from "./routes/action-routes.js";
+import {
+  ACTOR_HEADER,
+  actorHeaders,
+  advancePhaseBody,
+  alertsQuery,
+  approveBody,
+  evaluatePatchBody,
+  historyQuery,
+  kernelQuery,
+  patchesQuery,
+  patchIdParams,
+  rejectBody,
+} from "./routes/healing-schemas.js";
 import { fatigueBody, kernelIdParams, registerBody, requestRestBody } from "./routes/rest-schemas.js";
 
 const json = (schema: z.ZodType) => ({
@@ -15,11 +28,38 @@ const kernelParam = [
 const actionParam = [
   { name: "action_id", in: "path", required: true, schema: z.toJSONSchema(actionIdParams.shape.action_id) },
 ];
+const patchParam = [
+  { name: "patch_id", in: "path", required: true, schema: z.toJSONSchema(patchIdParams.shape.patch_id) },
+];
+/** Every operator action takes the optional actor header. */
+const actorParam = {
+  name: ACTOR_HEADER,
+  in: "header",
+  required: false,
+  description:
+    'The operator acting, recorded on every move as "user:<name>" (default "operator"): 1–64 of A–Z a–z 0–9 _ . @ -',
+  schema: z.toJSONSchema(actorHeaders.shape[ACTOR_HEADER], { io: "input" }),
+};
+/** Query parameters from a zod object schema. */
+const queryParams = (schema: z.ZodObject) =>
+  Object.entries(schema.shape).map(([name, field]) => ({
+    name,
+    in: "query",
+    required: false,
+    schema: z.toJSONSchema(field as z.ZodType, { io: "input" }),
+  }));
+const operatorAction = (summary: string, reply: string, body?: z.ZodType, parameters: object[] = []) => ({
+  summary: `${summary} (operator token)`,
+  security: [{ bearer: [] }],
+  parameters: [...parameters, actorParam],
+  ...(body ? { requestBody: { required: false, content: json(body) } } : {}),
+  responses: ok(reply),
+});
 const errors = {
   "400": { description: "Bad input; `error` names the field" },
   "401": { description: "Missing or unknown bearer token" },
   "403": { description: "The token's role may not do this" },
-  "404": { description: "Unknown kernel" },
+  "404": { description: "Unknown kernel, action or patch" },
   "409": { description: "Conflict with the current state" },
 };
 const ok = (description: string) => ({ "200": { description }, ...errors });
@@ -161,6 +201,95 @@ export function openApiDocument(version: string): Record<string, unknown> {
           parameters: actionParam,
           requestBody: { content: json(actionResultSchema) },
           responses: ok("{success, action}"),
+        },
+      },
+      "/api/self-healing/heal": {
+        post: operatorAction(
+          "Run one healing pass now: due verifications, then a patch for each degraded kernel that may have one",
+          "{success, heal:{at, phase, examined, patches_started, skipped}}",
+        ),
+      },
+      "/api/self-healing/start": {
+        post: operatorAction("Start the periodic healing loop", "{success, status:{running, phase}}"),
+      },
+      "/api/self-healing/stop": {
+        post: operatorAction("Stop the periodic healing loop", "{success, status:{running, phase}}"),
+      },
+      "/api/self-healing/status": {
+        get: {
+          summary: "The healing loop: running, phase and open patches (?kernel_id for one kernel's)",
+          parameters: queryParams(kernelQuery),
+          responses: ok(
+            "{success, status:{running, phase, phase_name, open_patches, open_by_state, pending_review}}",
+          ),
+        },
+      },
+      "/api/self-healing/patches": {
+        get: {
+          summary:
+            "Patches newest first (?kernel_id, state (comma-separated), limit), each with its fitness breakdown and step-by-step record",
+          parameters: queryParams(patchesQuery),
+          responses: ok("{success, patches:[{…patch, record}]}"),
+        },
+      },
+      "/api/self-healing/history": {
+        get: {
+          summary:
+            "The healing history: every patch move (time, patch, kernel, from, to, actor, reason), newest first",
+          parameters: queryParams(historyQuery),
+          responses: ok(
+            "{success, history:[{at, patch_id, kernel_id, strategy, action, from, to, actor, reason}]}",
+          ),
+        },
+      },
+      "/api/self-healing/patches/{patch_id}": {
+        get: {
+          summary: "One patch with its step-by-step record; 404 for an unknown id",
+          parameters: patchParam,
+          responses: ok("{success, patch}"),
+        },
+      },
+      "/api/self-healing/patches/{patch_id}/approve": {
+        post: operatorAction(
+          "Approve a patch waiting for review (phase 3+): its live action is sent; 409 when not pending",
+          "{success, patch}",
+          approveBody,
+          patchParam,
+        ),
+      },
+      "/api/self-healing/patches/{patch_id}/reject": {
+        post: operatorAction(
+          "Reject a patch waiting for review; not_needed counts it as a false positive; 409 when not pending",
+          "{success, patch}",
+          rejectBody,
+          patchParam,
+        ),
+      },
+      "/api/self-healing/evaluate-patch": {
+        post: operatorAction(
+          "Sandbox an action on a kernel and return its fitness; waits for the kernel's dry-run answer",
+          "{success, patch, fitness, recommendation}",
+          evaluatePatchBody,
+        ),
+      },
+      "/api/self-healing/phase": {
+        get: {
+          summary: "The healing phase, its gate criterion by criterion (value, target, met) and its history",
+          responses: ok("{success, phase:{phase, name, next, met, criteria, allowed, running, history}}"),
+        },
+      },
+      "/api/self-healing/phase/advance": {
+        post: operatorAction(
+          "Advance to the next phase; 409 listing the unmet criteria (`unmet`) unless forced, and a force needs a reason",
+          "{success, change:{from, to, forced, reason, unmet}, phase}",
+          advancePhaseBody,
+        ),
+      },
+      "/api/self-healing/alerts": {
+        get: {
+          summary: "Alerts newest first (?limit), with their webhook delivery",
+          parameters: queryParams(alertsQuery),
+          responses: ok("{success, alerts}"),
         },
       },
       "/api/events": {

@@ -8,7 +8,7 @@ import { InvalidInputError } from "../core/errors.js";
 export function parseInput<S extends z.ZodType>(
   schema: S,
   value: unknown,
-  where: "body" | "params" | "query",
+  where: "body" | "params" | "query" | "headers",
 ): z.infer<S> {
   const result = schema.safeParse(value ?? {});
   if (result.success) return result.data;

@@ -277,8 +277,15 @@ export class HealingService {
     if (!this.o.health.monitor.has(input.kernel_id))
       throw new InvalidInputError("kernel_id", `${input.kernel_id} has sent no snapshot yet`);
     const kernelId = input.kernel_id;
-    const patch = await this.exclusive(() =>
-      this.engine.start(
+    if (this.phaseNow < 2)
+      throw new ConflictError(
+        "phase_forbids_sandbox",
+        `phase ${this.phaseNow} only monitors; sandbox runs start in phase 2`,
+      );
+    const patch = await this.exclusive(async () => {
+      if (this.engine.underPatch(kernelId))
+        throw new ConflictError("under_patch", `${kernelId} already has a patch in progress`);
+      return this.engine.start(
         [
           {
             kernel_id: kernelId,
@@ -290,8 +297,8 @@ export class HealingService {
           },
         ],
         { operator: true, actor: by },
-      ),
-    );
+      );
+    });
     const sandbox = this.o.actions.pendingFor(kernelId).find((a) => a.patch_id === patch.patch_id);
     if (sandbox) await this.o.actions.waitForOutcome(sandbox.action_id);
     await this.settled();

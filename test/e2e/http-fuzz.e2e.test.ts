@@ -1,6 +1,8 @@
 /**
  * Random bodies, paths and queries against every route of the real app on a real
  * (in-memory SQLite) store: nothing is ever a 500, and a refused request changes nothing.
+ * The healing routes are fuzzed with a patch waiting for review in place, so approve and
+ * reject see a real one as well as unknown ids.
  */
 import fc from "fast-check";
 import type { FastifyInstance } from "fastify";
@@ -10,6 +12,8 @@ import { ManualClock } from "../../src/core/clock.js";
 import { buildConfig } from "../../src/core/config.js";
 import { buildApp } from "../../src/server/app.js";
 import { ActionService } from "../../src/services/action-service.js";
+import { AlertService } from "../../src/services/alert-service.js";
+import { HealingService } from "../../src/services/healing-service.js";
 import { HealthService } from "../../src/services/health-service.js";
 import { RestService } from "../../src/services/rest-service.js";
 import { openStore } from "../../src/store/open-store.js";
@@ -34,6 +38,20 @@ const ROUTES: ["GET" | "POST", string][] = [
   ["POST", "/api/self-healing/actions/act_unknown/result"],
   ["GET", "/api/self-healing/actions"],
   ["GET", "/api/self-healing/actions/act_fuzz"],
+  ["POST", "/api/self-healing/heal"],
+  ["POST", "/api/self-healing/start"],
+  ["POST", "/api/self-healing/stop"],
+  ["GET", "/api/self-healing/status"],
+  ["GET", "/api/self-healing/patches"],
+  ["GET", "/api/self-healing/patches/pat_fuzz"],
+  ["POST", "/api/self-healing/patches/pat_fuzz/approve"],
+  ["POST", "/api/self-healing/patches/pat_fuzz/reject"],
+  ["POST", "/api/self-healing/patches/pat_unknown/approve"],
+  ["POST", "/api/self-healing/patches/pat_unknown/reject"],
+  ["POST", "/api/self-healing/evaluate-patch"],
+  ["GET", "/api/self-healing/phase"],
+  ["POST", "/api/self-healing/phase/advance"],
+  ["GET", "/api/self-healing/alerts"],
 ];
 
 let store: Store;
@@ -44,7 +62,15 @@ beforeAll(async () => {
   const clock = new ManualClock(T0);
   const config = buildConfig();
   store = await openStore(":memory:");
-  const actions = await ActionService.open({ store, clock, logger, config, newActionId: () => "act_fuzz" });
+  // act_fuzz first (the action the fuzzed answers aim at), then fresh ids for healing's own.
+  let actionCount = 0;
+  const actions = await ActionService.open({
+    store,
+    clock,
+    logger,
+    config,
+    newActionId: () => (++actionCount === 1 ? "act_fuzz" : `act_fuzz_${actionCount}`),
+  });
   const rest = await RestService.open({
     registry: usersRegistry(),
     config,
@@ -60,7 +86,20 @@ beforeAll(async () => {
     logger,
     directiveFor: (id) => rest.directive(id),
   });
-  app = await buildApp({ rest, health, actions, config, logger });
+  const alerts = new AlertService({ store, clock, logger, config: config.alerts });
+  const healing = await HealingService.open({
+    config,
+    store,
+    clock,
+    logger,
+    rest,
+    health,
+    actions,
+    alerts,
+    runId: await store.recordServerStart(clock.now()),
+    newPatchId: () => "pat_fuzz",
+  });
+  app = await buildApp({ rest, health, actions, healing, alerts, healingRecords: store, config, logger });
   await actions.dispatch({ kernel_id: "apollo_1", type: "enable_cache", params: { entries: 100 } });
   for (const [id, name] of [
     ["apollo_1", "Apollo"],
@@ -72,7 +111,35 @@ beforeAll(async () => {
       payload: { kernel_id: id, kernel_name: name },
     });
   }
+  await pendingReviewPatch(healing, actions, health);
 });
+
+/** Phase 3 (forced), and pat_fuzz on athena_1 waiting for review after its sandbox run. */
+async function pendingReviewPatch(healing: HealingService, actions: ActionService, health: HealthService) {
+  for (let i = 0; i < 12; i++)
+    await health.ingest({ kernel_id: "athena_1", phi: 0.75, kappa_eff: 64.21, avg_latency_ms: 3500 });
+  await healing.advancePhase({ force: true, reason: "fuzzing", actor: "fuzz" });
+  await healing.advancePhase({ force: true, reason: "fuzzing", actor: "fuzz" });
+  const evaluated = healing.evaluatePatch(
+    { kernel_id: "athena_1", type: "enable_cache", params: { entries: 100 } },
+    "fuzz",
+  );
+  const [sandbox] = await waitFor(() => actions.pendingFor("athena_1"));
+  await actions.recordResult(sandbox?.action_id as string, {
+    ok: true,
+    predicted: { phi: 0.75, kappa_eff: 64.21, avg_latency: 200 },
+  });
+  expect((await evaluated).state).toBe("pending_review");
+}
+
+async function waitFor<T>(read: () => T[]): Promise<T[]> {
+  for (let i = 0; i < 200; i++) {
+    const found = read();
+    if (found.length > 0) return found;
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+  throw new Error("nothing appeared");
+}
 
 afterAll(async () => {
   await app?.close();
@@ -81,13 +148,15 @@ afterAll(async () => {
 
 /** Everything a refused request must leave as it was. */
 async function snapshotOfState() {
-  const kernels = await app.inject({ method: "GET", url: "/api/rest/kernels" });
-  const history = await app.inject({ method: "GET", url: "/api/self-healing/snapshots?limit=1000" });
-  const actions = await app.inject({ method: "GET", url: "/api/self-healing/actions" });
+  const read = async (url: string) => (await app.inject({ method: "GET", url })).json();
   return {
-    kernels: kernels.json().kernels,
-    history: history.json().snapshots.length,
-    actions: actions.json().actions,
+    kernels: (await read("/api/rest/kernels")).kernels,
+    history: (await read("/api/self-healing/snapshots?limit=1000")).snapshots.length,
+    actions: (await read("/api/self-healing/actions")).actions,
+    status: (await read("/api/self-healing/status")).status,
+    phase: (await read("/api/self-healing/phase")).phase,
+    patches: (await read("/api/self-healing/patches")).patches,
+    alerts: (await read("/api/self-healing/alerts")).alerts,
   };
 }
 
@@ -109,12 +178,48 @@ const fieldy = fc.dictionary(
     "ok",
     "error",
     "predicted",
+    "reason",
+    "not_needed",
+    "type",
+    "params",
   ),
   jsonValue,
+);
+/**
+ * Well-typed healing options, so approve, reject, advance and evaluate-patch reach the
+ * service. No evaluate-patch body here is valid (its sandbox run would wait for an answer
+ * the manual clock never times out), but each fails deeper than the schema.
+ */
+const healingOptions = fc.oneof(
+  fc.record(
+    {
+      reason: fc.oneof(fc.string({ maxLength: 30 }), fc.constant("   ")),
+      not_needed: fc.boolean(),
+      force: fc.boolean(),
+    },
+    { requiredKeys: [] },
+  ),
+  fc.record(
+    {
+      kernel_id: fc.constantFrom("athena_1", "nobody"),
+      type: fc.constantFrom("enable_cache", "toString", "reboot"),
+      params: fc.constantFrom({}, { entries: -1 }, { entries: "many" }, { factor: 2 }),
+    },
+    { requiredKeys: [] },
+  ),
+);
+/** Mostly a valid operator name, sometimes anything. */
+const actorHeader = fc.option(
+  fc.oneof(
+    { arbitrary: fc.constantFrom("ada", "ops.bot@example.org"), weight: 3 },
+    { arbitrary: fc.string({ unit: "grapheme-ascii", maxLength: 70 }), weight: 1 },
+  ),
+  { nil: undefined },
 );
 const body = fc.oneof(
   jsonValue,
   fieldy,
+  { arbitrary: healingOptions, weight: 2 },
   fc.string().map((s) => ({ raw: s })),
 );
 
@@ -125,13 +230,17 @@ describe("HTTP input fuzzing", () => {
         fc.constantFrom(...ROUTES),
         body,
         fc.string({ maxLength: 20 }),
-        async ([method, url], payload, query) => {
+        actorHeader,
+        async ([method, url], payload, query, actor) => {
           const before = await snapshotOfState();
           const raw = typeof payload === "object" && payload !== null && "raw" in payload;
           const response = await app.inject({
             method,
             url: method === "GET" ? `${url}?${encodeURI(query)}` : url,
-            headers: { "content-type": "application/json" },
+            headers: {
+              "content-type": "application/json",
+              ...(actor === undefined ? {} : { "x-autonomic-actor": actor }),
+            },
             payload:
               method === "POST"
                 ? raw

@@ -1,15 +1,239 @@
 /**
- * The self-healing routes under /api/self-healing (SPEC §6): the loop, review, sandbox
- * runs on demand, phases and alerts. Written next; see the routes helper.
+ * The self-healing routes under /api/self-healing (SPEC §5, §6): the loop (heal, start,
+ * stop, status), human review of patches, sandbox runs on demand, the phases with their
+ * gates, and alerts. Replies are {success:true, <name>: …}; failures go through the error
+ * handler ({success:false, error, code}): 400 naming the field, 404 for an unknown patch,
+ * 409 for a refusal (a patch not waiting for review, an unmet gate).
+ *
+ * Operator actions need an operator token when tokens are configured; reads are open. The
+ * operator is named by the optional `X-Autonomic-Actor` header (default "operator") and
+ * recorded on every move as `user:<name>`.
  */
-import type { FastifyInstance } from "fastify";
+import type { FastifyInstance, FastifyRequest } from "fastify";
+import { ConflictError, UnknownPatchError } from "../../core/errors.js";
+import type { Patch } from "../../core/healing/patch.js";
+import { patchRecord } from "../../core/healing/patch-record.js";
+import { type GateCriterion, type HealingPhase, PHASE_NAMES } from "../../core/healing/phases.js";
 import type { AlertService } from "../../services/alert-service.js";
 import type { HealingService } from "../../services/healing-service.js";
+import type { HealingStore } from "../../store/healing-store-types.js";
 import type { AccessControl } from "../access.js";
+import { parseInput } from "../validation.js";
+import {
+  ACTOR_HEADER,
+  actorHeaders,
+  advancePhaseBody,
+  alertsQuery,
+  approveBody,
+  DEFAULT_ACTOR,
+  evaluatePatchBody,
+  historyQuery,
+  kernelQuery,
+  noOptionsBody,
+  patchesQuery,
+  patchIdParams,
+  rejectBody,
+} from "./healing-schemas.js";
+
+/**
+ * The stored healing records the routes read: patches beyond the open ones, and the phase
+ * history. Reads only; every change goes through the HealingService.
+ */
+export type HealingRecordReads = Pick<HealingStore, "listPatches" | "getPatch" | "loadPhaseHistory">;
+
+/** A refused phase advance, with the unmet criteria machine-readable beside the message. */
+class GateUnmetError extends ConflictError {
+  constructor(
+    message: string,
+    readonly details: { unmet: GateCriterion[] },
+  ) {
+    super("gate_unmet", message);
+    this.name = "GateUnmetError";
+  }
+}
+
+const BASE = "/api/self-healing";
 
 export function healingRoutes(
-  _app: FastifyInstance,
-  _healing: HealingService,
-  _alerts: AlertService,
-  _access: AccessControl,
-): void {}
+  app: FastifyInstance,
+  healing: HealingService,
+  alerts: AlertService,
+  records: HealingRecordReads,
+  access: AccessControl,
+): void {
+  /** Checks the token, then names the operator acting. */
+  const operator = (request: FastifyRequest): string => {
+    access.require(request, "operator");
+    const headers = parseInput(actorHeaders, { [ACTOR_HEADER]: request.headers[ACTOR_HEADER] }, "headers");
+    return headers[ACTOR_HEADER] ?? DEFAULT_ACTOR;
+  };
+  const loopStatus = () => ({ running: healing.isRunning, phase: healing.phase });
+
+  app.post(`${BASE}/heal`, async (request) => {
+    operator(request);
+    parseInput(noOptionsBody, request.body, "body");
+    return { success: true, heal: await healing.healPass() };
+  });
+
+  app.post(`${BASE}/start`, async (request) => {
+    const actor = operator(request);
+    parseInput(noOptionsBody, request.body, "body");
+    await healing.setRunning(true, actor);
+    return { success: true, status: loopStatus() };
+  });
+
+  app.post(`${BASE}/stop`, async (request) => {
+    const actor = operator(request);
+    parseInput(noOptionsBody, request.body, "body");
+    await healing.setRunning(false, actor);
+    return { success: true, status: loopStatus() };
+  });
+
+  app.get(`${BASE}/status`, async (request) => {
+    const { kernel_id } = parseInput(kernelQuery, request.query, "query");
+    const open = healing.openPatches().filter((p) => kernel_id === undefined || p.kernel_id === kernel_id);
+    const byState: Record<string, number> = {};
+    for (const p of open) byState[p.state] = (byState[p.state] ?? 0) + 1;
+    return {
+      success: true,
+      status: {
+        ...loopStatus(),
+        phase_name: PHASE_NAMES[healing.phase],
+        ...(kernel_id === undefined ? {} : { kernel_id }),
+        open_patches: open.length,
+        open_by_state: byState,
+        pending_review: byState.pending_review ?? 0,
+      },
+    };
+  });
+
+  app.get(`${BASE}/patches`, async (request) => {
+    const q = parseInput(patchesQuery, request.query, "query");
+    const patches = await records.listPatches({
+      kernelId: q.kernel_id,
+      states: q.state,
+      limit: q.limit ?? 100,
+    });
+    return { success: true, patches: patches.map(withRecord) };
+  });
+
+  // The healing history (the original's /history): every move of every patch, newest first.
+  app.get(`${BASE}/history`, async (request) => {
+    const q = parseInput(historyQuery, request.query, "query");
+    const limit = q.limit ?? 100;
+    const patches = await records.listPatches({ kernelId: q.kernel_id, limit });
+    const history = patches
+      .flatMap((p) =>
+        p.transitions.map((t) => ({
+          at: new Date(t.at).toISOString(),
+          patch_id: p.patch_id,
+          kernel_id: p.kernel_id,
+          strategy: p.strategy,
+          action: p.action.type,
+          from: t.from,
+          to: t.to,
+          actor: t.actor,
+          reason: t.reason,
+        })),
+      )
+      .sort((a, b) => (a.at < b.at ? 1 : a.at > b.at ? -1 : 0))
+      .slice(0, limit);
+    return { success: true, history };
+  });
+
+  app.get(`${BASE}/patches/:patch_id`, async (request) => {
+    const { patch_id } = parseInput(patchIdParams, request.params, "params");
+    const patch = await records.getPatch(patch_id);
+    if (patch === null) throw new UnknownPatchError(patch_id);
+    return { success: true, patch: withRecord(patch) };
+  });
+
+  app.post(`${BASE}/patches/:patch_id/approve`, async (request) => {
+    const actor = operator(request);
+    const { patch_id } = parseInput(patchIdParams, request.params, "params");
+    const body = parseInput(approveBody, request.body, "body");
+    return { success: true, patch: withRecord(await healing.approve(patch_id, actor, body.reason)) };
+  });
+
+  app.post(`${BASE}/patches/:patch_id/reject`, async (request) => {
+    const actor = operator(request);
+    const { patch_id } = parseInput(patchIdParams, request.params, "params");
+    const body = parseInput(rejectBody, request.body, "body");
+    return { success: true, patch: withRecord(await healing.reject(patch_id, actor, body)) };
+  });
+
+  app.post(`${BASE}/evaluate-patch`, async (request) => {
+    const actor = operator(request);
+    const body = parseInput(evaluatePatchBody, request.body, "body");
+    const patch = await healing.evaluatePatch(body, actor);
+    return {
+      success: true,
+      patch: withRecord(patch),
+      fitness: patch.sandbox?.fitness.fitness ?? null,
+      recommendation: patch.sandbox?.recommendation ?? null,
+    };
+  });
+
+  const phaseView = async () => {
+    const [status, history] = await Promise.all([healing.phaseStatus(), records.loadPhaseHistory()]);
+    return {
+      phase: status.phase,
+      name: PHASE_NAMES[status.phase],
+      next: status.next,
+      next_name: status.next === null ? null : PHASE_NAMES[status.next],
+      met: status.met,
+      criteria: status.criteria,
+      allowed: status.allowed,
+      running: status.running,
+      history: history.map((h) => ({
+        from_phase: h.from_phase,
+        to_phase: h.to_phase,
+        at: new Date(h.at).toISOString(),
+        actor: h.actor,
+        forced: h.forced,
+        reason: h.reason,
+      })),
+    };
+  };
+
+  app.get(`${BASE}/phase`, async (request) => {
+    parseInput(noOptionsBody, request.query, "query");
+    return { success: true, phase: await phaseView() };
+  });
+
+  app.post(`${BASE}/phase/advance`, async (request) => {
+    const actor = operator(request);
+    const body = parseInput(advancePhaseBody, request.body, "body");
+    let change: Awaited<ReturnType<HealingService["advancePhase"]>>;
+    try {
+      change = await healing.advancePhase({ force: body.force, reason: body.reason, actor });
+    } catch (err) {
+      if (!(err instanceof ConflictError) || err.code !== "gate_unmet") throw err;
+      const unmet = (await healing.phaseStatus()).criteria.filter((c) => !c.met);
+      throw new GateUnmetError(err.message, { unmet });
+    }
+    return {
+      success: true,
+      change: {
+        from: change.from,
+        to: change.to,
+        from_name: PHASE_NAMES[change.from as HealingPhase],
+        to_name: PHASE_NAMES[change.to as HealingPhase],
+        forced: change.forced,
+        reason: change.reason,
+        unmet: change.unmet,
+      },
+      phase: await phaseView(),
+    };
+  });
+
+  app.get(`${BASE}/alerts`, async (request) => {
+    const q = parseInput(alertsQuery, request.query, "query");
+    return { success: true, alerts: await alerts.list(q.limit ?? 100) };
+  });
+}
+
+/** A patch on the wire: as stored, with its step-by-step record. */
+function withRecord(patch: Patch) {
+  return { ...patch, record: patchRecord(patch) };
+}

@@ -1,0 +1,59 @@
+import { describe, expect, it } from "vitest";
+import { fullPatch, patchIn, T0 } from "../../../test/support/healing-fixture.js";
+import { fitnessLine, patchRecord, patchRecordLines } from "./patch-record.js";
+
+describe("patchRecord", () => {
+  it("lists every move and measurement in order, with time, actor and reason", () => {
+    const record = patchRecord(fullPatch());
+    expect(record.steps.map((s) => [s.step, s.kind, s.to, s.actor])).toEqual([
+      [1, "transition", "generated", "system"],
+      [2, "transition", "sandboxed", "system"],
+      [3, "transition", "pending_review", "system"],
+      [4, "transition", "applied", "user:ada"],
+      [5, "measurement", "applied", "system"],
+      [6, "measurement", "applied", "system"],
+      [7, "transition", "rolled_back", "system"],
+    ]);
+    expect(record.steps[3]).toMatchObject({ at: new Date(T0 + 3000).toISOString(), reason: "approved" });
+    expect(record.steps[5]).toMatchObject({
+      reason: "measurement 2: no snapshot from the kernel in this interval",
+      fitness: null,
+    });
+    expect(record.steps[6]?.detail).toBe("sent integration_boost (act_2): ok");
+    expect(record).toMatchObject({
+      action: "integration_boost factor=1.3",
+      state: "rolled_back",
+      false_positive: true,
+      verification: { outcome: "rolled_back", reason: "live fitness 0.41 < 0.6", measurements: 2 },
+    });
+  });
+
+  it("puts the sandbox's weighted terms on the move to sandboxed, summing to its score", () => {
+    const record = patchRecord(fullPatch());
+    const sandboxed = record.steps[1]?.fitness;
+    expect(sandboxed).toEqual(record.sandbox);
+    expect(sandboxed?.recommendation).toBe("test_more");
+    expect(sandboxed?.terms.map((t) => [t.name, t.weight])).toEqual([
+      ["phi_improvement", 0.4],
+      ["basin_correction", 0.3],
+      ["error_reduction", 0.2],
+      ["validity", 0.1],
+    ]);
+    const sum = sandboxed?.terms.reduce((total, t) => total + t.contribution, 0) ?? 0;
+    expect(sum).toBeCloseTo(sandboxed?.score ?? Number.NaN, 9);
+    expect(sandboxed?.assumed_unchanged).toEqual(["basin_drift", "error_rate"]);
+  });
+
+  it("has no fitness before the sandbox answered, and renders the same record to the same lines", () => {
+    const generated = patchRecord(patchIn("patch_new", "generated"));
+    expect(generated.sandbox).toBeNull();
+    expect(generated.steps).toHaveLength(1);
+    const lines = patchRecordLines(patchRecord(fullPatch()));
+    expect(lines[0]).toBe(
+      "patch_full  integration_boost factor=1.3 on apollo_1 (phi_degradation): rolled_back — false positive",
+    );
+    expect(lines).toContain(`       ${fitnessLine(patchRecord(fullPatch()).sandbox as never)}`);
+    expect(lines.at(-1)).toBe("  verification: rolled_back — live fitness 0.41 < 0.6");
+    expect(patchRecordLines(patchRecord(fullPatch()))).toEqual(lines);
+  });
+});
