@@ -113,7 +113,7 @@ export async function buildApp({
   restRoutes(app, rest, access);
   healthRoutes(app, health, access);
   actionRoutes(app, actions, access);
-  eventStream(app, rest);
+  eventStream(app, [rest.events, health.events, actions.events, healing.events, alerts.events]);
 
   healingRoutes(app, healing, alerts, healingRecords, access);
 

@@ -4,18 +4,29 @@
  * closes, so shutdown never waits on an idle client.
  */
 import type { FastifyInstance } from "fastify";
-import type { RestEvent } from "../core/rest/events.js";
-import type { RestService } from "../services/rest-service.js";
+
+/** Any committed domain event: rest, health, actions, healing, alerts. */
+interface DomainEvent {
+  type: string;
+  at: number;
+}
+
+/** A service's event bus (method syntax: a bus of any event type fits). */
+interface EventSource {
+  subscribe(listener: (event: DomainEvent) => void): () => void;
+}
 
 const HEARTBEAT_MS = 15_000;
 
-export function toWire(event: RestEvent): Record<string, unknown> {
+export function toWire(event: DomainEvent): Record<string, unknown> {
   const wire: Record<string, unknown> = { ...event, at: new Date(event.at).toISOString() };
-  if (event.type === "rest_started") wire.planned_until = new Date(event.planned_until).toISOString();
+  const planned = (event as { planned_until?: unknown }).planned_until;
+  if (typeof planned === "number") wire.planned_until = new Date(planned).toISOString();
   return wire;
 }
 
-export function eventStream(app: FastifyInstance, rest: RestService): void {
+/** Streams every committed event of every service given, in the order they commit. */
+export function eventStream(app: FastifyInstance, sources: readonly EventSource[]): void {
   const open = new Set<() => void>();
   app.addHook("preClose", async () => {
     for (const close of [...open]) close();
@@ -30,13 +41,15 @@ export function eventStream(app: FastifyInstance, rest: RestService): void {
       connection: "keep-alive",
     });
     res.write(": autonomic event stream\n\n");
-    const unsubscribe = rest.events.subscribe((event) => {
-      res.write(`event: ${event.type}\ndata: ${JSON.stringify(toWire(event))}\n\n`);
-    });
+    const unsubscribes = sources.map((bus) =>
+      bus.subscribe((event) => {
+        res.write(`event: ${event.type}\ndata: ${JSON.stringify(toWire(event))}\n\n`);
+      }),
+    );
     const heartbeat = setInterval(() => res.write(": heartbeat\n\n"), HEARTBEAT_MS);
     const close = () => {
       clearInterval(heartbeat);
-      unsubscribe();
+      for (const unsubscribe of unsubscribes) unsubscribe();
       open.delete(close);
       res.end();
     };
