@@ -4,10 +4,6 @@
  * atomically, patches and alerts list newest first, the phase history oldest first, healing
  * state overwrites by key, crashed runs are counted, and all of it survives a reopen.
  */
-import { randomUUID } from "node:crypto";
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { afterAll, afterEach, beforeEach, describe, expect, it } from "vitest";
 import {
   alert,
@@ -19,50 +15,13 @@ import {
   phase,
   T0,
 } from "../../test/support/healing-fixture.js";
-import { createTestDatabase, type TestDatabase } from "../../test/support/postgres.js";
+import { storeBackends } from "../../test/support/store-backends.js";
 import { type Patch, type PatchState, transition } from "../core/healing/patch.js";
-import { createFakeStore, FakeDatabase } from "./fake-store.js";
+import { createFakeStore } from "./fake-store.js";
 import type { StoredAlert } from "./healing-store-types.js";
-import { openStore } from "./open-store.js";
-import type { Store, StoreBackend } from "./store-types.js";
+import type { Store } from "./store-types.js";
 
-/** A backend makes an empty database for each test and returns how to open (or reopen) it. */
-interface Backend {
-  name: StoreBackend;
-  fresh(): Promise<() => Promise<Store>>;
-  cleanUp?(): Promise<void>;
-}
-
-const tempDir = mkdtempSync(join(tmpdir(), "autonomic-healing-store-"));
-let postgres: Promise<TestDatabase> | undefined; // one database per run, emptied per test
-
-const BACKENDS: Backend[] = [
-  {
-    name: "sqlite",
-    fresh: async () => {
-      const path = join(tempDir, `${randomUUID()}.db`);
-      return () => openStore(path);
-    },
-    cleanUp: async () => rmSync(tempDir, { recursive: true, force: true }),
-  },
-  {
-    name: "postgres",
-    fresh: async () => {
-      postgres ??= createTestDatabase();
-      const db = await postgres;
-      await db.reset();
-      return () => openStore(db.url);
-    },
-    cleanUp: async () => (await postgres)?.drop(),
-  },
-  {
-    name: "fake",
-    fresh: async () => {
-      const database = new FakeDatabase();
-      return async () => createFakeStore(database);
-    },
-  },
-];
+const BACKENDS = storeBackends("autonomic-healing-store-");
 
 const ids = (rows: { patch_id: string }[]) => rows.map((r) => r.patch_id);
 const alertIds = (rows: StoredAlert[]) => rows.map((r) => r.alert_id);

@@ -2,54 +2,12 @@
  * The health half of the store contract against every backend (SQLite file, PostgreSQL
  * database, in-memory fake): batches all or nothing, float32 basins, paging, start-up reads.
  */
-import { randomUUID } from "node:crypto";
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { afterAll, afterEach, beforeEach, describe, expect, it } from "vitest";
-import { createTestDatabase, type TestDatabase } from "../../test/support/postgres.js";
-import { createFakeStore, FakeDatabase } from "./fake-store.js";
+import { storeBackends } from "../../test/support/store-backends.js";
 import type { HealthSnapshotRow, StoredHealthSnapshot, StoredResonancePoint } from "./health-store-types.js";
-import { openStore } from "./open-store.js";
-import type { Store, StoreBackend } from "./store-types.js";
+import type { Store } from "./store-types.js";
 
-/** A backend makes an empty database for each test and returns how to open (or reopen) it. */
-interface Backend {
-  name: StoreBackend;
-  fresh(): Promise<() => Promise<Store>>;
-  cleanUp?(): Promise<void>;
-}
-
-const tempDir = mkdtempSync(join(tmpdir(), "autonomic-health-store-"));
-let postgres: Promise<TestDatabase> | undefined; // one database per run, emptied per test
-
-const BACKENDS: Backend[] = [
-  {
-    name: "sqlite",
-    fresh: async () => {
-      const path = join(tempDir, `${randomUUID()}.db`);
-      return () => openStore(path);
-    },
-    cleanUp: async () => rmSync(tempDir, { recursive: true, force: true }),
-  },
-  {
-    name: "postgres",
-    fresh: async () => {
-      postgres ??= createTestDatabase();
-      const db = await postgres;
-      await db.reset();
-      return () => openStore(db.url);
-    },
-    cleanUp: async () => (await postgres)?.drop(),
-  },
-  {
-    name: "fake",
-    fresh: async () => {
-      const database = new FakeDatabase();
-      return async () => createFakeStore(database);
-    },
-  },
-];
+const BACKENDS = storeBackends("autonomic-health-store-");
 
 const T0 = Date.UTC(2026, 10, 22);
 
