@@ -11,12 +11,13 @@ import { ConfigError } from "../core/errors.js";
 import { defaultRegistryPath } from "../core/registry/default-registry.js";
 import { requireRegistry } from "../core/registry/registry.js";
 import { type GitPatchConfigInput, GitPatchRepository, resolveGitPatchConfig } from "../healing-git/index.js";
-import { ActionService } from "../services/action-service.js";
-import { AlertService } from "../services/alert-service.js";
-import { HealingService } from "../services/healing-service.js";
-import { HealthService } from "../services/health-service.js";
+import type { ActionService } from "../services/action-service.js";
+import type { AlertService } from "../services/alert-service.js";
+import type { HealingService } from "../services/healing-service.js";
+import type { HealthService } from "../services/health-service.js";
+import { openServices } from "../services/open-services.js";
 import { PeriodicRunner } from "../services/periodic-runner.js";
-import { RestService } from "../services/rest-service.js";
+import type { RestService } from "../services/rest-service.js";
 import { openStore } from "../store/open-store.js";
 import type { Store } from "../store/store-types.js";
 import { buildApp } from "./app.js";
@@ -64,34 +65,13 @@ export async function startServer(
   const store = await openStore(config.store.location);
   let app: FastifyInstance | undefined;
   try {
-    // Opened first: every directive, whichever route builds it, carries the kernel's pending actions.
-    const actions = await ActionService.open({ store, clock, logger, config });
-    const rest = await RestService.open({
-      registry,
-      config,
-      store,
-      clock,
-      logger,
-      pendingActions: (id) => actions.pendingFor(id),
-    });
-    const health = await HealthService.open({
-      config,
-      store,
-      clock,
-      logger,
-      directiveFor: (id) => rest.directive(id),
-    });
     const runId = await store.recordServerStart(clock.now());
-    const alerts = new AlertService({ store, clock, logger, config: config.alerts });
-    const healing = await HealingService.open({
+    const { actions, rest, health, alerts, healing } = await openServices({
       config,
       store,
       clock,
       logger,
-      rest,
-      health,
-      actions,
-      alerts,
+      registry,
       git: gitRepository(config, logger),
       runId,
     });

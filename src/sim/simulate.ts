@@ -17,11 +17,10 @@ import { HealthMonitor } from "../core/health/monitor.js";
 import { parseSnapshot } from "../core/health/snapshot.js";
 import type { Registry } from "../core/registry/registry.js";
 import type { KernelStatus } from "../core/rest/status.js";
-import { ActionService } from "../services/action-service.js";
-import { AlertService } from "../services/alert-service.js";
-import { HealingService } from "../services/healing-service.js";
-import { HealthService } from "../services/health-service.js";
-import { RestService } from "../services/rest-service.js";
+import type { ActionService } from "../services/action-service.js";
+import type { HealthService } from "../services/health-service.js";
+import { openServices } from "../services/open-services.js";
+import type { RestService } from "../services/rest-service.js";
 import { openStore } from "../store/open-store.js";
 import { Constellation, type RestView } from "./constellation.js";
 import { type DetectionFigures, FaultDetection, type FaultRecord } from "./fault-detection.js";
@@ -103,40 +102,15 @@ export async function simulate(options: SimulateOptions): Promise<SimulationRepo
 
   const store = await openStore(options.store ?? ":memory:");
   try {
-    const rest = await RestService.open({ registry: options.registry, config, store, clock, logger });
-    const health = await HealthService.open({
-      config,
-      store,
-      clock,
-      logger,
-      directiveFor: (id) => rest.directive(id),
-    });
     // Ids from counters, not random UUIDs, so the same seed gives the same report.
     let ids = 0;
-    const actions = await ActionService.open({
-      store,
-      clock,
-      logger,
-      config,
-      newActionId: () => `act_${++ids}`,
-    });
-    const alerts = new AlertService({
-      store,
-      clock,
-      logger,
-      config: { webhookUrl: null },
-      newId: () => `alert_${++ids}`,
-    });
-    const healing = await HealingService.open({
+    const { rest, health, actions, alerts, healing } = await openServices({
       config,
       store,
       clock,
       logger,
-      rest,
-      health,
-      actions,
-      alerts,
-      newPatchId: () => `pat_${++ids}`,
+      registry: options.registry,
+      ids: { action: () => `act_${++ids}`, patch: () => `pat_${++ids}`, alert: () => `alert_${++ids}` },
     });
     for (let phase = 1; phase < (options.phase ?? 1); phase++)
       await healing.advancePhase({

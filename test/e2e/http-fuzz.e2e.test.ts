@@ -11,11 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ManualClock } from "../../src/core/clock.js";
 import { buildConfig } from "../../src/core/config.js";
 import { buildApp } from "../../src/server/app.js";
-import { ActionService } from "../../src/services/action-service.js";
-import { AlertService } from "../../src/services/alert-service.js";
-import { HealingService } from "../../src/services/healing-service.js";
-import { HealthService } from "../../src/services/health-service.js";
-import { RestService } from "../../src/services/rest-service.js";
+import { openServices, type Services } from "../../src/services/open-services.js";
 import { openStore } from "../../src/store/open-store.js";
 import type { Store } from "../../src/store/store-types.js";
 import { T0, usersRegistry } from "../support/rest-fixture.js";
@@ -64,40 +60,17 @@ beforeAll(async () => {
   store = await openStore(":memory:");
   // act_fuzz first (the action the fuzzed answers aim at), then fresh ids for healing's own.
   let actionCount = 0;
-  const actions = await ActionService.open({
+  const { actions, rest, health, alerts, healing } = await openServices({
+    config,
     store,
     clock,
     logger,
-    config,
-    newActionId: () => (++actionCount === 1 ? "act_fuzz" : `act_fuzz_${actionCount}`),
-  });
-  const rest = await RestService.open({
     registry: usersRegistry(),
-    config,
-    store,
-    clock,
-    logger,
-    pendingActions: (id) => actions.pendingFor(id),
-  });
-  const health = await HealthService.open({
-    config,
-    store,
-    clock,
-    logger,
-    directiveFor: (id) => rest.directive(id),
-  });
-  const alerts = new AlertService({ store, clock, logger, config: config.alerts });
-  const healing = await HealingService.open({
-    config,
-    store,
-    clock,
-    logger,
-    rest,
-    health,
-    actions,
-    alerts,
     runId: await store.recordServerStart(clock.now()),
-    newPatchId: () => "pat_fuzz",
+    ids: {
+      action: () => (++actionCount === 1 ? "act_fuzz" : `act_fuzz_${actionCount}`),
+      patch: () => "pat_fuzz",
+    },
   });
   app = await buildApp({ rest, health, actions, healing, alerts, healingRecords: store, config, logger });
   await actions.dispatch({ kernel_id: "apollo_1", type: "enable_cache", params: { entries: 100 } });
@@ -111,11 +84,15 @@ beforeAll(async () => {
       payload: { kernel_id: id, kernel_name: name },
     });
   }
-  await pendingReviewPatch(healing, actions, health);
+  await pendingReviewPatch({ healing, actions, health });
 });
 
 /** Phase 3 (forced), and pat_fuzz on athena_1 waiting for review after its sandbox run. */
-async function pendingReviewPatch(healing: HealingService, actions: ActionService, health: HealthService) {
+async function pendingReviewPatch({
+  healing,
+  actions,
+  health,
+}: Pick<Services, "healing" | "actions" | "health">) {
   for (let i = 0; i < 12; i++)
     await health.ingest({ kernel_id: "athena_1", phi: 0.75, kappa_eff: 64.21, avg_latency_ms: 3500 });
   await healing.advancePhase({ force: true, reason: "fuzzing", actor: "fuzz" });

@@ -9,11 +9,7 @@ import { ManualClock } from "../../src/core/clock.js";
 import { type AutonomicConfig, buildConfig, type DeepPartial } from "../../src/core/config.js";
 import type { ActionResult, DirectiveAction } from "../../src/core/healing/remediation-action.js";
 import type { GitPatchRepository } from "../../src/healing-git/index.js";
-import { ActionService } from "../../src/services/action-service.js";
-import { AlertService } from "../../src/services/alert-service.js";
-import { HealingService } from "../../src/services/healing-service.js";
-import { HealthService } from "../../src/services/health-service.js";
-import { RestService } from "../../src/services/rest-service.js";
+import { openServices } from "../../src/services/open-services.js";
 import { createFakeStore, FakeDatabase } from "../../src/store/fake-store.js";
 import { usersRegistry } from "./rest-fixture.js";
 
@@ -55,36 +51,16 @@ export async function openHealing(options: HarnessOptions = {}) {
   const clock = options.clock ?? new ManualClock(T0);
   const config = buildConfig(options.config ?? {});
   const store = createFakeStore(database);
-  const actions = await ActionService.open({ store, clock, logger, config });
-  const rest = await RestService.open({
-    registry: usersRegistry(),
-    config,
-    store,
-    clock,
-    logger,
-    pendingActions: (id) => actions.pendingFor(id),
-  });
-  const health = await HealthService.open({
-    config,
-    store,
-    clock,
-    logger,
-    directiveFor: (id) => rest.directive(id),
-  });
-  const alerts = new AlertService({ store, clock, logger, config: { webhookUrl: null } });
   let patches = 0;
   const prefix = options.patchPrefix ?? "pat_";
-  const healing = await HealingService.open({
+  const { actions, rest, health, alerts, healing } = await openServices({
     config,
     store,
     clock,
     logger,
-    rest,
-    health,
-    actions,
-    alerts,
+    registry: usersRegistry(),
     git: options.git ?? null,
-    newPatchId: () => `${prefix}${++patches}`,
+    ids: { patch: () => `${prefix}${++patches}` },
   });
 
   /** `count` snapshots, one a second, of HEALTHY overridden by `fields` (which may depend on the index). */
