@@ -138,6 +138,50 @@ const healthSchema = z
       issue("defaultBasinDimension", "must be ≤ maxBasinDimension");
   });
 
+/** One value per cycle type, named like the cycle types themselves. */
+const perCycleType = (seconds: z.ZodNumber) =>
+  z.strictObject({ sleep: seconds, dream: seconds, mushroom: seconds });
+
+/**
+ * Constellation cycles (SPEC §3): Heart's and Ocean's consensus. Fractions named …Above /
+ * …Below are strict bounds. Drift is always measured in full Fisher–Rao units here, whatever
+ * geometry.distance reports, so the seed's 3.0 keeps its meaning.
+ */
+const cyclesSchema = z
+  .strictObject({
+    /** Telemetry updates per kernel that the Φ slope, fatigue mean and κ std are taken over. */
+    windowSnapshots: z.number().int().min(2),
+    sleepCoherenceBelow: fraction,
+    sleepFatigueAbove: fraction,
+    /** Mean basin drift from baselines, full Fisher–Rao units. */
+    sleepDriftAbove: z
+      .number()
+      .min(0)
+      .max(Math.PI, "must be ≤ π, the largest Fisher–Rao distance (cycles always measure in full units)"),
+    dreamStuckFractionAbove: fraction,
+    dreamRigidityAbove: fraction,
+    mushroomRigidityAbove: fraction,
+    mushroomSpreadBelow: fraction,
+    /** A kernel whose |least-squares Φ slope| per update is below this is not moving… */
+    stuckPhiSlopePerUpdate: z.number().positive().finite(),
+    /** …and is stuck when its mean fatigue over the window is also above this. */
+    stuckFatigue: fraction,
+    /** The std of κ over the window at and above which a kernel counts as fully flexible (rigidity 0). */
+    rigidityKappaStdScale: z.number().positive().finite(),
+    /** No new cycle of a type until this long after the last one of that type ended. */
+    cooldownSeconds: perCycleType(nonNegative),
+    /** A cycle still running after this long ends by length. */
+    maxLengthSeconds: perCycleType(positiveSeconds),
+    /** SLEEP ends by condition once average fatigue is below this (hysteresis under sleepFatigueAbove). */
+    sleepEndFatigueBelow: fraction,
+    /** A vote cast by Heart or Ocean overrides its telemetry vote this long. */
+    castVoteTtlSeconds: positiveSeconds,
+  })
+  .refine((c) => c.sleepEndFatigueBelow <= c.sleepFatigueAbove, {
+    path: ["sleepEndFatigueBelow"],
+    message: "must be ≤ sleepFatigueAbove, or a SLEEP could end the moment it starts",
+  });
+
 const token = z.string().min(16, "must be at least 16 characters").nullable();
 
 export const configSchema = z.strictObject({
@@ -147,6 +191,7 @@ export const configSchema = z.strictObject({
   }),
   rest: restSchema,
   health: healthSchema,
+  cycles: cyclesSchema,
   /** The registry file; null for the one shipped with Autonomic. */
   registryPath: z.string().min(1).nullable(),
   server: z.strictObject({
@@ -258,6 +303,7 @@ export const configSchema = z.strictObject({
 export type AutonomicConfig = z.infer<typeof configSchema>;
 export type RestConfig = AutonomicConfig["rest"];
 export type HealthConfig = AutonomicConfig["health"];
+export type CyclesConfig = AutonomicConfig["cycles"];
 
 export const DEFAULT_CONFIG: AutonomicConfig = {
   geometry: { distance: "full" },
@@ -314,6 +360,25 @@ export const DEFAULT_CONFIG: AutonomicConfig = {
     resonance: { kappaWithin: 5, phiVarianceMax: 0.01, windowSnapshots: 5, clusterStrengthMin: 0.5 },
     defaultBasinDimension: 64,
     maxBasinDimension: 4096,
+  },
+  cycles: {
+    windowSnapshots: 10,
+    sleepCoherenceBelow: 0.5,
+    sleepFatigueAbove: 0.8,
+    sleepDriftAbove: 3.0,
+    dreamStuckFractionAbove: 0.5,
+    dreamRigidityAbove: 0.7,
+    mushroomRigidityAbove: 0.9,
+    mushroomSpreadBelow: 0.5,
+    stuckPhiSlopePerUpdate: 0.005,
+    stuckFatigue: 0.5,
+    rigidityKappaStdScale: 5,
+    cooldownSeconds: { sleep: 300, dream: 600, mushroom: 1800 },
+    // SLEEP gets the longest: fatigue has to fall from above 0.8 to 0.4, several rest lengths;
+    // MUSHROOM the shortest, as the most disruptive (its long cooldown keeps it rare too).
+    maxLengthSeconds: { sleep: 1800, dream: 1200, mushroom: 900 },
+    sleepEndFatigueBelow: 0.4,
+    castVoteTtlSeconds: 600,
   },
   registryPath: null,
   server: {
