@@ -3,8 +3,8 @@
  * PostgreSQL database, in-memory fake): every field round-trips, a save replaces by id,
  * pending actions come back oldest first, lists newest first, and all of it survives a reopen.
  */
-import { afterAll, afterEach, beforeEach, describe, expect, it } from "vitest";
-import { storeBackends } from "../../test/support/store-backends.js";
+import { describe, expect, it } from "vitest";
+import { freshStorePerTest, storeBackends } from "../../test/support/store-backends.js";
 import type { RemediationAction } from "../core/healing/remediation-action.js";
 import type { Store } from "./store-types.js";
 
@@ -33,21 +33,7 @@ const ids = (actions: RemediationAction[]) => actions.map((a) => a.action_id);
 
 for (const backend of BACKENDS) {
   describe(`${backend.name} action store`, () => {
-    const opened: Store[] = [];
-    let reopen: () => Promise<Store>;
-    const open = async () => {
-      const store = await reopen();
-      opened.push(store);
-      return store;
-    };
-
-    beforeEach(async () => {
-      reopen = await backend.fresh();
-    });
-    afterEach(async () => {
-      for (const store of opened.splice(0)) await store.close();
-    });
-    afterAll(async () => backend.cleanUp?.());
+    const open = freshStorePerTest(backend);
 
     it("reads back every field as written: params and result as JSON, null patch, booleans, ms", async () => {
       const store = await open();

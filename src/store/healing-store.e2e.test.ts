@@ -4,7 +4,7 @@
  * atomically, patches and alerts list newest first, the phase history oldest first, healing
  * state overwrites by key, crashed runs are counted, and all of it survives a reopen.
  */
-import { afterAll, afterEach, beforeEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import {
   alert,
   by,
@@ -15,7 +15,7 @@ import {
   phase,
   T0,
 } from "../../test/support/healing-fixture.js";
-import { storeBackends } from "../../test/support/store-backends.js";
+import { freshStorePerTest, storeBackends } from "../../test/support/store-backends.js";
 import { type Patch, type PatchState, transition } from "../core/healing/patch.js";
 import { createFakeStore } from "./fake-store.js";
 import type { StoredAlert } from "./healing-store-types.js";
@@ -28,21 +28,7 @@ const alertIds = (rows: StoredAlert[]) => rows.map((r) => r.alert_id);
 
 for (const backend of BACKENDS) {
   describe(`${backend.name} healing store`, () => {
-    const opened: Store[] = [];
-    let reopen: () => Promise<Store>;
-    const open = async () => {
-      const store = await reopen();
-      opened.push(store);
-      return store;
-    };
-
-    beforeEach(async () => {
-      reopen = await backend.fresh();
-    });
-    afterEach(async () => {
-      for (const store of opened.splice(0)) await store.close();
-    });
-    afterAll(async () => backend.cleanUp?.());
+    const open = freshStorePerTest(backend);
 
     it("reads a patch back with every field as written, its transitions in order", async () => {
       const store = await open();

@@ -2,8 +2,8 @@
  * The health half of the store contract against every backend (SQLite file, PostgreSQL
  * database, in-memory fake): batches all or nothing, float32 basins, paging, start-up reads.
  */
-import { afterAll, afterEach, beforeEach, describe, expect, it } from "vitest";
-import { storeBackends } from "../../test/support/store-backends.js";
+import { describe, expect, it } from "vitest";
+import { freshStorePerTest, storeBackends } from "../../test/support/store-backends.js";
 import type { HealthSnapshotRow, StoredHealthSnapshot, StoredResonancePoint } from "./health-store-types.js";
 import type { Store } from "./store-types.js";
 
@@ -44,21 +44,7 @@ const keys = (rows: HealthSnapshotRow[]) => rows.map((r) => `${r.kernel_id}@${r.
 
 for (const backend of BACKENDS) {
   describe(`${backend.name} health store`, () => {
-    const opened: Store[] = [];
-    let reopen: () => Promise<Store>;
-    const open = async () => {
-      const store = await reopen();
-      opened.push(store);
-      return store;
-    };
-
-    beforeEach(async () => {
-      reopen = await backend.fresh();
-    });
-    afterEach(async () => {
-      for (const store of opened.splice(0)) await store.close();
-    });
-    afterAll(async () => backend.cleanUp?.());
+    const open = freshStorePerTest(backend);
 
     it("reads back a batch typed as written: float32 basins exact, nulls null, context as JSON", async () => {
       const store = await open();

@@ -13,6 +13,7 @@ import { randomUUID } from "node:crypto";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { afterAll, afterEach, beforeEach } from "vitest";
 import { createFakeStore, FakeDatabase } from "../../src/store/fake-store.js";
 import { openStore } from "../../src/store/open-store.js";
 import type { Store, StoreBackend } from "../../src/store/store-types.js";
@@ -54,4 +55,26 @@ export function storeBackends(tempPrefix: string): Backend[] {
       },
     },
   ];
+}
+
+/**
+ * Inside a backend's describe: an empty database before each test, every store opened in
+ * the test closed after it, the backend cleaned up after the file. Returns `open`, which
+ * opens (or, called again, reopens) this test's database.
+ */
+export function freshStorePerTest(backend: Backend): () => Promise<Store> {
+  const opened: Store[] = [];
+  let reopen: () => Promise<Store>;
+  beforeEach(async () => {
+    reopen = await backend.fresh();
+  });
+  afterEach(async () => {
+    for (const store of opened.splice(0)) await store.close();
+  });
+  afterAll(async () => backend.cleanUp?.());
+  return async () => {
+    const store = await reopen();
+    opened.push(store);
+    return store;
+  };
 }
