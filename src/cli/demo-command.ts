@@ -16,6 +16,7 @@ import { defaultRegistryPath } from "../core/registry/default-registry.js";
 import { requireRegistry } from "../core/registry/registry.js";
 import { parseFaultSpec } from "../sim/faults.js";
 import { type DemoStatus, startLiveDemo } from "../sim/live-demo.js";
+import { flagInteger, flagNumber } from "./flag-numbers.js";
 import { CliError } from "./http-client.js";
 import { table } from "./output.js";
 
@@ -56,7 +57,7 @@ export function registerDemoCommand(program: Command): void {
     .option("--random-faults <n>", "random faults over the first 24 h of demo time", "12")
     .option("--json", "print one JSON status line per update instead of the table")
     .action(async (flags: DemoFlags) => {
-      const speed = Number(flags.speed);
+      const speed = flagNumber(flags.speed, "--speed");
       if (!(speed > 0 && speed <= 10_000))
         throw new CliError(`--speed: must be in (0, 10000], got "${flags.speed}"`, 2);
       const db = flags.db ?? DEMO_DB;
@@ -78,11 +79,11 @@ export function registerDemoCommand(program: Command): void {
         config,
         registry,
         speed,
-        seed: Number.parseInt(flags.seed, 10) || 1,
-        kernels: flags.kernels === undefined ? undefined : Number(flags.kernels),
+        seed: flagInteger(flags.seed, "--seed"),
+        kernels: flags.kernels === undefined ? undefined : flagInteger(flags.kernels, "--kernels", 1),
         faults: flags.fault.map(parseFaultSpec),
-        randomFaults: wholeNumber(flags.randomFaults, "--random-faults"),
-        phase: wholeNumber(flags.phase, "--phase"),
+        randomFaults: flagInteger(flags.randomFaults, "--random-faults", 0),
+        phase: demoPhase(flags.phase),
         logger,
       });
       const tty = process.stdout.isTTY === true && !flags.json;
@@ -152,11 +153,10 @@ function summaryLine(s: DemoStatus): string {
   return `+${formatDuration(s.elapsedSeconds)} kernels ${s.constellation.total_kernels}: active ${b.active}, resting ${b.resting}, reduced ${b.reduced}, micro_pause ${b.micro_pause}; covering ${s.constellation.covering_kernels}; worst ${s.worst ? `${s.worst.kernel_id} ${s.worst.status}` : "healthy"}`;
 }
 
-function wholeNumber(text: string, flag: string): number {
-  const value = Number(text);
-  if (!Number.isInteger(value) || value < 0)
-    throw new CliError(`${flag}: must be a whole number, got "${text}"`, 2);
-  return value;
+function demoPhase(text: string): number {
+  const phase = flagInteger(text, "--phase", 1);
+  if (phase > 4) throw new CliError(`--phase: must be 1, 2, 3 or 4, got "${text}"`, 2);
+  return phase;
 }
 
 function formatDuration(seconds: number): string {

@@ -9,7 +9,7 @@ import { defaultRegistryPath } from "../core/registry/default-registry.js";
 import { requireRegistry } from "../core/registry/registry.js";
 import { parseFaultSpec } from "../sim/faults.js";
 import { type SimulationReport, simulate } from "../sim/simulate.js";
-import { CliError } from "./http-client.js";
+import { flagInteger, flagNumber } from "./flag-numbers.js";
 import { fixed, printJson, table } from "./output.js";
 
 interface SimulateFlags {
@@ -47,18 +47,18 @@ export function registerSimulateCommand(program: Command): void {
     .action(async (flags: SimulateFlags) => {
       const config = loadConfig({ file: flags.config, env: {}, flags: {} });
       const registry = requireRegistry(flags.registry ?? config.registryPath ?? defaultRegistryPath());
-      const hours = number(flags.hours, "--hours");
+      const hours = flagNumber(flags.hours, "--hours");
       const showProgress = process.stderr.isTTY === true;
       const report = await simulate({
         registry,
         config,
         hours,
-        seed: integer(flags.seed, "--seed"),
-        kernels: flags.kernels === undefined ? undefined : integer(flags.kernels, "--kernels"),
-        phase: integer(flags.phase, "--phase"),
+        seed: flagInteger(flags.seed, "--seed"),
+        kernels: flags.kernels === undefined ? undefined : flagInteger(flags.kernels, "--kernels"),
+        phase: flagInteger(flags.phase, "--phase"),
         faults: flags.fault.map(parseFaultSpec),
         randomFaults:
-          flags.randomFaults === undefined ? undefined : integer(flags.randomFaults, "--random-faults"),
+          flags.randomFaults === undefined ? undefined : flagInteger(flags.randomFaults, "--random-faults"),
         store: flags.db,
         onProgress: ({ simulatedSeconds, totalSeconds }) => {
           if (!showProgress) return;
@@ -99,17 +99,4 @@ function render(r: SimulationReport): string {
     `faults detected ${d.faults_detected}/${d.faults_injected}; degradation onsets ${d.degradation_onsets}, false positives ${d.false_positives}`,
   );
   return lines.join("\n");
-}
-
-function number(text: string, flag: string): number {
-  const value = Number(text);
-  if (text.trim() === "" || !Number.isFinite(value))
-    throw new CliError(`${flag}: must be a number, got "${text}"`, 2);
-  return value;
-}
-
-function integer(text: string, flag: string): number {
-  const value = number(text, flag);
-  if (!Number.isInteger(value)) throw new CliError(`${flag}: must be an integer, got "${text}"`, 2);
-  return value;
 }

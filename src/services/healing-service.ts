@@ -16,6 +16,7 @@ import type { Logger } from "pino";
 import type { Clock } from "../core/clock.js";
 import type { AutonomicConfig } from "../core/config.js";
 import { ConflictError, InvalidInputError, UnknownPatchError } from "../core/errors.js";
+import { distanceOutsideBand, phiBand } from "../core/healing/healing-config.js";
 import { isActor, type Patch, type PatchActor } from "../core/healing/patch.js";
 import {
   advance,
@@ -383,11 +384,8 @@ export class HealingService {
       // Φ back in the band while the window's average is not: the window still holds a rest
       // or a cured fault, and will follow within a window. Nothing to remedy now.
       const h = this.o.health.monitor.health(id);
-      const band = {
-        min: this.o.config.health.phiAvgLowCritical,
-        max: this.o.config.health.phiAvgHighCritical,
-      };
-      const inBand = (phi: number | null) => phi !== null && phi >= band.min && phi <= band.max;
+      const band = phiBand(this.o.config.health);
+      const inBand = (phi: number | null) => phi !== null && distanceOutsideBand(phi, band) === 0;
       if (inBand(h.phi) && h.phi_avg !== null && !inBand(h.phi_avg))
         return {
           reason_code: "recovering",
