@@ -232,6 +232,8 @@ export const configSchema = z.strictObject({
       unhealedAlertSeconds: z.number().min(0).finite(),
       /** A working kernel silent this long (no snapshot) raises an alert: it may have crashed. */
       silentAlertSeconds: positiveSeconds,
+      /** A recycle's covered drain is planned this long; it ends as soon as the kernel reports back restarted. */
+      recycleDrainSeconds: positiveSeconds,
       /** Sandbox fitness at and above which a patch is recommended for applying. */
       applyThreshold: fraction,
       /** Sandbox fitness at and above which a patch is worth testing more; below it, rejected. */
@@ -400,6 +402,7 @@ export const DEFAULT_CONFIG: AutonomicConfig = {
     loopIntervalSeconds: 300,
     unhealedAlertSeconds: 900,
     silentAlertSeconds: 300,
+    recycleDrainSeconds: 300,
     applyThreshold: 0.7,
     testMoreThreshold: 0.5,
     keepThreshold: 0.6,

@@ -79,12 +79,6 @@ interface Flow {
 
 const SYSTEM: PatchActor = "system";
 
-/**
- * How long a recycle's covered drain is planned for. The drain ends as soon as the kernel
- * reports back restarted; this only bounds it if the answer never comes.
- */
-const RECYCLE_DRAIN_SECONDS = 300;
-
 export class PatchEngine {
   /** Every patch not yet final, by id. */
   readonly open = new Map<string, Patch>();
@@ -222,7 +216,9 @@ export class PatchEngine {
     }
     if (patch.action.type === "recycle" && this.d.rest.scheduler.has(id)) {
       // Drain with coverage first: a partner takes the load while the kernel restarts.
-      const rest = await this.d.rest.requestRest(id, false, { maintenanceSeconds: RECYCLE_DRAIN_SECONDS });
+      const rest = await this.d.rest.requestRest(id, false, {
+        maintenanceSeconds: this.d.config.healing.recycleDrainSeconds,
+      });
       if (!rest.approved)
         return this.move(patch, "rejected", actor, `cannot drain for a recycle: ${rest.reason}`);
       flow.restHeld = true;
