@@ -52,10 +52,47 @@ const restSchema = z
     defaultRestSeconds: positiveSeconds,
     /** Auto-wake once fatigue is below this fraction of the policy threshold. */
     wakeFatigueFraction: fraction,
+    /** Largest context payload (JSON, bytes) a resting kernel may hand its coverer. */
+    contextMaxBytes: z.number().int().positive(),
+    /** Share of a resting kernel's load its coverers take on between them (the simulator's coverers carry it). */
+    coverLoadFraction: fraction,
+    /**
+     * A partner carries a kernel alone only if its own load plus the carried load stays at or
+     * under this; when no single partner can, two partners share it in proportion to their room.
+     */
+    coverLoadMax: z.number().positive().max(2),
+    /** Each kernel's rest threshold moves by how well its rests restored it (WP5.4 next step 2). */
+    adaptiveThresholds: z.strictObject({
+      enabled: z.boolean(),
+      /** The threshold never moves further than this from the policy's own, either way. */
+      maxShift: fraction,
+      /** How far one rest moves it. */
+      step: fraction,
+      /** A rest that removed less than this fraction of the fatigue it began with restored poorly: rest earlier. */
+      poorRecoveryBelow: fraction,
+      /** One that removed more than this restored well: the kernel may run a little longer. */
+      goodRecoveryAbove: fraction,
+    }),
+    /** Rest requested ahead of the threshold from the fatigue trend, when a partner is free (WP5.4 next step 4). */
+    predictive: z.strictObject({
+      enabled: z.boolean(),
+      /** Rest is due when the threshold is predicted within this many seconds. */
+      horizonSeconds: positiveSeconds,
+      /** Weight of the newest fatigue slope in its exponential moving average, (0, 1]. */
+      slopeSmoothing: z.number().positive().max(1),
+      /** Reports since the last rest before a trend counts. */
+      minReports: z.number().int().min(2),
+      /** No prediction below this fraction of the threshold: a fresh kernel's noise is no trend. */
+      minFatigueFraction: fraction,
+    }),
   })
   .refine((r) => r.microPauseMinSeconds <= r.microPauseMaxSeconds, {
     path: ["microPauseMaxSeconds"],
     message: "must be ≥ microPauseMinSeconds",
+  })
+  .refine((r) => r.adaptiveThresholds.poorRecoveryBelow <= r.adaptiveThresholds.goodRecoveryAbove, {
+    path: ["adaptiveThresholds", "goodRecoveryAbove"],
+    message: "must be ≥ poorRecoveryBelow",
   });
 
 const nonNegative = z.number().min(0).finite();
@@ -176,6 +213,8 @@ const cyclesSchema = z
     sleepEndFatigueBelow: fraction,
     /** A vote cast by Heart or Ocean overrides its telemetry vote this long. */
     castVoteTtlSeconds: positiveSeconds,
+    /** How often Heart's and Ocean's consensus is taken (and a running cycle checked for its end). */
+    consensusIntervalSeconds: positiveSeconds,
   })
   .refine((c) => c.sleepEndFatigueBelow <= c.sleepFatigueAbove, {
     path: ["sleepEndFatigueBelow"],
@@ -334,6 +373,11 @@ export const DEFAULT_CONFIG: AutonomicConfig = {
     reducedRestSeconds: 300,
     defaultRestSeconds: 600,
     wakeFatigueFraction: 0.5,
+    contextMaxBytes: 64 * 1024,
+    coverLoadFraction: 0.5,
+    coverLoadMax: 1,
+    adaptiveThresholds: { enabled: true, maxShift: 0.1, step: 0.02, poorRecoveryBelow: 0.3, goodRecoveryAbove: 0.6 },
+    predictive: { enabled: true, horizonSeconds: 300, slopeSmoothing: 0.3, minReports: 3, minFatigueFraction: 0.6 },
   },
   health: {
     ringCapacitySnapshots: 1000,
@@ -381,6 +425,7 @@ export const DEFAULT_CONFIG: AutonomicConfig = {
     maxLengthSeconds: { sleep: 1800, dream: 1200, mushroom: 900 },
     sleepEndFatigueBelow: 0.4,
     castVoteTtlSeconds: 600,
+    consensusIntervalSeconds: 60,
   },
   registryPath: null,
   server: {

@@ -43,6 +43,8 @@ export interface FatigueSnapshot {
  *   coverage_started opens a coverage_events row and coverage_ended closes it;
  *   other event types are not stored in tables
  * - `fatigue`: a fatigue snapshot to append
+ * - `cycleRecords`: constellation_cycles rows to append (decisions, cast votes, a cycle's start)
+ * - `closeCycle`: ends the open cycle row (kind "cycle", ended_at null), replacing its detail
  */
 export interface RestChange {
   kernels: SavedKernel[];
@@ -50,6 +52,8 @@ export interface RestChange {
   chaosEverSpawned?: string[];
   events: RestEvent[];
   fatigue?: FatigueSnapshot;
+  cycleRecords?: NewCycleRecord[];
+  closeCycle?: { ended_at: number; detail: unknown };
 }
 
 export interface RestEventRow {
@@ -72,8 +76,14 @@ export interface RestEventRow {
   phi_after: number | null;
   kappa_after: number | null;
   fatigue_after: number | null;
-  /** Why it ended: requested, fatigue_recovered, planned_length_elapsed, deregistered. */
+  /** Why it ended: requested, fatigue_recovered, planned_length_elapsed, deregistered, cycle_started, cycle_ended. */
   end_cause: string | null;
+  /** Fatigue removed per minute of rest; null while in progress. */
+  recovery_per_minute: number | null;
+  /** The constellation cycle the rest belonged to, or null. */
+  cycle: string | null;
+  /** The second coverer when two partners shared the coverage. */
+  covered_also_by: string | null;
 }
 
 export interface CoverageEventRow {
@@ -85,17 +95,56 @@ export interface CoverageEventRow {
   ended_at: number | null;
   coverer_fatigue: number;
   handoff_from: string | null;
-  /** rest_ended or handoff; null while in progress. */
+  /** rest_ended, handoff or cycle_started; null while in progress. */
   end_cause: string | null;
+  /** Share of the covered kernel's carried load: 1 alone, less when two partners share. */
+  share: number;
+  /** The context payload handed over with the coverage (JSON), or null. */
+  context: unknown;
 }
 
-export interface ConstellationCycleRow {
-  id: number;
+/**
+ * What the constellation_cycles table holds, one kind per row:
+ * - "decision": one consensus outcome (both votes with reasons, metrics) when it differs
+ *   from the last recorded one; started_at is when it was taken, ended_at null
+ * - "vote": a vote cast by Heart or Ocean through the API; started_at is when it arrived
+ * - "cycle": a cycle, from started_at to ended_at (null while it runs)
+ */
+export type CycleRecordKind = "decision" | "vote" | "cycle";
+
+export interface NewCycleRecord {
+  kind: CycleRecordKind;
+  /** sleep | dream | mushroom; "none" for a decision that wanted no cycle. */
   cycle_type: string;
   started_at: number;
   ended_at: number | null;
-  /** Decision record: votes, reasons, metrics (JSON). */
+  /** One line a human reads: the decision's reason, the vote's reasoning, the cycle's start reason. */
+  reason: string;
+  /** The whole record (JSON): votes, reasons, metrics; for a cycle, its start and then its end. */
   detail: unknown;
+}
+
+export interface ConstellationCycleRow extends NewCycleRecord {
+  id: number;
+}
+
+export interface CycleQuery extends HistoryQuery {
+  kind?: CycleRecordKind;
+}
+
+/** Rest quality over finished rests: means of the metrics before and after, and recovery per minute. */
+export interface RestQualityRow {
+  /** null for the row over every kernel. */
+  kernel_id: string | null;
+  rests: number;
+  mean_duration_seconds: number;
+  mean_fatigue_at_rest: number;
+  mean_fatigue_after: number;
+  mean_phi_at_rest: number;
+  mean_phi_after: number;
+  mean_kappa_at_rest: number;
+  mean_kappa_after: number;
+  mean_recovery_per_minute: number;
 }
 
 export interface HistoryQuery {
@@ -117,7 +166,16 @@ export interface RestStore {
   restEvents(query?: HistoryQuery): Promise<RestEventRow[]>;
   coverageEvents(query?: HistoryQuery): Promise<CoverageEventRow[]>;
   fatigueSnapshots(query?: HistoryQuery): Promise<FatigueSnapshot[]>;
-  constellationCycles(query?: HistoryQuery): Promise<ConstellationCycleRow[]>;
+  /** Newest first; `kernelId` does not filter (cycles concern the whole constellation). */
+  constellationCycles(query?: CycleQuery): Promise<ConstellationCycleRow[]>;
+  /** The cycle row still running (kind "cycle", ended_at null), or null. */
+  openCycle(): Promise<ConstellationCycleRow | null>;
+  /**
+   * Rest quality over finished rests (ended_at set) at or after `sinceMs`: one row per kernel,
+   * sorted by kernel_id, then the row over all of them (kernel_id null). With `kernelId`, that
+   * kernel's row and the overall row of that kernel alone. No finished rest: only an overall row with rests 0 and means 0.
+   */
+  restQuality(query?: { kernelId?: string; sinceMs?: number }): Promise<RestQualityRow[]>;
   /** Deletes fatigue snapshots older than the given clock ms; returns how many. */
   pruneFatigueSnapshots(olderThanMs: number): Promise<number>;
   close(): Promise<void>;

@@ -2,9 +2,17 @@
  * Domain events of the rest scheduler: one for every transition, snake_case because they
  * go to the wire (server-sent events) and to the store as they are. `at` is clock ms.
  */
+import type { CycleType } from "../cycles/cycle-types.js";
 import type { KernelPolicy, KernelTier, RestMode } from "./kernel-state.js";
 
-export type WakeCause = "requested" | "fatigue_recovered" | "planned_length_elapsed" | "deregistered";
+export type WakeCause =
+  | "requested"
+  | "fatigue_recovered"
+  | "planned_length_elapsed"
+  | "deregistered"
+  /** A rest cut short because a constellation cycle began: it continues as a cycle rest. */
+  | "cycle_started"
+  | "cycle_ended";
 
 export type RestEvent =
   | {
@@ -24,13 +32,21 @@ export type RestEvent =
       kernel_name: string;
       rest_type: RestMode;
       covered_by: string | null;
+      /** The second coverer when two partners share the coverage. */
+      covered_also_by: string | null;
       forced: boolean;
+      /** Set when the rest is part of a constellation cycle. */
+      cycle: CycleType | null;
       reason: string;
       reason_code: string;
       planned_until: number;
       fatigue: number;
       phi: number;
       kappa: number;
+      /** The fatigue threshold in force when the rest began (the policy's, moved by adaptation). */
+      threshold: number;
+      /** Whether a context payload was handed to the coverer. */
+      has_context: boolean;
     }
   | {
       type: "rest_ended";
@@ -42,13 +58,21 @@ export type RestEvent =
       cause: WakeCause;
       duration_seconds: number;
       covered_by: string | null;
+      covered_also_by: string | null;
       forced: boolean;
+      cycle: CycleType | null;
       fatigue_at_rest: number;
       phi_at_rest: number;
       kappa_at_rest: number;
       fatigue_after: number;
       phi_after: number;
       kappa_after: number;
+      /** Rest quality: fatigue removed per minute of rest (negative when it rose). */
+      recovery_per_minute: number;
+      /** Fatigue removed as a fraction of the fatigue at rest (0 when that was 0). */
+      recovery_fraction: number;
+      /** Whether a context payload was handed back to the kernel on waking. */
+      context_returned: boolean;
     }
   | {
       type: "coverage_started";
@@ -60,13 +84,30 @@ export type RestEvent =
       coverer_fatigue: number;
       /** Set when this coverage was handed over from another coverer. */
       handoff_from: string | null;
+      /** Share of the covered kernel's carried load this coverer takes: 1 alone. */
+      share: number;
+      /** The context payload the resting kernel handed over (JSON), or null. */
+      context: unknown;
     }
   | {
       type: "coverage_ended";
       at: number;
       kernel_id: string;
       covering_for: string;
-      cause: "rest_ended" | "handoff";
+      cause: "rest_ended" | "handoff" | "cycle_started";
+    }
+  | {
+      type: "threshold_adapted";
+      at: number;
+      kernel_id: string;
+      kernel_name: string;
+      /** Shift from the policy's threshold before and after this rest. */
+      from_shift: number;
+      to_shift: number;
+      /** The threshold now in force. */
+      threshold: number;
+      recovery_fraction: number;
+      reason: string;
     }
   | {
       type: "rest_refused";
@@ -89,6 +130,6 @@ export type RefusalCode =
   | "covering_no_handoff";
 
 /** Machine-readable reasons a rest request is approved. */
-export type ApprovalCode = "covered" | "reduced" | "micro_pause" | "forced_uncovered";
+export type ApprovalCode = "covered" | "shared_coverage" | "reduced" | "micro_pause" | "forced_uncovered";
 
 export type RestEventListener = (event: RestEvent) => void;

@@ -2,6 +2,7 @@
  * The mutable rest state of one kernel. The scheduler owns these objects and mutates
  * them in place, so a telemetry report allocates nothing.
  */
+import type { CycleType } from "../cycles/cycle-types.js";
 import type { GodContract } from "../registry/registry.js";
 import type { RestPolicyType, Tier } from "../registry/registry-schema.js";
 
@@ -48,8 +49,29 @@ export interface KernelRestState {
   phiAtRest: number;
   kappaAtRest: number;
 
+  /** The coverer (with multi-partner coverage, the first of two). */
   coveredBy: string | null;
+  /** The second partner when two share the coverage; null otherwise. */
+  coveredAlsoBy: string | null;
   coveringFor: string | null;
+  /** Share of the covered kernel's carried load this coverer takes: 1 alone, less when shared; 0 when not covering. */
+  coverShare: number;
+  /** While resting: the load its coverers carry between them (coverLoadFraction × its load at rest). */
+  carriedLoad: number;
+
+  /** The constellation cycle this rest belongs to; such a rest needs no coverer and ends with the cycle. */
+  restCycle: CycleType | null;
+  /** The context handed to the coverer for this rest (JSON); null when none was given. */
+  restContext: unknown;
+  /** The context of the last rest, handed back on waking; kept until the next rest starts. */
+  returnedContext: unknown;
+
+  /** Added to the policy's fatigue thresholds by adaptive thresholds, within ±maxShift. */
+  thresholdShift: number;
+  /** Smoothed fatigue slope per second over reports while active (predictive rest). */
+  fatigueSlopePerSecond: number;
+  /** Reports since the last rest ended (or registration): a trend needs a few. */
+  reportsSinceRest: number;
 
   lastRestEndedAt: number | null;
   restCount: number;
@@ -96,7 +118,16 @@ export function newKernelState(
     phiAtRest: 0,
     kappaAtRest: 0,
     coveredBy: null,
+    coveredAlsoBy: null,
     coveringFor: null,
+    coverShare: 0,
+    carriedLoad: 0,
+    restCycle: null,
+    restContext: null,
+    returnedContext: null,
+    thresholdShift: 0,
+    fatigueSlopePerSecond: 0,
+    reportsSinceRest: 0,
     lastRestEndedAt: null,
     restCount: 0,
     totalRestSeconds: 0,

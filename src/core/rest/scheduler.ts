@@ -571,7 +571,10 @@ export class RestScheduler {
       cause: "handoff",
     });
     to.coveringFor = covered.kernelId;
-    covered.coveredBy = to.kernelId;
+    to.coverShare = from.coverShare;
+    from.coverShare = 0;
+    if (covered.coveredBy === from.kernelId) covered.coveredBy = to.kernelId;
+    else covered.coveredAlsoBy = to.kernelId;
     this.emit({
       type: "coverage_started",
       at: now,
@@ -579,6 +582,8 @@ export class RestScheduler {
       covering_for: covered.kernelId,
       coverer_fatigue: to.fatigue,
       handoff_from: from.kernelId,
+      share: to.coverShare,
+      context: covered.restContext,
     });
   }
 

@@ -12,7 +12,19 @@ export interface KernelStatus {
   fatigue_score: number;
   is_resting: boolean;
   covered_by: string | null;
+  /** The second coverer when two partners share the coverage (multi-partner coverage). */
+  covered_also_by: string | null;
   covering_for: string | null;
+  /** Share of the covered kernel's carried load this kernel takes while covering: 1 alone; 0 when not covering. */
+  cover_share: number;
+  /** The constellation cycle this kernel rests in, or null. */
+  cycle: string | null;
+  /** The fatigue threshold in force: the policy's, moved by adaptive thresholds. */
+  rest_threshold: number;
+  /** How far adaptation has moved it from the policy's own. */
+  threshold_shift: number;
+  /** Seconds until fatigue is predicted to cross rest_threshold at its current trend; null when not rising or not enough reports. */
+  predicted_seconds_to_threshold: number | null;
   rest_count: number;
   /** Seconds. */
   total_rest_time: number;
