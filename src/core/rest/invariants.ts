@@ -24,8 +24,10 @@ export function invariantViolations(kernels: Iterable<Readonly<KernelRestState>>
       const c = byId.get(coverer);
       if (!c) out.push(`${k.kernelId} is covered by unknown ${coverer}`);
       else {
-        if (c.status !== "active") out.push(`${k.kernelId} is covered by ${c.kernelId}, which is ${c.status}`);
-        if (c.coveringFor !== k.kernelId) out.push(`${c.kernelId} covers ${c.coveringFor}, not ${k.kernelId}`);
+        if (c.status !== "active")
+          out.push(`${k.kernelId} is covered by ${c.kernelId}, which is ${c.status}`);
+        if (c.coveringFor !== k.kernelId)
+          out.push(`${c.kernelId} covers ${c.coveringFor}, not ${k.kernelId}`);
         shares += c.coverShare;
       }
       const other = coverers.get(coverer);

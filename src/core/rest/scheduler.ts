@@ -11,8 +11,8 @@
  * rest.requestRest("apollo_1"); // { approved: true, covering_partner: "athena_1", … }
  */
 import type { Clock } from "../clock.js";
-import type { CycleType } from "../cycles/cycle-types.js";
 import type { RestConfig } from "../config.js";
+import type { CycleType } from "../cycles/cycle-types.js";
 import { ConflictError, InvalidInputError, UnknownKernelError } from "../errors.js";
 import { findGod, type Registry } from "../registry/registry.js";
 import { alternatingPairNames, canCover, partnerNames } from "./coverage.js";
@@ -259,7 +259,8 @@ export class RestScheduler {
       if (k.hasTelemetry && k.reportsSinceRest > 0 && dt > 0) {
         const slope = (fatigue - k.fatigue) / dt;
         const a = this.config.predictive.slopeSmoothing;
-        k.fatigueSlopePerSecond = k.reportsSinceRest === 1 ? slope : a * slope + (1 - a) * k.fatigueSlopePerSecond;
+        k.fatigueSlopePerSecond =
+          k.reportsSinceRest === 1 ? slope : a * slope + (1 - a) * k.fatigueSlopePerSecond;
       }
       k.reportsSinceRest++;
     }
