@@ -142,7 +142,7 @@ describe("multi-partner coverage", () => {
       fc.property(load, fc.array(load, { minLength: 4, maxLength: 4 }), (own, loads) => {
         const { rest, config } = setUp();
         busy(rest, "Apollo", own);
-        PARTNERS.forEach((god, i) => busy(rest, god, loads[i] as number));
+        for (const [i, god] of PARTNERS.entries()) busy(rest, god, loads[i] as number);
         const carried = config.coverLoadFraction * own;
         const room = loads.map((l) => config.coverLoadMax - l);
         const single = room.findIndex((r) => r + 1e-9 >= carried);
