@@ -2,50 +2,14 @@
  * The store contract against every backend (SQLite file, PostgreSQL database, in-memory fake),
  * with events and saved kernels from real RestScheduler transitions.
  */
-import { randomUUID } from "node:crypto";
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { afterAll, afterEach, beforeEach, describe, expect, it } from "vitest";
-import { createTestDatabase, type TestDatabase } from "../../test/support/postgres.js";
+import { describe, expect, it } from "vitest";
 import { makeScheduler, registerGods, setFatigue, T0 } from "../../test/support/rest-fixture.js";
+import { freshStorePerTest, storeBackends } from "../../test/support/store-backends.js";
 import type { RestEvent } from "../core/rest/events.js";
 import type { RestScheduler } from "../core/rest/scheduler.js";
-import { createFakeStore, FakeDatabase } from "./fake-store.js";
-import { openStore } from "./open-store.js";
-import type { FatigueSnapshot, RestChange, RestStore, StoreBackend } from "./store-types.js";
+import type { FatigueSnapshot, RestChange, RestStore } from "./store-types.js";
 
-/** A backend makes an empty database for each test and returns how to open (or reopen) it. */
-interface Backend {
-  name: StoreBackend;
-  fresh(): Promise<() => Promise<RestStore>>;
-  cleanUp?(): Promise<void>;
-}
-
-const tempDir = mkdtempSync(join(tmpdir(), "autonomic-store-"));
-let postgres: Promise<TestDatabase> | undefined; // one database per run, emptied per test
-
-const openerOf = (location: string) => () => openStore(location);
-const fakeOpenerOf = (database: FakeDatabase) => async () => createFakeStore(database);
-
-const BACKENDS: Backend[] = [
-  {
-    name: "sqlite",
-    fresh: async () => openerOf(join(tempDir, `${randomUUID()}.db`)),
-    cleanUp: async () => rmSync(tempDir, { recursive: true, force: true }),
-  },
-  {
-    name: "postgres",
-    fresh: async () => {
-      postgres ??= createTestDatabase();
-      const db = await postgres;
-      await db.reset();
-      return openerOf(db.url);
-    },
-    cleanUp: async () => (await postgres)?.drop(),
-  },
-  { name: "fake", fresh: async () => fakeOpenerOf(new FakeDatabase()) },
-];
+const BACKENDS = storeBackends("autonomic-store-");
 
 /** A service's commit of one transition: every kernel's saved state and the events. */
 function changeOf(rest: RestScheduler, events: RestEvent[], removedKernelIds: string[] = []): RestChange {
@@ -67,23 +31,9 @@ function fatigueOnly(fatigue: FatigueSnapshot): RestChange {
 
 for (const backend of BACKENDS) {
   describe(`${backend.name} store`, () => {
-    const opened: RestStore[] = [];
-    let reopen: () => Promise<RestStore>;
-    const open = async () => {
-      const store = await reopen();
-      opened.push(store);
-      return store;
-    };
+    const open = freshStorePerTest(backend);
     const contents = async (s: RestStore) =>
       Promise.all([s.loadRestState(), s.restEvents(), s.coverageEvents(), s.fatigueSnapshots()]);
-
-    beforeEach(async () => {
-      reopen = await backend.fresh();
-    });
-    afterEach(async () => {
-      for (const store of opened.splice(0)) await store.close();
-    });
-    afterAll(async () => backend.cleanUp?.());
 
     it("loads an empty state and no history from a new database", async () => {
       const store = await open();
