@@ -14,12 +14,14 @@ import type { HealingService } from "../services/healing-service.js";
 import type { HealthService } from "../services/health-service.js";
 import type { RestService } from "../services/rest-service.js";
 import { AccessControl } from "./access.js";
+import { dashboardStatic } from "./dashboard-static.js";
 import { eventStream } from "./event-stream.js";
 import { healingMetrics } from "./healing-metrics.js";
 import { errorBody, handleError } from "./http-errors.js";
 import { createMetrics } from "./metrics.js";
 import { openApiDocument } from "./openapi.js";
 import { actionRoutes } from "./routes/action-routes.js";
+import { dashboardRoutes, type FatigueHistoryReads } from "./routes/dashboard-routes.js";
 import { type HealingRecordReads, healingRoutes } from "./routes/healing-routes.js";
 import { healthRoutes } from "./routes/health-routes.js";
 import { restRoutes } from "./routes/rest-routes.js";
@@ -36,6 +38,8 @@ export interface AppDependencies {
   alerts: AlertService;
   /** Stored patches and phase history, for the healing reads (the store itself). */
   healingRecords: HealingRecordReads;
+  /** Stored fatigue reports, for the dashboard's fatigue chart (the store itself). */
+  fatigueHistory: FatigueHistoryReads;
   config: AutonomicConfig;
   logger: Logger;
 }
@@ -47,6 +51,7 @@ export async function buildApp({
   healing,
   alerts,
   healingRecords,
+  fatigueHistory,
   config,
   logger,
 }: AppDependencies): Promise<FastifyInstance> {
@@ -124,6 +129,9 @@ export async function buildApp({
   );
   const openapi = openApiDocument(VERSION);
   app.get("/openapi.json", async () => openapi);
+
+  dashboardRoutes(app, { rest, fatigueHistory, config, access });
+  dashboardStatic(app);
 
   return app;
 }

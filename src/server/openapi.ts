@@ -4,6 +4,7 @@
 import { z } from "zod";
 import { actionResultSchema } from "../core/healing/remediation-action.js";
 import { actionIdParams } from "./routes/action-routes.js";
+import { fatigueQuery } from "./routes/dashboard-routes.js";
 import {
   ACTOR_HEADER,
   actorHeaders,
@@ -290,6 +291,21 @@ export function openApiDocument(version: string): Record<string, unknown> {
           summary: "Alerts newest first (?limit), with their webhook delivery",
           parameters: queryParams(alertsQuery),
           responses: ok("{success, alerts}"),
+        },
+      },
+      "/api/dashboard/config": {
+        get: {
+          summary: "The thresholds the dashboard's charts draw, and whether tokens and cycles are in force",
+          responses: ok("{status, config:{kappa_star, kappa_deviation_warning, phi, drift, …}}"),
+        },
+      },
+      "/api/dashboard/fatigue": {
+        get: {
+          summary: "A registered kernel's stored fatigue reports, newest first (?kernel_id, ?limit ≤ 1000)",
+          parameters: queryParams(fatigueQuery),
+          responses: ok(
+            "{status, kernel_id, rest_threshold, fatigue:[{timestamp, fatigue, phi, kappa, load, error_rate}]}",
+          ),
         },
       },
       "/api/events": {

@@ -75,7 +75,17 @@ export async function startServer(
       git: gitRepository(config, logger),
       runId,
     });
-    app = await buildApp({ rest, health, actions, healing, alerts, healingRecords: store, config, logger });
+    app = await buildApp({
+      rest,
+      health,
+      actions,
+      healing,
+      alerts,
+      healingRecords: store,
+      fatigueHistory: store,
+      config,
+      logger,
+    });
     const runner = new PeriodicRunner(logger);
     runner.add("healing-loop", config.healing.loopIntervalSeconds * 1000, () => healing.loopTick());
     runner.add("healing-verification", config.scheduler.tickSeconds * 1000, () => healing.tick());

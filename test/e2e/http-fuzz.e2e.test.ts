@@ -48,6 +48,8 @@ const ROUTES: ["GET" | "POST", string][] = [
   ["GET", "/api/self-healing/phase"],
   ["POST", "/api/self-healing/phase/advance"],
   ["GET", "/api/self-healing/alerts"],
+  ["GET", "/api/dashboard/config"],
+  ["GET", "/api/dashboard/fatigue"],
 ];
 
 let store: Store;
@@ -72,7 +74,17 @@ beforeAll(async () => {
       patch: () => "pat_fuzz",
     },
   });
-  app = await buildApp({ rest, health, actions, healing, alerts, healingRecords: store, config, logger });
+  app = await buildApp({
+    rest,
+    health,
+    actions,
+    healing,
+    alerts,
+    healingRecords: store,
+    fatigueHistory: store,
+    config,
+    logger,
+  });
   await actions.dispatch({ kernel_id: "apollo_1", type: "enable_cache", params: { entries: 100 } });
   for (const [id, name] of [
     ["apollo_1", "Apollo"],
