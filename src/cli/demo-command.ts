@@ -1,12 +1,14 @@
 /**
  * `autonomic demo` (what `npm start` runs): the server on the embedded SQLite store and a
  * simulated constellation living against it over HTTP, on a clock sped up `--speed`
- * times. It prints the URL and a live status table until Ctrl-C, which stops the kernels,
- * sends what they still hold and closes the server.
+ * times. It prints the dashboard's URL first (and with `--open` tries to show it in a
+ * browser), then a live status table until Ctrl-C, which stops the kernels, sends what they
+ * still hold and closes the server.
  *
  * The demo's clock runs ahead of wall time, so it records into its own database
  * (./autonomic-demo.db, started afresh each run) rather than the one `serve` uses.
  */
+import { spawn } from "node:child_process";
 import { rmSync } from "node:fs";
 import type { Command } from "commander";
 import { pino } from "pino";
@@ -34,6 +36,7 @@ interface DemoFlags {
   phase: string;
   randomFaults: string;
   json?: boolean;
+  open?: boolean;
 }
 
 export function registerDemoCommand(program: Command): void {
@@ -56,6 +59,7 @@ export function registerDemoCommand(program: Command): void {
     .option("--phase <p>", "self-healing phase 1–4 to run in (4: heals on its own)", "4")
     .option("--random-faults <n>", "random faults over the first 24 h of demo time", "12")
     .option("--json", "print one JSON status line per update instead of the table")
+    .option("--open", "open the dashboard in a browser, when there is one")
     .action(async (flags: DemoFlags) => {
       const speed = flagNumber(flags.speed, "--speed");
       if (!(speed > 0 && speed <= 10_000))
@@ -87,11 +91,17 @@ export function registerDemoCommand(program: Command): void {
         logger,
       });
       const tty = process.stdout.isTTY === true && !flags.json;
-      if (!flags.json) {
+      const dashboard = `${demo.server.url}/`;
+      if (flags.json) {
+        // stdout stays one JSON object per line; each carries the url too.
+        process.stderr.write(`Autonomic dashboard: ${dashboard}\n`);
+      } else {
         process.stdout.write(
-          `Autonomic demo: ${demo.server.url} (HTTP API; /openapi.json lists it), ${speed}× speed-up, database ${db}. Ctrl-C stops.\n`,
+          `Autonomic dashboard: ${dashboard}\n` +
+            `demo: ${speed}× speed-up, database ${db}; the HTTP API is under ${demo.server.url}/api (/openapi.json lists it). Ctrl-C stops.\n`,
         );
       }
+      if (flags.open) openInBrowser(dashboard);
       let drawnLines = 0;
       const show = () => {
         const status = demo.status();
@@ -119,6 +129,31 @@ export function registerDemoCommand(program: Command): void {
       process.once("SIGINT", () => void stop("SIGINT"));
       process.once("SIGTERM", () => void stop("SIGTERM"));
     });
+}
+
+/**
+ * Asks the desktop to show `url` (xdg-open, open, or start). Best effort: on a machine with no
+ * browser or no desktop the opener is missing or fails, and the demo says so and runs on.
+ */
+function openInBrowser(url: string): void {
+  const [command, args] =
+    process.platform === "darwin"
+      ? ["open", [url]]
+      : process.platform === "win32"
+        ? ["cmd", ["/c", "start", "", url]]
+        : ["xdg-open", [url]];
+  const cannot = (why: string) =>
+    process.stderr.write(`--open: could not open a browser (${why}); open ${url} yourself\n`);
+  try {
+    const child = spawn(command, args, { stdio: "ignore", detached: true });
+    child.once("error", (err) => cannot(err.message));
+    child.once("exit", (code) => {
+      if (code !== 0 && code !== null) cannot(`${command} exited ${code}`);
+    });
+    child.unref();
+  } catch (err) {
+    cannot(err instanceof Error ? err.message : String(err));
+  }
 }
 
 function render(s: DemoStatus): string {
