@@ -1,0 +1,190 @@
+/**
+ * The review queue: every patch waiting in pending_review with its sandbox fitness broken
+ * into SPEC's four weighted terms, and approve / reject (optionally "not needed", which the
+ * phase 3 gate counts as a false positive). Below it, the latest patch moves, since in
+ * phase 4 patches rarely wait for anyone.
+ */
+import { useState } from "preact/hooks";
+import type { Operator } from "./api.js";
+import { clockTime, num, words } from "./format.js";
+import type { Patch } from "./wire-types.js";
+
+/** SPEC §5's fitness weights, in its order. */
+const TERMS: readonly { name: string; weight: number }[] = [
+  { name: "phi_improvement", weight: 0.4 },
+  { name: "basin_correction", weight: 0.3 },
+  { name: "error_reduction", weight: 0.2 },
+  { name: "validity", weight: 0.1 },
+];
+
+type Decide = (
+  patchId: string,
+  decision: "approve" | "reject",
+  body: { reason?: string; not_needed?: boolean },
+) => Promise<unknown>;
+
+interface Props {
+  pending: readonly Patch[] | null;
+  recent: readonly Patch[] | null;
+  phase: number | null;
+  operator: Operator;
+  tokenRequired: boolean;
+  onOperator(operator: Operator): void;
+  decide: Decide;
+}
+
+export function PatchQueue({ pending, recent, phase, operator, tokenRequired, onOperator, decide }: Props) {
+  return (
+    <section class="panel" aria-labelledby="queue-title">
+      <header class="panel-head">
+        <h2 id="queue-title">Patch review</h2>
+        <span class="count" data-pending-count={pending?.length ?? 0}>
+          {pending === null ? "…" : `${pending.length} waiting`}
+        </span>
+      </header>
+      <div class="operator">
+        <label>
+          acting as
+          <input
+            value={operator.actor}
+            maxLength={64}
+            onInput={(e) => onOperator({ ...operator, actor: (e.target as HTMLInputElement).value })}
+          />
+        </label>
+        {tokenRequired && (
+          <label>
+            operator token
+            <input
+              type="password"
+              autocomplete="off"
+              value={operator.token}
+              onInput={(e) => onOperator({ ...operator, token: (e.target as HTMLInputElement).value })}
+            />
+          </label>
+        )}
+      </div>
+      {pending !== null && pending.length === 0 && (
+        <p class="empty">
+          Nothing waits for review.{" "}
+          {phase !== null && phase < 3
+            ? `Patches wait here from phase 3 (now ${phase}).`
+            : phase === 4
+              ? "Phase 4 applies patches above the threshold on its own."
+              : ""}
+        </p>
+      )}
+      <ul class="patches">
+        {pending?.map((p) => (
+          <PendingPatch key={p.patch_id} patch={p} decide={decide} />
+        ))}
+      </ul>
+      {recent && recent.length > 0 && (
+        <>
+          <h3>Latest moves</h3>
+          <table class="recent">
+            <tbody>
+              {recent.map((p) => (
+                <tr key={p.patch_id}>
+                  <td>{clockTime(p.updated_at)}</td>
+                  <td>{p.kernel_id}</td>
+                  <td>{words(p.action.type)}</td>
+                  <td>
+                    <span class={`state state-${p.state}`}>{words(p.state)}</span>
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </>
+      )}
+    </section>
+  );
+}
+
+function PendingPatch({ patch, decide }: { patch: Patch; decide: Decide }) {
+  const [reason, setReason] = useState("");
+  const [notNeeded, setNotNeeded] = useState(false);
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<string | null>(null);
+  const fitness = patch.sandbox?.fitness ?? null;
+
+  const act = async (decision: "approve" | "reject") => {
+    setBusy(true);
+    setError(null);
+    const body: { reason?: string; not_needed?: boolean } = {};
+    if (reason.trim() !== "") body.reason = reason.trim();
+    if (decision === "reject" && notNeeded) body.not_needed = true;
+    try {
+      await decide(patch.patch_id, decision, body);
+    } catch (err) {
+      setError(err instanceof Error ? err.message : String(err));
+      setBusy(false);
+    }
+  };
+
+  return (
+    <li class="patch" data-patch-id={patch.patch_id}>
+      <div class="patch-title">
+        <strong>{words(patch.action.type)}</strong> on <strong>{patch.kernel_id}</strong>
+        <span class="muted"> · {words(patch.strategy)}</span>
+      </div>
+      <p class="rationale">{patch.rationale}</p>
+      {fitness ? (
+        <div class="fitness">
+          <div class="fitness-total">
+            fitness <strong>{num(fitness.fitness)}</strong>
+            <span class={`rec rec-${patch.sandbox?.recommendation}`}>
+              {words(patch.sandbox?.recommendation ?? "")}
+            </span>
+          </div>
+          <ul class="terms">
+            {TERMS.map((t) => {
+              const value = fitness.components[t.name] ?? 0;
+              return (
+                <li key={t.name} title={`${t.weight} × ${num(value, 3)} = ${num(t.weight * value, 3)}`}>
+                  <span class="term-name">
+                    {words(t.name)} <span class="muted">×{t.weight}</span>
+                  </span>
+                  <span class="bar">
+                    <span style={{ width: `${Math.max(0, Math.min(1, value)) * 100}%` }} />
+                  </span>
+                  <span class="term-value">{num(value)}</span>
+                </li>
+              );
+            })}
+          </ul>
+        </div>
+      ) : (
+        <p class="muted">No sandbox result.</p>
+      )}
+      <div class="decide">
+        <input
+          placeholder="reason (optional)"
+          aria-label={`Reason for the decision on ${patch.patch_id}`}
+          value={reason}
+          maxLength={1000}
+          onInput={(e) => setReason((e.target as HTMLInputElement).value)}
+        />
+        <label class="check">
+          <input
+            type="checkbox"
+            checked={notNeeded}
+            onChange={(e) => setNotNeeded((e.target as HTMLInputElement).checked)}
+          />
+          not needed
+        </label>
+        <button type="button" class="approve" disabled={busy} onClick={() => void act("approve")}>
+          Approve
+        </button>
+        <button type="button" class="reject" disabled={busy} onClick={() => void act("reject")}>
+          Reject
+        </button>
+      </div>
+      {error && (
+        <p class="error" role="alert">
+          {error}
+        </p>
+      )}
+    </li>
+  );
+}
