@@ -10,11 +10,11 @@ import { clockTime, num, words } from "./format.js";
 import type { Patch } from "./wire-types.js";
 
 /** SPEC §5's fitness weights, in its order. */
-const TERMS: readonly { name: string; weight: number }[] = [
-  { name: "phi_improvement", weight: 0.4 },
-  { name: "basin_correction", weight: 0.3 },
-  { name: "error_reduction", weight: 0.2 },
-  { name: "validity", weight: 0.1 },
+const TERMS: readonly { name: string; label: string; weight: number }[] = [
+  { name: "phi_improvement", label: "Φ improvement", weight: 0.4 },
+  { name: "basin_correction", label: "basin correction", weight: 0.3 },
+  { name: "error_reduction", label: "error reduction", weight: 0.2 },
+  { name: "validity", label: "validity", weight: 0.1 },
 ];
 
 type Decide = (
@@ -143,7 +143,7 @@ function PendingPatch({ patch, decide }: { patch: Patch; decide: Decide }) {
               return (
                 <li key={t.name} title={`${t.weight} × ${num(value, 3)} = ${num(t.weight * value, 3)}`}>
                   <span class="term-name">
-                    {words(t.name)} <span class="muted">×{t.weight}</span>
+                    {t.label} <span class="muted">×{t.weight}</span>
                   </span>
                   <span class="bar">
                     <span style={{ width: `${Math.max(0, Math.min(1, value)) * 100}%` }} />

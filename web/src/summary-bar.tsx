@@ -23,7 +23,7 @@ export function SummaryBar({ data }: { data: DashboardData }) {
         <li class="figure">{c ? c.covering_kernels : "–"} covering</li>
         <li class="figure">avg fatigue {c ? num(c.avg_fatigue) : "–"}</li>
         {data.health && (
-          <li class={`figure health-${data.health.worst}`}>worst {words(data.health.worst)}</li>
+          <li class={`figure health-${data.health.worst}`}>worst health: {words(data.health.worst)}</li>
         )}
         {data.phase && <li class="figure">phase {data.phase.phase}</li>}
       </ul>

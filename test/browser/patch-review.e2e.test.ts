@@ -1,0 +1,154 @@
+/**
+ * Reviewing patches in the page, against the real server process in phase 3: a decision
+ * taken with the page's buttons is the server's decision, recorded under the operator's name,
+ * and the queue follows without a reload. The kernels are driven over HTTP as the SDK would:
+ * they report, and answer the sandbox and live actions their directives carry.
+ */
+import type { Page } from "playwright-core";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { ERRORS, healingHttp, SLOW } from "../support/healing-http.js";
+import { type ServerProcess, startServerProcess, stopAllServers } from "../support/server-process.js";
+import { storeLocations } from "../support/store-locations.js";
+import {
+  type DashboardBrowser,
+  DESKTOP,
+  ensureDashboardBuilt,
+  launchBrowser,
+  PHONE,
+  screenshot,
+} from "./support/dashboard-browser.js";
+
+const TIMEOUT = 120_000;
+const API = "/api/self-healing";
+
+const stores = storeLocations("autonomic-browser-review-");
+let server: ServerProcess;
+let http: ReturnType<typeof healingHttp>;
+let browser: DashboardBrowser;
+
+/** Sandboxes `type` on the kernel (answering the dry run as the kernel), leaving it in review. */
+async function patchInReview(
+  kernelId: string,
+  metrics: object,
+  action: { type: string; params?: object },
+  predicted: object,
+) {
+  await http.reportMany(kernelId, metrics, 12);
+  const evaluating = http.post(`${API}/evaluate-patch`, { kernel_id: kernelId, ...action });
+  const dry = await http.nextAction(kernelId, metrics, { dry_run: true });
+  await http.answer(dry.action_id, { ok: true, predicted });
+  const evaluated = await evaluating;
+  expect(evaluated.status, JSON.stringify(evaluated.body)).toBe(200);
+  expect(evaluated.body.patch.state).toBe("pending_review");
+  return evaluated.body.patch as { patch_id: string };
+}
+
+beforeAll(async () => {
+  await ensureDashboardBuilt();
+  server = await startServerProcess({ db: await stores.fresh("sqlite") });
+  http = healingHttp(server.url);
+  // Phase 3 (two recorded, forced advances), with the loop out of the way: only our patches.
+  await http.forcePhase(3);
+  await http.post(`${API}/stop`);
+  browser = await launchBrowser();
+}, TIMEOUT);
+
+afterAll(async () => {
+  await browser?.close();
+  await stopAllServers();
+  await stores.cleanup();
+});
+
+const card = (page: Page, patchId: string) => page.locator(`[data-patch-id="${patchId}"]`);
+
+describe("patch review in the page", () => {
+  it(
+    "approves a waiting patch with the page's button: the server applies it, recorded under the operator's name, and the queue empties",
+    async () => {
+      const patch = await patchInReview(
+        "apollo_1",
+        SLOW,
+        { type: "enable_cache", params: { entries: 500 } },
+        {
+          phi: 0.75,
+          kappa_eff: 64.21,
+          avg_latency: 150,
+        },
+      );
+      const { page, problems } = await browser.open(`${server.url}/`, DESKTOP);
+      const waiting = card(page, patch.patch_id);
+      await waiting.waitFor({ timeout: 20_000 });
+      // The fitness breakdown: SPEC's four terms, with the total the server computed.
+      expect(await waiting.locator(".fitness-total").textContent()).toContain("0.55");
+      expect(await waiting.locator(".terms li").count()).toBe(4);
+      await waiting.scrollIntoViewIfNeeded();
+      await screenshot(page, "review-desktop");
+      await page.setViewportSize(PHONE);
+      await waiting.scrollIntoViewIfNeeded();
+      await screenshot(page, "review-phone");
+      await page.setViewportSize(DESKTOP);
+
+      await page.locator(".operator input").first().fill("ada");
+      await waiting.locator(".decide input[placeholder]").fill("a cache is cheap to undo");
+      await waiting.locator("button.approve").click();
+
+      // Approval sends the live action; the kernel runs it and the patch is applied.
+      const live = await http.nextAction("apollo_1", SLOW, { patch_id: patch.patch_id, dry_run: false });
+      expect(live.type).toBe("enable_cache");
+      await http.answer(live.action_id, { ok: true });
+      const applied = await http.patchIn(patch.patch_id, "applied");
+      expect(applied.transitions.at(-1)).toMatchObject({
+        from: "pending_review",
+        to: "applied",
+        actor: "user:ada",
+        reason: "a cache is cheap to undo",
+      });
+      await expect.poll(() => waiting.count(), { timeout: 10_000 }).toBe(0);
+      await expect
+        .poll(() => page.locator(".recent tr", { hasText: "enable cache" }).textContent(), {
+          timeout: 10_000,
+        })
+        .toContain("applied");
+      expect(problems()).toEqual([]);
+      await page.close();
+    },
+    TIMEOUT,
+  );
+
+  it(
+    "rejects a waiting patch as not needed: the server rejects it as a false positive, which the gate counts",
+    async () => {
+      const patch = await patchInReview(
+        "athena_1",
+        ERRORS,
+        { type: "rollback_config" },
+        {
+          phi: 0.75,
+          kappa_eff: 64.21,
+          error_rate: 0.01,
+        },
+      );
+      const { page, problems } = await browser.open(`${server.url}/`, DESKTOP);
+      const waiting = card(page, patch.patch_id);
+      await waiting.waitFor({ timeout: 20_000 });
+      await waiting.locator(".check input").check();
+      await waiting.locator("button.reject").click();
+
+      const rejected = await http.patchIn(patch.patch_id, "rejected");
+      expect(rejected.false_positive).toBe(true);
+      expect(rejected.transitions.at(-1)).toMatchObject({ from: "pending_review", to: "rejected" });
+      expect((await http.get(`${API}/actions?kernel_id=athena_1`)).body.actions).toHaveLength(1);
+      await expect.poll(() => waiting.count(), { timeout: 10_000 }).toBe(0);
+      // The gate's false-positive criterion counts it, as the server computes it.
+      const gate = (await http.get(`${API}/phase`)).body.phase;
+      const counted = gate.criteria.find((c: { name: string }) => c.name === "false_positives");
+      expect(counted.description).toMatch(/\(1 of \d+\)/);
+      const criterion = page.locator('[data-criterion="false_positives"]');
+      await expect.poll(() => criterion.textContent(), { timeout: 10_000 }).toContain(counted.description);
+      expect(await criterion.getAttribute("class")).toBe(counted.met ? "met" : "unmet");
+      expect(problems()).toEqual([]);
+      await page.close();
+    },
+    TIMEOUT,
+  );
+});
