@@ -33,7 +33,8 @@ afterAll(async () => {
   rmSync(join(root, ".."), { recursive: true, force: true });
 });
 
-const get = (url: string, headers: Record<string, string> = {}) => app.inject({ method: "GET", url, headers });
+const get = (url: string, headers: Record<string, string> = {}) =>
+  app.inject({ method: "GET", url, headers });
 
 describe("the dashboard's files", () => {
   it("serves index.html at / without caching, under a same-origin content security policy", async () => {

@@ -133,6 +133,9 @@ describe("GET /api/dashboard/fatigue", () => {
     await rest.register("apollo_1", "Apollo");
     const reply = await get(`/api/dashboard/fatigue${query}`);
     expect(reply.status).toBe(400);
-    expect(reply.body).toMatchObject({ status: "error", error: expect.stringMatching(new RegExp(`^${field}: `)) });
+    expect(reply.body).toMatchObject({
+      status: "error",
+      error: expect.stringMatching(new RegExp(`^${field}: `)),
+    });
   });
 });
