@@ -77,8 +77,10 @@ export function registerDemoCommand(program: Command): void {
       if (flags.registry) overrides.registryPath = flags.registry;
       const config = loadConfig({ file: flags.config, env: process.env, flags: overrides });
       const registry = requireRegistry(config.registryPath ?? defaultRegistryPath());
-      // Logs go to stderr at warn, so the table on stdout stays readable.
-      const logger = pino({ level: "warn", base: { service: "autonomic" } }, pino.destination(2));
+      // Logs go to stderr at warn, so the table on stdout stays readable. Those of start-up
+      // (the demo's own forced phase advances) are held until the dashboard's URL is out.
+      const stderr = heldUntilReleased(process.stderr);
+      const logger = pino({ level: "warn", base: { service: "autonomic" } }, stderr);
       const demo = await startLiveDemo({
         config,
         registry,
@@ -89,6 +91,10 @@ export function registerDemoCommand(program: Command): void {
         randomFaults: flagInteger(flags.randomFaults, "--random-faults", 0),
         phase: demoPhase(flags.phase),
         logger,
+      }).catch((err: unknown) => {
+        // A failed start (a port in use) shows what was logged on the way.
+        stderr.release();
+        throw err;
       });
       const tty = process.stdout.isTTY === true && !flags.json;
       const dashboard = `${demo.server.url}/`;
@@ -101,6 +107,7 @@ export function registerDemoCommand(program: Command): void {
             `demo: ${speed}× speed-up, database ${db}; the HTTP API is under ${demo.server.url}/api (/openapi.json lists it). Ctrl-C stops.\n`,
         );
       }
+      stderr.release();
       if (flags.open) openInBrowser(dashboard);
       let drawnLines = 0;
       const show = () => {
@@ -129,6 +136,22 @@ export function registerDemoCommand(program: Command): void {
       process.once("SIGINT", () => void stop("SIGINT"));
       process.once("SIGTERM", () => void stop("SIGTERM"));
     });
+}
+
+/** A log destination that keeps what is written until `release`, then writes straight through. */
+function heldUntilReleased(out: NodeJS.WritableStream) {
+  let held: string[] | null = [];
+  return {
+    write(line: string) {
+      if (held) held.push(line);
+      else out.write(line);
+    },
+    release() {
+      const lines = held ?? [];
+      held = null;
+      for (const line of lines) out.write(line);
+    },
+  };
 }
 
 /**
