@@ -4,12 +4,13 @@
  *
  * Polled, not pushed: the event stream carries state transitions, and no event fires per
  * snapshot or fatigue report (at thousands of reports a second an event each would swamp
- * every open page). The newest window is read whole each time rather than only what is new,
- * so the charts are the store's rows as they are — across reconnects, restarts and
- * retention sweeps — at the price of a few hundred small rows a poll, for one kernel.
+ * every open page). Snapshots are read since the newest one held (see snapshot-window.ts);
+ * fatigue rows are small, so their window is read whole, which also keeps it right across
+ * restarts and retention sweeps.
  */
 import { useEffect, useState } from "preact/hooks";
 import { getJson } from "./api.js";
+import { mergeNewest, sinceOf } from "./snapshot-window.js";
 import type { DashboardConfig, FatigueHistory, KernelHealth, SnapshotRow } from "./wire-types.js";
 
 type DriftMode = DashboardConfig["drift"]["mode"];
@@ -34,11 +35,20 @@ interface Sources {
   monitored: boolean;
 }
 
-async function readHistory(kernelId: string, sources: Sources, driftMode: DriftMode): Promise<KernelHistory> {
+/** The next state of the history: `held` is the snapshot window read so far (empty at first). */
+async function readHistory(
+  kernelId: string,
+  held: readonly SnapshotRow[],
+  sources: Sources,
+  driftMode: DriftMode,
+): Promise<KernelHistory> {
   const id = encodeURIComponent(kernelId);
+  const since = sinceOf(held);
   const [snapshots, fatigue, health] = await Promise.all([
     getJson<{ snapshots: SnapshotRow[] }>(
-      `/api/self-healing/snapshots?kernel_id=${id}&limit=${HISTORY_ROWS}`,
+      since === null
+        ? `/api/self-healing/snapshots?kernel_id=${id}&limit=${HISTORY_ROWS}`
+        : `/api/self-healing/snapshots?kernel_id=${id}&since=${since}&limit=1000`,
     ),
     sources.registered
       ? getJson<FatigueHistory>(`/api/dashboard/fatigue?kernel_id=${id}&limit=${HISTORY_ROWS}`)
@@ -50,7 +60,7 @@ async function readHistory(kernelId: string, sources: Sources, driftMode: DriftM
   ]);
   return {
     kernelId,
-    snapshots: snapshots.snapshots,
+    snapshots: mergeNewest(held, snapshots.snapshots, HISTORY_ROWS),
     fatigue,
     drift: health?.health.drift_thresholds ?? null,
     error: null,
@@ -72,10 +82,12 @@ export function useKernelHistory(
     // would only add a failed request to the browser's log.
     let cancelled = false;
     let timer: number | undefined;
+    let held: readonly SnapshotRow[] = [];
     const poll = async () => {
       if (document.visibilityState === "visible") {
         try {
-          const next = await readHistory(kernelId, { registered, monitored }, driftMode);
+          const next = await readHistory(kernelId, held, { registered, monitored }, driftMode);
+          held = next.snapshots;
           if (!cancelled) setHistory(next);
         } catch (err) {
           if (cancelled) return;
