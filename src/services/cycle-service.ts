@@ -34,7 +34,7 @@ import type { AutonomicConfig } from "../core/config.js";
 import { type ConstellationMetrics, constellationMetrics } from "../core/cycles/constellation-metrics.js";
 import { type CycleDecision, decideCycle, shouldEnd } from "../core/cycles/cycle-decider.js";
 import type { CycleEvent } from "../core/cycles/cycle-events.js";
-import { CYCLE_TYPES, type CycleType, cycleLabel } from "../core/cycles/cycle-types.js";
+import { CYCLE_TYPES, type CycleType, cycleLabel, VOTERS } from "../core/cycles/cycle-types.js";
 import { type CastVote, castVoteLive, telemetryVotes, validateCastVote } from "../core/cycles/votes.js";
 import { ConflictError } from "../core/errors.js";
 import type { ConstellationCycleRow, CycleQuery, Store } from "../store/store-types.js";
@@ -171,7 +171,7 @@ export class CycleService {
    * Records a vote cast by a live Heart or Ocean; a bad body is an InvalidInputError naming
    * the field, and writes nothing. `actor` (who sent it, e.g. "user:ada") is kept in its row.
    */
-  castVote(body: unknown, actor: string | null = null): Promise<LiveCastVote> {
+  async castVote(body: unknown, actor: string | null = null): Promise<LiveCastVote> {
     const valid = validateCastVote(body);
     return this.mutex.runExclusive(async () => {
       const at = this.o.clock.now();
@@ -248,12 +248,16 @@ export class CycleService {
     return constellationMetrics(this.telemetry.windows(), this.cfg);
   }
 
+  /** Heart's first, then Ocean's, each in cycle-type priority order: the same state always lists the same way. */
   private liveVotes(now: number): LiveCastVote[] {
     const live: LiveCastVote[] = [];
-    for (const v of this.castVotes.values())
-      if (castVoteLive(v, now, this.cfg))
-        live.push({ ...v, expires_at: v.at + this.cfg.castVoteTtlSeconds * 1000 });
-    return live.sort((a, b) => b.at - a.at);
+    for (const voter of VOTERS)
+      for (const type of CYCLE_TYPES) {
+        const v = this.castVotes.get(voteSlot({ voter, cycle_type: type }));
+        if (v && castVoteLive(v, now, this.cfg))
+          live.push({ ...v, expires_at: v.at + this.cfg.castVoteTtlSeconds * 1000 });
+      }
+    return live;
   }
 
   private async start(decision: CycleDecision, type: CycleType): Promise<void> {
