@@ -90,7 +90,8 @@ describe("autonomic cycles against a running server", () => {
 
       // Waits over HTTP (a CLI run per poll would be slow), then reads it with the CLI.
       await eventually(
-        async () => (await (await fetch(`${server.url}/api/rest/cycles`)).json()).active,
+        async () =>
+          ((await (await fetch(`${server.url}/api/rest/cycles`)).json()) as { active: unknown }).active,
         (active) => active !== null,
         "a SLEEP cycle started by the consensus job",
       );
