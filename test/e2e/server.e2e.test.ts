@@ -157,23 +157,23 @@ async function stateOf(server: ServerProcess): Promise<unknown> {
 
 const keys = (value: object) => Object.keys(value).sort();
 
-/** SPEC §6's kernel fields, and those WP5.4's next steps and cycles added beside them. */
+/** The original's kernel fields, and beside them (marked) the ones WP5.4's next steps added. */
 const KERNEL_KEYS = [
-  "cover_share",
-  "covered_also_by",
+  "cover_share", // added
+  "covered_also_by", // added
   "covered_by",
   "covering_for",
-  "cycle",
+  "cycle", // added
   "fatigue_score",
   "is_resting",
   "kernel_id",
   "kernel_name",
-  "predicted_seconds_to_threshold",
+  "predicted_seconds_to_threshold", // added
   "rest_count",
   "rest_policy",
-  "rest_threshold",
+  "rest_threshold", // added
   "status",
-  "threshold_shift",
+  "threshold_shift", // added
   "tier",
   "time_in_status",
   "total_rest_time",
