@@ -10,17 +10,22 @@ import type { Logger } from "pino";
 import type { AutonomicConfig } from "../core/config.js";
 import type { ActionService } from "../services/action-service.js";
 import type { AlertService } from "../services/alert-service.js";
+import type { CycleService } from "../services/cycle-service.js";
 import type { HealingService } from "../services/healing-service.js";
 import type { HealthService } from "../services/health-service.js";
 import type { RestService } from "../services/rest-service.js";
 import { AccessControl } from "./access.js";
+import { alertingMetrics } from "./alerting-metrics.js";
+import { cycleMetrics } from "./cycle-metrics.js";
 import { dashboardStatic } from "./dashboard-static.js";
+import { dropRedundantDefaultTotals } from "./default-metrics-lint.js";
 import { eventStream } from "./event-stream.js";
 import { healingMetrics } from "./healing-metrics.js";
 import { errorBody, handleError } from "./http-errors.js";
 import { createMetrics } from "./metrics.js";
 import { openApiDocument } from "./openapi.js";
 import { actionRoutes } from "./routes/action-routes.js";
+import { cycleRoutes } from "./routes/cycle-routes.js";
 import { dashboardRoutes, type FatigueHistoryReads } from "./routes/dashboard-routes.js";
 import { type HealingRecordReads, healingRoutes } from "./routes/healing-routes.js";
 import { healthRoutes } from "./routes/health-routes.js";
@@ -36,6 +41,7 @@ export interface AppDependencies {
   actions: ActionService;
   healing: HealingService;
   alerts: AlertService;
+  cycles: CycleService;
   /** Stored patches and phase history, for the healing reads (the store itself). */
   healingRecords: HealingRecordReads;
   /** Stored fatigue reports, for the dashboard's fatigue chart (the store itself). */
@@ -50,6 +56,7 @@ export async function buildApp({
   actions,
   healing,
   alerts,
+  cycles,
   healingRecords,
   fatigueHistory,
   config,
@@ -116,14 +123,25 @@ export async function buildApp({
   });
 
   restRoutes(app, rest, access);
+  cycleRoutes(app, cycles, access);
   healthRoutes(app, health, access);
   actionRoutes(app, actions, access);
-  eventStream(app, [rest.events, health.events, actions.events, healing.events, alerts.events]);
+  eventStream(app, [
+    rest.events,
+    health.events,
+    actions.events,
+    healing.events,
+    alerts.events,
+    cycles.events,
+  ]);
 
   healingRoutes(app, healing, alerts, healingRecords, access);
 
   const metrics = createMetrics(rest, health);
   healingMetrics(metrics, healing);
+  cycleMetrics(metrics, cycles);
+  alertingMetrics(metrics, { rest, health, healing });
+  dropRedundantDefaultTotals(metrics);
   app.get("/metrics", async (_request, reply) =>
     reply.type(metrics.contentType).send(await metrics.metrics()),
   );

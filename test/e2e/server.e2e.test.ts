@@ -713,6 +713,10 @@ for (const backend of ["sqlite", "postgres"]) {
           "/api/rest/request/{kernel_id}",
           "/api/rest/end/{kernel_id}",
           "/api/rest/fatigue/{kernel_id}",
+          "/api/rest/quality",
+          "/api/rest/cycles",
+          "/api/rest/cycles/vote",
+          "/api/rest/cycles/end",
         ]),
       );
       expect(reply.body.paths["/api/rest/request/{kernel_id}"].post).toBeDefined();
