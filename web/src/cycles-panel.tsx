@@ -13,7 +13,11 @@ export function CyclesPanel({ cycles }: { cycles: CyclesView | "unavailable" | n
     <section class="panel" aria-labelledby="cycles-title">
       <header class="panel-head">
         <h2 id="cycles-title">Constellation cycles</h2>
-        {view?.active && <span class="pill cycle-active">{words(view.active.cycle_type)} running</span>}
+        {view?.active && (
+          <span class="pill cycle-active" data-cycle-active={view.active.cycle_type}>
+            {words(view.active.cycle_type)} running
+          </span>
+        )}
       </header>
       {view?.active && (
         <p>
@@ -51,7 +55,7 @@ export function CyclesPanel({ cycles }: { cycles: CyclesView | "unavailable" | n
           </thead>
           <tbody>
             {rows.map((c) => (
-              <tr key={c.id}>
+              <tr key={c.id} data-cycle-row={c.cycle_type ?? ""}>
                 <td>{words(c.cycle_type ?? "")}</td>
                 <td>{dayTime(c.started_at)}</td>
                 <td>{c.ended_at ? dayTime(c.ended_at) : "running"}</td>
@@ -67,7 +71,7 @@ export function CyclesPanel({ cycles }: { cycles: CyclesView | "unavailable" | n
 
 function Vote({ who, vote }: { who: string; vote: VoterVote }) {
   return (
-    <div class={`vote ${vote.vote ? "yes" : "no"}`}>
+    <div class={`vote ${vote.vote ? "yes" : "no"}`} data-voter={who} data-vote={vote.vote ? "yes" : "no"}>
       <strong>{who}</strong> {vote.vote ? "yes" : "no"} <span class="muted">({vote.source})</span>
       <div class="muted small">{vote.reasoning}</div>
     </div>
