@@ -5,6 +5,7 @@
  * open the page, and minutes of live updates bring no console error and no failed request.
  */
 import { type ChildProcess, spawn } from "node:child_process";
+import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import type { Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -27,18 +28,21 @@ const LIVE_MS = 8000;
 const stores = storeLocations("autonomic-browser-demo-");
 let demo: ChildProcess;
 let firstLine: string;
+let stderr = "";
 let exited: Promise<number | null>;
 let browser: DashboardBrowser;
 
 beforeAll(async () => {
   await ensureDashboardBuilt();
+  // --open on a machine with no browser to open: an empty PATH has no xdg-open (nor open).
+  const noBrowser = join(stores.dir, "no-browser");
+  mkdirSync(noBrowser);
   demo = spawn(
     process.execPath,
-    [...CLI_ARGS, "demo", "--port", "0", "--db", join(stores.dir, "demo.db"), "--speed", "600"],
-    { cwd: REPO_ROOT, env: cleanEnv(), stdio: ["ignore", "pipe", "pipe"] },
+    [...CLI_ARGS, "demo", "--port", "0", "--db", join(stores.dir, "demo.db"), "--speed", "600", "--open"],
+    { cwd: REPO_ROOT, env: cleanEnv({ PATH: noBrowser }), stdio: ["ignore", "pipe", "pipe"] },
   );
   exited = new Promise((resolve) => demo.once("close", (code) => resolve(code)));
-  let stderr = "";
   demo.stderr?.setEncoding("utf8").on("data", (chunk: string) => {
     stderr += chunk;
   });
@@ -97,6 +101,13 @@ describe("autonomic demo's dashboard", () => {
     expect(page.status).toBe(200);
     expect(page.headers.get("content-type")).toContain("text/html");
     expect(await page.text()).toContain('<div id="app">');
+  });
+
+  it("with --open and no browser on the machine, says so and runs on", async () => {
+    await expect.poll(() => stderr, { timeout: 10_000 }).toContain("--open: could not open a browser");
+    expect(stderr).toContain(dashboardUrl());
+    expect(demo.exitCode).toBeNull();
+    expect((await fetch(`${dashboardUrl()}api/rest/health`)).status).toBe(200);
   });
 
   it(
