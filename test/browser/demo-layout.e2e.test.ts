@@ -2,7 +2,7 @@
  * `autonomic demo` as a user meets it: its first line is the dashboard's URL, and that page,
  * with the simulated constellation living behind it, reads well on a laptop (1280×800) and a
  * phone (375×740): nothing scrolls sideways or spills out of its panel, the graph and charts
- * open the page, and minutes of live updates bring no console error and no failed request.
+ * open the page, and over an hour of demo time (8 s at 600×) brings no console error and no failed request.
  */
 import { type ChildProcess, spawn } from "node:child_process";
 import { mkdirSync } from "node:fs";
