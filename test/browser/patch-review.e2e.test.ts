@@ -20,23 +20,29 @@ import {
 
 const TIMEOUT = 120_000;
 const API = "/api/self-healing";
+const KERNEL_TOKEN = "kernel-token-0123456789";
+const OPERATOR_TOKEN = "operator-token-0123456789";
 
 const stores = storeLocations("autonomic-browser-review-");
 let server: ServerProcess;
 let http: ReturnType<typeof healingHttp>;
 let browser: DashboardBrowser;
 
-/** Sandboxes `type` on the kernel (answering the dry run as the kernel), leaving it in review. */
+/**
+ * Sandboxes an action on the kernel through `client` (answering the dry run as the kernel),
+ * leaving the patch in review.
+ */
 async function patchInReview(
+  client: ReturnType<typeof healingHttp>,
   kernelId: string,
   metrics: object,
   action: { type: string; params?: object },
   predicted: object,
 ) {
-  await http.reportMany(kernelId, metrics, 12);
-  const evaluating = http.post(`${API}/evaluate-patch`, { kernel_id: kernelId, ...action });
-  const dry = await http.nextAction(kernelId, metrics, { dry_run: true });
-  await http.answer(dry.action_id, { ok: true, predicted });
+  await client.reportMany(kernelId, metrics, 12);
+  const evaluating = client.post(`${API}/evaluate-patch`, { kernel_id: kernelId, ...action });
+  const dry = await client.nextAction(kernelId, metrics, { dry_run: true });
+  await client.answer(dry.action_id, { ok: true, predicted });
   const evaluated = await evaluating;
   expect(evaluated.status, JSON.stringify(evaluated.body)).toBe(200);
   expect(evaluated.body.patch.state).toBe("pending_review");
@@ -66,6 +72,7 @@ describe("patch review in the page", () => {
     "approves a waiting patch with the page's button: the server applies it, recorded under the operator's name, and the queue empties",
     async () => {
       const patch = await patchInReview(
+        http,
         "apollo_1",
         SLOW,
         { type: "enable_cache", params: { entries: 500 } },
@@ -119,6 +126,7 @@ describe("patch review in the page", () => {
     "rejects a waiting patch as not needed: the server rejects it as a false positive, which the gate counts",
     async () => {
       const patch = await patchInReview(
+        http,
         "athena_1",
         ERRORS,
         { type: "rollback_config" },
@@ -148,6 +156,57 @@ describe("patch review in the page", () => {
       expect(await criterion.getAttribute("class")).toBe(counted.met ? "met" : "unmet");
       expect(problems()).toEqual([]);
       await page.close();
+    },
+    TIMEOUT,
+  );
+});
+
+describe("patch review on a server with tokens", () => {
+  it(
+    "asks for the operator token, says why an approval without it is refused, and approves once it is given",
+    async () => {
+      const guarded = await startServerProcess({
+        db: await stores.fresh("sqlite"),
+        env: { AUTONOMIC_KERNEL_TOKEN: KERNEL_TOKEN, AUTONOMIC_OPERATOR_TOKEN: OPERATOR_TOKEN },
+      });
+      const operator = healingHttp(guarded.url, { token: OPERATOR_TOKEN });
+      await operator.forcePhase(3);
+      await operator.post(`${API}/stop`);
+      const patch = await patchInReview(
+        operator,
+        "hermes_1",
+        SLOW,
+        {
+          type: "enable_cache",
+          params: { entries: 500 },
+        },
+        { phi: 0.75, kappa_eff: 64.21, avg_latency: 150 },
+      );
+
+      const { page, problems } = await browser.open(`${guarded.url}/`, DESKTOP);
+      const waiting = card(page, patch.patch_id);
+      await waiting.waitFor({ timeout: 20_000 });
+      const token = page.locator('.operator input[type="password"]');
+      await token.waitFor();
+
+      await waiting.locator("button.approve").click();
+      await expect.poll(() => waiting.locator('[role="alert"]').textContent()).toContain("bearer token");
+      expect((await operator.patch(patch.patch_id)).transitions.at(-1).to).toBe("pending_review");
+      // The refusal is the only request that failed.
+      expect(problems().every((p) => p.includes("401"))).toBe(true);
+      expect(problems().length).toBeGreaterThan(0);
+
+      await token.fill(OPERATOR_TOKEN);
+      await waiting.locator("button.approve").click();
+      const live = await operator.nextAction("hermes_1", SLOW, { patch_id: patch.patch_id, dry_run: false });
+      await operator.answer(live.action_id, { ok: true });
+      expect((await operator.patchIn(patch.patch_id, "applied")).transitions.at(-1).actor).toBe(
+        "user:dashboard",
+      );
+      await expect.poll(() => waiting.count(), { timeout: 10_000 }).toBe(0);
+      expect(problems().every((p) => p.includes("401"))).toBe(true);
+      await page.close();
+      guarded.kill("SIGTERM");
     },
     TIMEOUT,
   );
