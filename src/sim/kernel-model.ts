@@ -43,6 +43,8 @@ export interface SimKernelSpec {
   basinDimension: number;
   /** Energy at the start, 0 … 1 (default 1, fresh). */
   initialEnergy?: number;
+  /** Exhaustion at the start, 0 … 1 (default 0): a constellation that has worked on spent (exhaustion.ts). */
+  initialExhaustion?: number;
 }
 
 /** A snapshot as a kernel sends it (SPEC §4 wire form). */
@@ -130,10 +132,15 @@ export class SimKernel {
     this.profile = createProfile(this.m, spec.policyType, n, rng);
     this.c = freshCondition(this.profile);
     if (spec.initialEnergy !== undefined) this.c.energy = clip01(spec.initialEnergy);
+    if (spec.initialExhaustion !== undefined) this.c.exhaustion = clip01(spec.initialExhaustion);
   }
 
   get energy(): number {
     return this.c.energy;
+  }
+  /** Debt of working on while spent, 0 … 1; it collapses past `exhaustionCollapseAbove`. */
+  get exhaustion(): number {
+    return this.c.exhaustion;
   }
   /** Its own load at the last step (what a coverer takes a share of). */
   get load(): number {
@@ -163,7 +170,7 @@ export class SimKernel {
   step(atMs: number, dtSeconds: number, mode: SimRestMode, coverLoad: number): void {
     this.steps += 1;
     this.c.ownLoad = loadAt(this.spec.load, atMs / 1000);
-    advance(this.m, this.profile, this.c, mode, coverLoad, dtSeconds);
+    advance(this.m, this.profile, this.c, mode, coverLoad, dtSeconds, atMs / 1000);
   }
 
   /** What the kernel reports: the truth plus measurement noise. */
