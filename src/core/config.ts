@@ -376,8 +376,20 @@ export const DEFAULT_CONFIG: AutonomicConfig = {
     contextMaxBytes: 64 * 1024,
     coverLoadFraction: 0.5,
     coverLoadMax: 1,
-    adaptiveThresholds: { enabled: true, maxShift: 0.1, step: 0.02, poorRecoveryBelow: 0.3, goodRecoveryAbove: 0.6 },
-    predictive: { enabled: true, horizonSeconds: 300, slopeSmoothing: 0.3, minReports: 3, minFatigueFraction: 0.6 },
+    adaptiveThresholds: {
+      enabled: true,
+      maxShift: 0.1,
+      step: 0.02,
+      poorRecoveryBelow: 0.3,
+      goodRecoveryAbove: 0.6,
+    },
+    predictive: {
+      enabled: true,
+      horizonSeconds: 300,
+      slopeSmoothing: 0.3,
+      minReports: 3,
+      minFatigueFraction: 0.6,
+    },
   },
   health: {
     ringCapacitySnapshots: 1000,

@@ -12,7 +12,17 @@ export interface RestDirective {
   /** ISO 8601 end of the planned rest, while resting. */
   until?: string;
   covered_by?: string;
+  /** The second coverer when two partners share the coverage. */
+  covered_also_by?: string;
   covering_for?: string;
+  /** Share of the covered kernel's load this kernel carries while covering (1 alone). */
+  cover_share?: number;
+  /** The context the covered kernel handed over (context transfer), while covering it. */
+  covering_context?: unknown;
+  /** This kernel's own context, handed back after its last rest; present until its next rest. */
+  context?: unknown;
+  /** The constellation cycle this kernel rests in. */
+  cycle?: string;
 }
 
 /**
@@ -39,6 +49,14 @@ export function restDirective(rest: RestScheduler, kernelId: string): RestDirect
   const plannedUntil = rest.plannedUntil(kernelId);
   if (plannedUntil !== null) directive.until = new Date(plannedUntil).toISOString();
   if (status.covered_by) directive.covered_by = status.covered_by;
-  if (status.covering_for) directive.covering_for = status.covering_for;
+  if (status.covered_also_by) directive.covered_also_by = status.covered_also_by;
+  if (status.covering_for) {
+    directive.covering_for = status.covering_for;
+    directive.cover_share = status.cover_share;
+  }
+  if (status.cycle) directive.cycle = status.cycle;
+  const context = rest.contextFor(kernelId);
+  if (context.covering !== null) directive.covering_context = context.covering;
+  if (context.returned !== null) directive.context = context.returned;
   return directive;
 }

@@ -13,7 +13,9 @@ export type RestTrigger =
   | "time_since_rest"
   | "post_burst"
   | "season_ended"
-  | "essential_reduce";
+  | "essential_reduce"
+  /** Predictive rest: the fatigue trend reaches the threshold within the horizon, and a partner is free. */
+  | "predicted";
 
 /** Seconds since the kernel's last rest ended, or since it registered if it never rested. 0 while resting. */
 export function timeSinceRestSeconds(k: KernelRestState, now: number): number {
@@ -21,31 +23,65 @@ export function timeSinceRestSeconds(k: KernelRestState, now: number): number {
   return (now - (k.lastRestEndedAt ?? k.registeredAt)) / 1000;
 }
 
-/** The fatigue above which the kernel's policy (or its essential tier) calls for rest. */
+/**
+ * The fatigue above which the kernel's policy (or its essential tier) calls for rest, moved by
+ * the kernel's adaptive shift. The `never` policy's emergency level never moves: it is a
+ * safety limit, not a tuning.
+ */
 export function restThreshold(cfg: RestConfig, k: KernelRestState): number {
   const t = cfg.thresholds;
+  const s = k.thresholdShift;
   let policy: number;
   switch (k.policy) {
     case "never":
       policy = t.neverEmergency;
       break;
     case "minimal_rotating":
-      policy = t.minimalRotating;
+      policy = t.minimalRotating + s;
       break;
     case "coordinated_alternating":
-      policy = t.coordinatedAlternating;
+      policy = t.coordinatedAlternating + s;
       break;
     case "scheduled":
-      policy = t.scheduled;
+      policy = t.scheduled + s;
       break;
     case "seasonal":
-      policy = t.seasonal;
+      policy = t.seasonal + s;
       break;
     case "chaos":
-      policy = t.chaos;
+      policy = t.chaos + s;
       break;
   }
-  return k.tier === "essential" ? Math.min(policy, t.essentialReduce) : policy;
+  return k.tier === "essential" ? Math.min(policy, t.essentialReduce + s) : policy;
+}
+
+/**
+ * Seconds until fatigue reaches the rest threshold at its smoothed trend; -1 when it is not
+ * rising, the trend rests on too few reports, or the kernel rests. A number, not null, so
+ * the tick path allocates nothing.
+ */
+export function secondsToThreshold(cfg: RestConfig, k: KernelRestState): number {
+  if (k.status !== "active" || k.reportsSinceRest < cfg.predictive.minReports) return -1;
+  const slope = k.fatigueSlopePerSecond;
+  if (!(slope > 0)) return -1;
+  const gap = restThreshold(cfg, k) - k.fatigue;
+  return gap <= 0 ? 0 : gap / slope;
+}
+
+/**
+ * Whether the trend calls for rest ahead of the threshold: predictive rest is on, the policy
+ * rests with a partner (never and REDUCED rests are left to their thresholds: nobody needs
+ * warning to cover them), fatigue is already a fair part of the way there, and the threshold
+ * is within the horizon. Whether a partner is free is the scheduler's to add.
+ */
+export function trendCallsForRest(cfg: RestConfig, k: KernelRestState): boolean {
+  const p = cfg.predictive;
+  if (!p.enabled || k.policy === "never") return false;
+  if (k.tier === "essential" && k.policy !== "minimal_rotating") return false;
+  const threshold = restThreshold(cfg, k);
+  if (k.fatigue < p.minFatigueFraction * threshold) return false;
+  const eta = secondsToThreshold(cfg, k);
+  return eta >= 0 && eta <= p.horizonSeconds;
 }
 
 /** The period a kernel's duty cycle is measured over: one season for seasonal kernels. */
@@ -61,33 +97,34 @@ export function evaluateRestTrigger(cfg: RestConfig, k: KernelRestState, now: nu
   if (k.status !== "active") return "none";
   const t = cfg.thresholds;
   const f = k.fatigue;
+  const s = k.thresholdShift;
   switch (k.policy) {
     case "never":
       if (f > t.neverEmergency) return "emergency_fatigue";
       break;
     case "minimal_rotating":
-      if (f > t.minimalRotating) return "fatigue_threshold";
+      if (f > t.minimalRotating + s) return "fatigue_threshold";
       if (timeSinceRestSeconds(k, now) > cfg.minimalRotatingMaxAwakeSeconds) return "time_since_rest";
       break;
     case "coordinated_alternating":
-      if (f > t.coordinatedAlternating) return "fatigue_threshold";
+      if (f > t.coordinatedAlternating + s) return "fatigue_threshold";
       break;
     case "scheduled":
-      if (f > t.scheduled) return "fatigue_threshold";
-      if (k.hasTelemetry && k.load < t.scheduledPostBurstLoad && f > t.scheduledPostBurst)
+      if (f > t.scheduled + s) return "fatigue_threshold";
+      if (k.hasTelemetry && k.load < t.scheduledPostBurstLoad && f > t.scheduledPostBurst + s)
         return "post_burst";
       break;
     case "seasonal": {
-      if (f > t.seasonal) return "fatigue_threshold";
+      if (f > t.seasonal + s) return "fatigue_threshold";
       const duty = k.contract?.restPolicy.dutyCycle ?? 1;
       if (timeSinceRestSeconds(k, now) >= duty * cfg.seasonLengthSeconds) return "season_ended";
       break;
     }
     case "chaos":
-      if (f > t.chaos) return "fatigue_threshold";
+      if (f > t.chaos + s) return "fatigue_threshold";
       break;
   }
-  if (k.tier === "essential" && f > t.essentialReduce) return "essential_reduce";
+  if (k.tier === "essential" && f > t.essentialReduce + s) return "essential_reduce";
   return "none";
 }
 
@@ -142,7 +179,7 @@ export function describeTrigger(
     case "emergency_fatigue":
       return `emergency: fatigue ${f} > ${cfg.thresholds.neverEmergency} (never)`;
     case "fatigue_threshold":
-      return `fatigue ${f} > ${restThreshold(cfg, k)} (${k.policy})`;
+      return `fatigue ${f} > ${threshold(cfg, k)} (${k.policy})`;
     case "time_since_rest":
       return `${Math.round(timeSinceRestSeconds(k, now))} s since last rest > ${cfg.minimalRotatingMaxAwakeSeconds} s (minimal_rotating)`;
     case "post_burst":
@@ -150,6 +187,13 @@ export function describeTrigger(
     case "season_ended":
       return `active season "${k.contract?.restPolicy.activeSeason ?? "active"}" has run its length; time for "${k.contract?.restPolicy.restSeason ?? "rest"}"`;
     case "essential_reduce":
-      return `essential tier: fatigue ${f} > ${cfg.thresholds.essentialReduce}, reduce activity`;
+      return `essential tier: fatigue ${f} > ${threshold(cfg, k)}, reduce activity`;
+    case "predicted":
+      return `predicted: fatigue ${f} rising ${(k.fatigueSlopePerSecond * 60).toFixed(3)}/min reaches ${threshold(cfg, k)} in ${Math.round(secondsToThreshold(cfg, k))} s, within the ${cfg.predictive.horizonSeconds} s horizon; a partner is free`;
   }
+}
+
+/** A threshold in words: three decimals, so an adapted 0.47 reads as itself. */
+function threshold(cfg: RestConfig, k: KernelRestState): string {
+  return String(Number(restThreshold(cfg, k).toFixed(3)));
 }

@@ -1,10 +1,13 @@
 /**
- * Random sequences of register / fatigue / request / end / deregister / clock advance,
- * with every SPEC §3 invariant checked after every step.
+ * Random sequences of register / fatigue / request (with and without a context) / end /
+ * deregister / constellation cycle start and end / clock advance, with every SPEC §3
+ * invariant checked after every step, multi-partner coverage included: loads run high
+ * enough that single partners often cannot carry a kernel and two share it.
  */
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { makeScheduler } from "../../../test/support/rest-fixture.js";
+import type { CycleType } from "../cycles/cycle-types.js";
 import { AutonomicError } from "../errors.js";
 import type { RestEvent } from "./events.js";
 import { invariantViolations } from "./invariants.js";
@@ -54,8 +57,11 @@ type Step =
   | { op: "register"; k: number }
   | { op: "fatigue"; k: number; phi: number; kappa: number; load: number; error: number }
   | { op: "tire"; k: number; level: number }
+  | { op: "busy"; k: number; load: number }
   | { op: "garbage"; k: number; value: unknown }
-  | { op: "request"; k: number; force: boolean }
+  | { op: "request"; k: number; force: boolean; context: boolean }
+  | { op: "cycle"; type: CycleType }
+  | { op: "endCycle" }
   | { op: "end"; k: number }
   | { op: "deregister"; k: number }
   | { op: "advance"; seconds: number };
@@ -73,6 +79,16 @@ const step: fc.Arbitrary<Step> = fc.oneof(
       level: fc.oneof(unit, fc.double({ min: 0.85, max: 1, noNaN: true })),
     }),
   },
+  // Busy and tired enough to want rest (fatigue about 0.45–0.55), not too tired to cover: a
+  // partner that may cover yet has too little room to carry a kernel alone.
+  {
+    weight: 6,
+    arbitrary: fc.record({
+      op: fc.constant("busy" as const),
+      k: kernel,
+      load: fc.double({ min: 0.4, max: 1, noNaN: true }),
+    }),
+  },
   {
     weight: 4,
     arbitrary: fc.record({
@@ -86,8 +102,21 @@ const step: fc.Arbitrary<Step> = fc.oneof(
   },
   {
     weight: 6,
-    arbitrary: fc.record({ op: fc.constant("request" as const), k: kernel, force: fc.boolean() }),
+    arbitrary: fc.record({
+      op: fc.constant("request" as const),
+      k: kernel,
+      force: fc.boolean(),
+      context: fc.boolean(),
+    }),
   },
+  {
+    weight: 1,
+    arbitrary: fc
+      .constantFrom<CycleType>("sleep", "dream", "mushroom")
+      .map((type) => ({ op: "cycle" as const, type })),
+  },
+  // Cycles end soon after they start: while one runs every kernel rests and little else happens.
+  { weight: 4, arbitrary: fc.constant({ op: "endCycle" as const }) },
   { weight: 2, arbitrary: kernel.map((k) => ({ op: "end" as const, k })) },
   { weight: 1, arbitrary: kernel.map((k) => ({ op: "deregister" as const, k })) },
   // Telemetry that is not a number in range must be rejected and change nothing.
@@ -126,11 +155,20 @@ function apply(rest: RestScheduler, clock: { advanceSeconds(s: number): void }, 
       rest.reportFatigue(idAt(s.k), 0.7 * (1 - s.level), kappa, s.level, s.level);
       return;
     }
+    case "busy":
+      rest.reportFatigue(idAt(s.k), 0.1, 2 * rest.config.kappaStar, s.load, 0);
+      return;
     case "garbage":
       rest.reportFatigue(idAt(s.k), s.value as number, rest.config.kappaStar);
       return;
     case "request":
-      rest.requestRest(idAt(s.k), { force: s.force });
+      rest.requestRest(idAt(s.k), { force: s.force, context: s.context ? { task: idAt(s.k) } : undefined });
+      return;
+    case "cycle":
+      rest.startCycle(s.type, 900);
+      return;
+    case "endCycle":
+      rest.endCycle();
       return;
     case "end":
       rest.endRest(idAt(s.k));
@@ -147,9 +185,18 @@ function apply(rest: RestScheduler, clock: { advanceSeconds(s: number): void }, 
 
 function grantViolations(rest: RestScheduler, events: RestEvent[]): string[] {
   const out: string[] = [];
+  const states = new Map([...rest.states()].map((k) => [k.kernelId, k]));
   for (const e of events) {
     if (e.type === "coverage_started" && e.coverer_fatigue > rest.config.partnerMaxFatigue) {
       out.push(`${e.kernel_id} took cover of ${e.covering_for} at fatigue ${e.coverer_fatigue}`);
+    }
+    // Loads only change with the next report, so the states still show them as at the grant.
+    if (e.type === "coverage_started") {
+      const coverer = states.get(e.kernel_id);
+      const covered = states.get(e.covering_for);
+      const carried = (coverer?.load ?? 0) + e.share * (covered?.carriedLoad ?? 0);
+      if (carried > rest.config.coverLoadMax + 1e-9)
+        out.push(`${e.kernel_id} took ${e.share} of ${e.covering_for}, carrying ${carried}`);
     }
     if (
       e.type === "rest_started" &&
@@ -221,7 +268,10 @@ describe("rest scheduler invariants under random operation sequences", () => {
         for (const s of steps) {
           const uncovered = [...rest.states()].filter(
             (k) =>
-              (k.status === "resting" || k.status === "micro_pause") && !k.restForced && k.coveredBy === null,
+              (k.status === "resting" || k.status === "micro_pause") &&
+              !k.restForced &&
+              k.restCycle === null &&
+              k.coveredBy === null,
           ).length;
           if (s.op === "advance") gapSeconds += uncovered * s.seconds;
           try {

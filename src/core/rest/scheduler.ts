@@ -12,10 +12,18 @@
  */
 import type { Clock } from "../clock.js";
 import type { RestConfig } from "../config.js";
+import type { CycleType } from "../cycles/cycle-types.js";
 import { ConflictError, InvalidInputError, UnknownKernelError } from "../errors.js";
 import { findGod, type Registry } from "../registry/registry.js";
 import { alternatingPairNames, canCover, partnerNames } from "./coverage.js";
-import { type LiveLookup, type PartnerLookup, planCoverage } from "./coverage-plan.js";
+import {
+  type CoverAssignment,
+  carriedLoad,
+  coverageOptions,
+  type LiveLookup,
+  type PartnerLookup,
+  planCoverage,
+} from "./coverage-plan.js";
 import { measuredDutyCycle, projectedDutyCycle, pruneRecentRests, recordRest } from "./duty-cycle.js";
 import type { ApprovalCode, RefusalCode, RestEvent, RestEventListener, WakeCause } from "./events.js";
 import { computeFatigue } from "./fatigue.js";
@@ -30,7 +38,9 @@ import {
   type RestTrigger,
   restModeFor,
   restThreshold,
+  trendCallsForRest,
 } from "./policies.js";
+import { adaptationReason, adaptedShift, rateable, restRecovery } from "./rest-quality.js";
 import { Roster } from "./roster.js";
 import {
   type ConstellationStatus,
@@ -56,6 +66,11 @@ export interface RestRequestOptions {
    * refused for the duty cycle, since it is needed rather than wanted.
    */
   maintenanceSeconds?: number;
+  /**
+   * A JSON payload handed to the coverer through its directive and back to the kernel on
+   * waking (context transfer); at most `contextMaxBytes` serialised.
+   */
+  context?: unknown;
 }
 
 export interface RestRequestResult {
@@ -63,6 +78,8 @@ export interface RestRequestResult {
   reason: string;
   reason_code: ApprovalCode | RefusalCode;
   covering_partner: string | null;
+  /** The second partner when two share the coverage. */
+  sharing_partner: string | null;
   rest_type: RestMode | null;
   /** Clock ms at which the rest is planned to end. */
   planned_until: number | null;
@@ -234,7 +251,20 @@ export class RestScheduler {
     const now = this.clock.now();
     const phiTrend = k.hasTelemetry ? phi - k.phi : 0;
     const sinceRest = k.status === "active" ? (now - (k.lastRestEndedAt ?? k.registeredAt)) / 1000 : 0;
-    k.fatigue = computeFatigue(this.config, phi, phiTrend, kappa, load, sinceRest, errorRate);
+    const fatigue = computeFatigue(this.config, phi, phiTrend, kappa, load, sinceRest, errorRate);
+    if (k.status === "active") {
+      // The trend predictive rest reads: an exponential moving average of the slope between
+      // reports, restarted after each rest (what a rest did to fatigue is no trend of wear).
+      const dt = (now - k.lastReportAt) / 1000;
+      if (k.hasTelemetry && k.reportsSinceRest > 0 && dt > 0) {
+        const slope = (fatigue - k.fatigue) / dt;
+        const a = this.config.predictive.slopeSmoothing;
+        k.fatigueSlopePerSecond =
+          k.reportsSinceRest === 1 ? slope : a * slope + (1 - a) * k.fatigueSlopePerSecond;
+      }
+      k.reportsSinceRest++;
+    }
+    k.fatigue = fatigue;
     k.phi = phi;
     k.kappa = kappa;
     k.load = load;
@@ -248,9 +278,9 @@ export class RestScheduler {
     return this.get(kernelId).fatigue;
   }
 
-  /** Why the kernel should rest now, or "none". No allocation: for hot loops. */
+  /** Why the kernel should rest now, or "none". No allocation unless the trend is near the threshold. */
   restTrigger(kernelId: string): RestTrigger {
-    return evaluateRestTrigger(this.config, this.get(kernelId), this.clock.now());
+    return this.trigger(this.get(kernelId), this.clock.now());
   }
 
   /** The should-rest decision in words, for replies and directives. */
@@ -259,7 +289,7 @@ export class RestScheduler {
     if (isResting(k))
       return { should_rest: false, reason: "Already resting", reason_code: "already_resting" };
     const now = this.clock.now();
-    const trigger = evaluateRestTrigger(this.config, k, now);
+    const trigger = this.trigger(k, now);
     return {
       should_rest: trigger !== "none",
       reason: describeTrigger(this.config, k, trigger, now),
@@ -281,9 +311,10 @@ export class RestScheduler {
         `${k.kernelName} is essential and never fully stops; it may only reduce`,
       );
     }
+    const context = this.checkedContext(options.context);
     if (isResting(k)) return this.refuse(k, "already_resting", "Already resting", force);
     const now = this.clock.now();
-    const trigger = evaluateRestTrigger(this.config, k, now);
+    const trigger = this.trigger(k, now);
 
     if (!force) {
       const pairResting = this.restingAlternatingPartner(k);
@@ -308,8 +339,9 @@ export class RestScheduler {
         force,
       );
     }
-    const mode = restModeFor(k, plan.coverer !== null);
-    if (modeNeedsCover(mode) && plan.coverer === null && !force) {
+    const coverers = plan.coverers;
+    const mode = restModeFor(k, coverers.length > 0);
+    if (modeNeedsCover(mode) && coverers.length === 0 && !force) {
       return this.refuse(k, "no_coverage", "No coverage available - consider constellation cycle", force);
     }
 
@@ -337,33 +369,36 @@ export class RestScheduler {
     }
 
     if (plan.handoffTo && covered) this.handOver(k, covered, plan.handoffTo, now);
-    const code: ApprovalCode = plan.coverer
-      ? "covered"
-      : mode === "reduced"
-        ? "reduced"
-        : mode === "micro_pause"
-          ? "micro_pause"
-          : "forced_uncovered";
-    const reason = plan.coverer
-      ? `Rest approved with coverage by ${plan.coverer.kernelName}`
-      : code === "reduced"
-        ? `${k.tier === "essential" ? "Essential tier" : "Never policy"}: reduced activity approved`
-        : "Emergency rest approved (no coverage available)";
-    this.startRest(
-      k,
-      mode,
-      plan.coverer,
-      force,
-      plannedSeconds,
-      reason,
-      trigger === "none" ? code : trigger,
-      now,
-    );
+    // REDUCED needs nobody: a coverer found for a mode that turned out reduced is not taken.
+    const taken = modeNeedsCover(mode) ? coverers : [];
+    const [first, second] = taken;
+    const code: ApprovalCode = second
+      ? "shared_coverage"
+      : first
+        ? "covered"
+        : mode === "reduced"
+          ? "reduced"
+          : mode === "micro_pause"
+            ? "micro_pause"
+            : "forced_uncovered";
+    const reason =
+      first && second
+        ? `Rest approved with coverage shared by ${first.kernel.kernelName} (${percent(first.share)}) and ${second.kernel.kernelName} (${percent(second.share)}): no single partner can carry it`
+        : first
+          ? `Rest approved with coverage by ${first.kernel.kernelName}`
+          : code === "reduced"
+            ? `${k.tier === "essential" ? "Essential tier" : "Never policy"}: reduced activity approved`
+            : "Emergency rest approved (no coverage available)";
+    this.startRest(k, mode, taken, force, plannedSeconds, reason, trigger === "none" ? code : trigger, now, {
+      cycle: null,
+      context,
+    });
     return {
       approved: true,
       reason,
       reason_code: code,
-      covering_partner: plan.coverer?.kernelId ?? null,
+      covering_partner: first?.kernel.kernelId ?? null,
+      sharing_partner: second?.kernel.kernelId ?? null,
       rest_type: mode,
       planned_until: k.restPlannedUntil,
       events: this.flush(),
@@ -390,6 +425,8 @@ export class RestScheduler {
     const due = [...this.restingIds].map((id) => this.kernels.get(id) as KernelRestState);
     due.sort((a, b) => (a.restStartedAt ?? 0) - (b.restStartedAt ?? 0) || (a.kernelId < b.kernelId ? -1 : 1));
     for (const k of due) {
+      // A cycle rest ends with its cycle, which the consensus decides, not each kernel's clock.
+      if (k.restCycle !== null) continue;
       if (k.restPlannedUntil !== null && now >= k.restPlannedUntil) {
         this.finishRest(k, "planned_length_elapsed");
         continue;
@@ -404,13 +441,68 @@ export class RestScheduler {
     return this.flush();
   }
 
+  /**
+   * Starts a constellation cycle: every rest in progress ends (cause "cycle_started"), then
+   * every kernel rests in the cycle, essential kernels REDUCED (they never fully stop) and the
+   * others RESTING. Nobody covers anybody, since everybody rests: the consensus of Heart and
+   * Ocean is the recorded acknowledgement, as force is for a single rest.
+   * @param plannedSeconds the cycle's maximum length; cycle rests do not auto-wake before it
+   */
+  startCycle(
+    type: CycleType,
+    plannedSeconds: number,
+  ): TransitionResult<{ kernel_id: string; rest_mode: "reduced" | "resting" }[]> {
+    if (!(plannedSeconds > 0 && Number.isFinite(plannedSeconds)))
+      throw new InvalidInputError("plannedSeconds", "must be a positive number of seconds");
+    if (this.cycleKernels().length > 0)
+      throw new ConflictError("cycle_active", "a constellation cycle is already running");
+    const now = this.clock.now();
+    const ordered = [...this.kernels.values()].sort((a, b) => (a.kernelId < b.kernelId ? -1 : 1));
+    for (const k of ordered) if (isResting(k)) this.finishRest(k, "cycle_started");
+    const label = type.toUpperCase();
+    const modes = ordered.map((k) => {
+      const mode = k.tier === "essential" ? "reduced" : "resting";
+      const reason = `${label} cycle: Heart and Ocean agreed; ${mode === "reduced" ? "essential, reduced" : "resting"} until it ends`;
+      this.startRest(k, mode, [], false, plannedSeconds, reason, "constellation_cycle", now, {
+        cycle: type,
+        context: null,
+      });
+      return { kernel_id: k.kernelId, rest_mode: mode as "reduced" | "resting" };
+    });
+    return { value: modes, events: this.flush() };
+  }
+
+  /** Ends the running cycle: wakes every kernel resting in it (cause "cycle_ended"); returns their ids. */
+  endCycle(): TransitionResult<string[]> {
+    const ids = this.cycleKernels();
+    for (const id of ids) this.finishRest(this.get(id), "cycle_ended");
+    return { value: ids, events: this.flush() };
+  }
+
+  /** Kernels resting in a constellation cycle, by id. */
+  cycleKernels(): string[] {
+    const ids: string[] = [];
+    for (const id of this.restingIds) if (this.kernels.get(id)?.restCycle) ids.push(id);
+    return ids.sort();
+  }
+
   status(kernelId: string): KernelStatus {
-    return kernelStatus(this.get(kernelId), this.clock.now());
+    return kernelStatus(this.config, this.get(kernelId), this.clock.now());
   }
 
   kernelStatuses(): KernelStatus[] {
     const now = this.clock.now();
-    return [...this.kernels.values()].map((k) => kernelStatus(k, now));
+    return [...this.kernels.values()].map((k) => kernelStatus(this.config, k, now));
+  }
+
+  /**
+   * What the kernel's directive carries of context transfer: the payload of the kernel it
+   * covers, and its own payload handed back after its last rest.
+   */
+  contextFor(kernelId: string): { covering: unknown; returned: unknown } {
+    const k = this.get(kernelId);
+    const covered = k.coveringFor === null ? undefined : this.kernels.get(k.coveringFor);
+    return { covering: covered?.restContext ?? null, returned: k.returnedContext };
   }
 
   constellation(): ConstellationStatus {
@@ -489,6 +581,8 @@ export class RestScheduler {
       roster.assertCanJoin(saved.kernelId, resolved);
       roster.join(saved.kernelId, resolved);
       const k: KernelRestState = {
+        // A state saved before a field existed takes that field's initial value.
+        ...FIELDS_ADDED_LATER,
         ...saved,
         contract: resolved.contract,
         recentRests: saved.recentRests.map((r) => ({ ...r })),
@@ -555,6 +649,7 @@ export class RestScheduler {
       reason,
       reason_code: code,
       covering_partner: null,
+      sharing_partner: null,
       rest_type: null,
       planned_until: null,
       events: this.flush(),
@@ -590,12 +685,13 @@ export class RestScheduler {
   private startRest(
     k: KernelRestState,
     mode: RestMode,
-    coverer: KernelRestState | null,
+    coverers: readonly CoverAssignment[],
     forced: boolean,
     plannedSeconds: number,
     reason: string,
     reasonCode: string,
     now: number,
+    extra: { cycle: CycleType | null; context: unknown },
   ): void {
     k.status = mode;
     k.statusSince = now;
@@ -603,13 +699,20 @@ export class RestScheduler {
     k.restPlannedUntil = now + plannedSeconds * 1000;
     k.restForced = forced;
     k.restReasonCode = reasonCode;
+    k.restCycle = extra.cycle;
+    k.restContext = extra.context;
+    k.returnedContext = null;
     k.fatigueAtRest = k.fatigue;
     k.phiAtRest = k.phi;
     k.kappaAtRest = k.kappa;
+    k.carriedLoad = coverers.length > 0 ? carriedLoad(this.config, k) : 0;
     this.restingIds.add(k.kernelId);
-    if (coverer) {
+    const [first, second] = coverers;
+    k.coveredBy = first?.kernel.kernelId ?? null;
+    k.coveredAlsoBy = second?.kernel.kernelId ?? null;
+    for (const { kernel: coverer, share } of coverers) {
       coverer.coveringFor = k.kernelId;
-      k.coveredBy = coverer.kernelId;
+      coverer.coverShare = share;
       this.emit({
         type: "coverage_started",
         at: now,
@@ -617,6 +720,8 @@ export class RestScheduler {
         covering_for: k.kernelId,
         coverer_fatigue: coverer.fatigue,
         handoff_from: null,
+        share,
+        context: extra.context,
       });
     }
     this.emit({
@@ -626,13 +731,17 @@ export class RestScheduler {
       kernel_name: k.kernelName,
       rest_type: mode,
       covered_by: k.coveredBy,
+      covered_also_by: k.coveredAlsoBy,
       forced,
+      cycle: extra.cycle,
       reason,
       reason_code: reasonCode,
       planned_until: k.restPlannedUntil,
       fatigue: k.fatigue,
       phi: k.phi,
       kappa: k.kappa,
+      threshold: restThreshold(this.config, k),
+      has_context: extra.context !== null,
     });
   }
 
@@ -641,18 +750,25 @@ export class RestScheduler {
     const startedAt = k.restStartedAt ?? now;
     const mode = k.status as RestMode;
     const coveredBy = k.coveredBy;
-    if (coveredBy !== null) {
-      const coverer = this.kernels.get(coveredBy);
-      if (coverer) coverer.coveringFor = null;
-      k.coveredBy = null;
+    const coveredAlsoBy = k.coveredAlsoBy;
+    for (const id of [coveredBy, coveredAlsoBy]) {
+      if (id === null) continue;
+      const coverer = this.kernels.get(id);
+      if (coverer) {
+        coverer.coveringFor = null;
+        coverer.coverShare = 0;
+      }
       this.emit({
         type: "coverage_ended",
         at: now,
-        kernel_id: coveredBy,
+        kernel_id: id,
         covering_for: k.kernelId,
-        cause: "rest_ended",
+        cause: cause === "cycle_started" ? "cycle_started" : "rest_ended",
       });
     }
+    k.coveredBy = null;
+    k.coveredAlsoBy = null;
+    k.carriedLoad = 0;
     const seconds = (now - startedAt) / 1000;
     k.totalRestSeconds += seconds;
     k.restCount++;
@@ -667,6 +783,10 @@ export class RestScheduler {
     k.restStartedAt = null;
     k.restPlannedUntil = null;
     this.restingIds.delete(k.kernelId);
+    const recovery = restRecovery(k.fatigueAtRest, k.fatigue, seconds);
+    const contextReturned = k.restContext !== null;
+    k.returnedContext = k.restContext;
+    k.restContext = null;
     this.emit({
       type: "rest_ended",
       at: now,
@@ -676,16 +796,76 @@ export class RestScheduler {
       cause,
       duration_seconds: seconds,
       covered_by: coveredBy,
+      covered_also_by: coveredAlsoBy,
       forced: k.restForced,
+      cycle: k.restCycle,
       fatigue_at_rest: k.fatigueAtRest,
       phi_at_rest: k.phiAtRest,
       kappa_at_rest: k.kappaAtRest,
       fatigue_after: k.fatigue,
       phi_after: k.phi,
       kappa_after: k.kappa,
+      recovery_per_minute: recovery.perMinute,
+      recovery_fraction: recovery.fraction,
+      context_returned: contextReturned,
     });
+    if (rateable(k, cause)) this.adaptThreshold(k, recovery.fraction, now);
     k.restForced = false;
     k.restReasonCode = null;
+    k.restCycle = null;
+    // A new trend starts on waking: the slope across a rest is recovery, not wear.
+    k.fatigueSlopePerSecond = 0;
+    k.reportsSinceRest = 0;
+  }
+
+  private adaptThreshold(k: KernelRestState, fraction: number, now: number): void {
+    const next = adaptedShift(this.config, k, fraction);
+    if (next === null) return;
+    const from = k.thresholdShift;
+    k.thresholdShift = next;
+    this.emit({
+      type: "threshold_adapted",
+      at: now,
+      kernel_id: k.kernelId,
+      kernel_name: k.kernelName,
+      from_shift: from,
+      to_shift: next,
+      threshold: restThreshold(this.config, k),
+      recovery_fraction: fraction,
+      reason: adaptationReason(this.config, fraction, from, next),
+    });
+  }
+
+  /**
+   * The policy's trigger, else predictive rest: the trend reaches the threshold within the
+   * horizon and a partner could cover now (predicting a rest nobody can cover would only
+   * turn into a refusal).
+   */
+  private trigger(k: KernelRestState, now: number): RestTrigger {
+    const trigger = evaluateRestTrigger(this.config, k, now);
+    if (trigger !== "none" || !trendCallsForRest(this.config, k)) return trigger;
+    if (k.coveringFor !== null) return "none";
+    const options = coverageOptions(this.config, k, this.lookup, [], true);
+    return options.length > 0 ? "predicted" : "none";
+  }
+
+  /** A rest's context as stored: a plain JSON copy, within the size limit. */
+  private checkedContext(context: unknown): unknown {
+    if (context === undefined || context === null) return null;
+    let json: string | undefined;
+    try {
+      json = JSON.stringify(context);
+    } catch {
+      throw new InvalidInputError("context", "must be JSON-serialisable");
+    }
+    if (json === undefined) throw new InvalidInputError("context", "must be a JSON value");
+    const bytes = new TextEncoder().encode(json).byteLength;
+    if (bytes > this.config.contextMaxBytes)
+      throw new InvalidInputError(
+        "context",
+        `is ${bytes} bytes serialised; at most ${this.config.contextMaxBytes} are accepted`,
+      );
+    return JSON.parse(json);
   }
 
   private emit(event: RestEvent): void {
@@ -708,4 +888,21 @@ export class RestScheduler {
     }
     return events;
   }
+}
+
+/** Kernel-state fields added after the first release, with the values a new kernel starts with. */
+const FIELDS_ADDED_LATER = {
+  coveredAlsoBy: null,
+  coverShare: 0,
+  carriedLoad: 0,
+  restCycle: null,
+  restContext: null,
+  returnedContext: null,
+  thresholdShift: 0,
+  fatigueSlopePerSecond: 0,
+  reportsSinceRest: 0,
+} satisfies Partial<KernelRestState>;
+
+function percent(share: number): string {
+  return `${Math.round(share * 100)} %`;
 }

@@ -8,7 +8,7 @@ import {
 import type { RestEvent } from "./events.js";
 
 describe("status", () => {
-  it("reports a kernel with the original field names", () => {
+  it("reports a kernel with the original field names, and the WP5.4 additions beside them", () => {
     const { rest, clock } = makeScheduler();
     registerGods(rest, ["Apollo", "Athena"]);
     rest.requestRest("apollo_1");
@@ -22,7 +22,13 @@ describe("status", () => {
       fatigue_score: 0,
       is_resting: true,
       covered_by: "athena_1",
+      covered_also_by: null,
       covering_for: null,
+      cover_share: 0,
+      cycle: null,
+      rest_threshold: 0.45,
+      threshold_shift: 0,
+      predicted_seconds_to_threshold: null,
       rest_count: 0,
       total_rest_time: 0,
       time_in_status: 30,

@@ -1,7 +1,9 @@
 /**
  * Status views with the original field names (SPEC §6), so the original clients read them.
  */
+import type { RestConfig } from "../config.js";
 import type { KernelPolicy, KernelRestState, KernelTier, RestStatus } from "./kernel-state.js";
+import { restThreshold, secondsToThreshold } from "./policies.js";
 
 export interface KernelStatus {
   kernel_id: string;
@@ -54,7 +56,8 @@ export interface PartnerStatus {
   can_cover: boolean;
 }
 
-export function kernelStatus(k: KernelRestState, now: number): KernelStatus {
+export function kernelStatus(cfg: RestConfig, k: KernelRestState, now: number): KernelStatus {
+  const eta = secondsToThreshold(cfg, k);
   return {
     kernel_id: k.kernelId,
     kernel_name: k.kernelName,
@@ -64,7 +67,13 @@ export function kernelStatus(k: KernelRestState, now: number): KernelStatus {
     fatigue_score: k.fatigue,
     is_resting: k.status !== "active",
     covered_by: k.coveredBy,
+    covered_also_by: k.coveredAlsoBy,
     covering_for: k.coveringFor,
+    cover_share: k.coverShare,
+    cycle: k.restCycle,
+    rest_threshold: restThreshold(cfg, k),
+    threshold_shift: k.thresholdShift,
+    predicted_seconds_to_threshold: eta < 0 ? null : eta,
     rest_count: k.restCount,
     total_rest_time: k.totalRestSeconds,
     time_in_status: Math.max(0, (now - k.statusSince) / 1000),
