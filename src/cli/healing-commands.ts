@@ -37,12 +37,12 @@ interface PhaseView {
   }[];
 }
 
-interface OperatorOptions extends CommonOptions {
+export interface OperatorOptions extends CommonOptions {
   actor?: string;
 }
 
 /** An operator's name, sent as X-Autonomic-Actor and recorded on every move. */
-function withActor(command: Command): Command {
+export function withActor(command: Command): Command {
   return command.option(
     "--actor <name>",
     'who is acting, recorded on every move (default: $AUTONOMIC_ACTOR, else the server\'s "operator")',
@@ -55,20 +55,20 @@ function withActor(command: Command): Command {
  * its subcommands read them with their own through optsWithGlobals, so `--url` works on
  * either side of the subcommand's name, and their help lists them.
  */
-function parentCommand(command: Command): Command {
+export function parentCommand(command: Command): Command {
   return withClientOptions(command).configureHelp({ showGlobalOptions: true });
 }
 
-function optionsOf<T>(command: Command): T {
+export function optionsOf<T>(command: Command): T {
   return command.optsWithGlobals() as T;
 }
 
-const operatorClient = (options: OperatorOptions) => ({ ...clientOf(options), actor: options.actor });
+export const operatorClient = (options: OperatorOptions) => ({ ...clientOf(options), actor: options.actor });
 
 const print = (lines: string[]) => process.stdout.write(`${lines.join("\n")}\n`);
 
 /** Runs a request whose 409 is a refusal: printed with its reason, exit 3. */
-async function refusable<T>(json: boolean | undefined, send: () => Promise<T>): Promise<T | null> {
+export async function refusable<T>(json: boolean | undefined, send: () => Promise<T>): Promise<T | null> {
   try {
     return await send();
   } catch (err) {

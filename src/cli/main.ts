@@ -3,6 +3,7 @@
  * The `autonomic` command. Each command lives in its own file and registers itself here.
  */
 import { Command } from "commander";
+import { registerCyclesCommands } from "./cycles-commands.js";
 import { registerDemoCommand } from "./demo-command.js";
 import { registerHealingCommands } from "./healing-commands.js";
 import { registerHealthCommands } from "./health-commands.js";
@@ -26,6 +27,7 @@ registerStatusCommand(program);
 registerHealthCommands(program);
 registerRestCommands(program);
 registerHealingCommands(program);
+registerCyclesCommands(program);
 registerRegistryCommand(program);
 
 program.parseAsync(process.argv).catch((err: unknown) => {

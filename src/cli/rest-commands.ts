@@ -1,8 +1,9 @@
 /**
- * `autonomic kernels`, `autonomic rest request|end`: talk to a server.
+ * `autonomic kernels`, `autonomic rest request|end|quality`: talk to a server.
  */
 import type { Command } from "commander";
 import type { KernelStatus } from "../core/rest/status.js";
+import type { RestQualityRow } from "../store/store-types.js";
 import { type CommonOptions, clientOf, withClientOptions } from "./client-options.js";
 import { apiRequest } from "./http-client.js";
 import { fixed, printJson, table } from "./output.js";
@@ -23,6 +24,35 @@ function kernelTable(kernels: KernelStatus[]): string {
       k.covered_by,
       k.covering_for,
       k.rest_count,
+    ]),
+  );
+}
+
+function qualityTable(rows: RestQualityRow[]): string {
+  return table(
+    [
+      "kernel",
+      "rests",
+      "mean s",
+      "fatigue at rest",
+      "after",
+      "Φ at rest",
+      "after",
+      "κ at rest",
+      "after",
+      "recovery/min",
+    ],
+    rows.map((r) => [
+      r.kernel_id ?? "(all)",
+      r.rests,
+      fixed(r.mean_duration_seconds, 1),
+      fixed(r.mean_fatigue_at_rest),
+      fixed(r.mean_fatigue_after),
+      fixed(r.mean_phi_at_rest),
+      fixed(r.mean_phi_after),
+      fixed(r.mean_kappa_at_rest, 1),
+      fixed(r.mean_kappa_after, 1),
+      fixed(r.mean_recovery_per_minute, 3),
     ]),
   );
 }
@@ -62,6 +92,23 @@ export function registerRestCommands(program: Command): void {
         `${reply.approved ? "approved" : "refused"}: ${reply.reason} (${reply.reason_code})${reply.covering_partner ? `; covered by ${reply.covering_partner}` : ""}\n`,
       );
     if (!reply.approved) process.exitCode = EXIT_REFUSED;
+  });
+
+  withClientOptions(
+    rest
+      .command("quality")
+      .description(
+        "rest quality over finished rests: fatigue, Φ and κ at rest and after, per kernel and overall",
+      )
+      .option("--kernel <id>", "one kernel's"),
+  ).action(async (options: CommonOptions & { kernel?: string }) => {
+    const query = options.kernel ? `?${new URLSearchParams({ kernel_id: options.kernel })}` : "";
+    const reply = await apiRequest<{
+      quality: { overall: RestQualityRow | null; kernels: RestQualityRow[] };
+    }>(clientOf(options), "GET", `/api/rest/quality${query}`);
+    if (options.json) return printJson(reply);
+    const { overall, kernels } = reply.quality;
+    process.stdout.write(`${qualityTable(overall ? [...kernels, overall] : kernels)}\n`);
   });
 
   withClientOptions(

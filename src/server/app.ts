@@ -10,16 +10,19 @@ import type { Logger } from "pino";
 import type { AutonomicConfig } from "../core/config.js";
 import type { ActionService } from "../services/action-service.js";
 import type { AlertService } from "../services/alert-service.js";
+import type { CycleService } from "../services/cycle-service.js";
 import type { HealingService } from "../services/healing-service.js";
 import type { HealthService } from "../services/health-service.js";
 import type { RestService } from "../services/rest-service.js";
 import { AccessControl } from "./access.js";
+import { cycleMetrics } from "./cycle-metrics.js";
 import { eventStream } from "./event-stream.js";
 import { healingMetrics } from "./healing-metrics.js";
 import { errorBody, handleError } from "./http-errors.js";
 import { createMetrics } from "./metrics.js";
 import { openApiDocument } from "./openapi.js";
 import { actionRoutes } from "./routes/action-routes.js";
+import { cycleRoutes } from "./routes/cycle-routes.js";
 import { type HealingRecordReads, healingRoutes } from "./routes/healing-routes.js";
 import { healthRoutes } from "./routes/health-routes.js";
 import { restRoutes } from "./routes/rest-routes.js";
@@ -34,6 +37,7 @@ export interface AppDependencies {
   actions: ActionService;
   healing: HealingService;
   alerts: AlertService;
+  cycles: CycleService;
   /** Stored patches and phase history, for the healing reads (the store itself). */
   healingRecords: HealingRecordReads;
   config: AutonomicConfig;
@@ -46,6 +50,7 @@ export async function buildApp({
   actions,
   healing,
   alerts,
+  cycles,
   healingRecords,
   config,
   logger,
@@ -111,14 +116,23 @@ export async function buildApp({
   });
 
   restRoutes(app, rest, access);
+  cycleRoutes(app, cycles, access);
   healthRoutes(app, health, access);
   actionRoutes(app, actions, access);
-  eventStream(app, [rest.events, health.events, actions.events, healing.events, alerts.events]);
+  eventStream(app, [
+    rest.events,
+    health.events,
+    actions.events,
+    healing.events,
+    alerts.events,
+    cycles.events,
+  ]);
 
   healingRoutes(app, healing, alerts, healingRecords, access);
 
   const metrics = createMetrics(rest, health);
   healingMetrics(metrics, healing);
+  cycleMetrics(metrics, cycles);
   app.get("/metrics", async (_request, reply) =>
     reply.type(metrics.contentType).send(await metrics.metrics()),
   );

@@ -1,11 +1,12 @@
 /**
  * GET /api/events: server-sent events of every committed transition. Each event is sent
- * as `event: <type>` with its JSON (times as ISO 8601). Streams end when the server
+ * as `event: <type>` with its JSON (its own times, `at`, `planned_until` and `expires_at`,
+ * as ISO 8601; times inside nested records stay clock ms, as stored). Streams end when the server
  * closes, so shutdown never waits on an idle client.
  */
 import type { FastifyInstance } from "fastify";
 
-/** Any committed domain event: rest, health, actions, healing, alerts. */
+/** Any committed domain event: rest, health, actions, healing, alerts, cycles. */
 interface DomainEvent {
   type: string;
   at: number;
@@ -20,8 +21,10 @@ const HEARTBEAT_MS = 15_000;
 
 export function toWire(event: DomainEvent): Record<string, unknown> {
   const wire: Record<string, unknown> = { ...event, at: new Date(event.at).toISOString() };
-  const planned = (event as { planned_until?: unknown }).planned_until;
-  if (typeof planned === "number") wire.planned_until = new Date(planned).toISOString();
+  for (const field of ["planned_until", "expires_at"] as const) {
+    const ms = (event as unknown as Record<string, unknown>)[field];
+    if (typeof ms === "number") wire[field] = new Date(ms).toISOString();
+  }
   return wire;
 }
 

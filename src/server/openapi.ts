@@ -4,6 +4,7 @@
 import { z } from "zod";
 import { actionResultSchema } from "../core/healing/remediation-action.js";
 import { actionIdParams } from "./routes/action-routes.js";
+import { castVoteBody, cyclesQuery, endCycleBody, restQualityQuery } from "./routes/cycle-schemas.js";
 import {
   ACTOR_HEADER,
   actorHeaders,
@@ -119,7 +120,7 @@ export function openApiDocument(version: string): Record<string, unknown> {
       "/api/rest/request/{kernel_id}": {
         post: {
           summary:
-            "Request rest; 200 whether approved or not. force needs an operator token and is a 400 on an essential kernel",
+            "Request rest; 200 whether approved or not. force needs an operator token and is a 400 on an essential kernel; context (any JSON, at most rest.contextMaxBytes) goes to the coverer, else a 400 on context",
           security: [{ bearer: [] }],
           parameters: kernelParam,
           requestBody: { content: json(requestRestBody) },
@@ -127,6 +128,40 @@ export function openApiDocument(version: string): Record<string, unknown> {
             "{status, approved, reason, reason_code, covering_partner, rest_type, planned_until}",
           ),
         },
+      },
+      "/api/rest/quality": {
+        get: {
+          summary:
+            "Rest quality over finished rests: means of fatigue, Φ and κ at rest and after, duration and fatigue removed per minute, per kernel and overall (?kernel_id: that kernel; 404 when unknown)",
+          parameters: queryParams(restQualityQuery),
+          responses: ok("{status, quality:{overall, kernels:[{kernel_id, rests, mean_…}]}}"),
+        },
+      },
+      "/api/rest/cycles": {
+        get: {
+          summary:
+            "Constellation cycles: the active cycle, live cast votes, the last decision, cooldowns per type, the current metrics, and the record newest first (?kind decision|vote|cycle, limit, since)",
+          parameters: queryParams(cyclesQuery),
+          responses: ok(
+            "{status, active, votes, last_decision, cooldowns, metrics, cycles:[{id, kind, cycle_type, started_at, ended_at, reason, detail}]}",
+          ),
+        },
+      },
+      "/api/rest/cycles/vote": {
+        post: {
+          ...operatorAction(
+            "Cast Heart's or Ocean's vote on a cycle type; it overrides that voter's telemetry vote for cycles.castVoteTtlSeconds. A bad field is a 400 naming it",
+            "{status, vote:{voter, cycle_type, vote, reasoning, at, expires_at}}",
+          ),
+          requestBody: { required: true, content: json(castVoteBody) },
+        },
+      },
+      "/api/rest/cycles/end": {
+        post: operatorAction(
+          "End the running constellation cycle now (by operator), waking its kernels; 409 when none runs",
+          "{status, ended:{cycle_type, by, reason, duration_seconds, woken}}",
+          endCycleBody,
+        ),
       },
       "/api/rest/end/{kernel_id}": {
         post: {

@@ -13,6 +13,7 @@ import { requireRegistry } from "../core/registry/registry.js";
 import { type GitPatchConfigInput, GitPatchRepository, resolveGitPatchConfig } from "../healing-git/index.js";
 import type { ActionService } from "../services/action-service.js";
 import type { AlertService } from "../services/alert-service.js";
+import type { CycleService } from "../services/cycle-service.js";
 import type { HealingService } from "../services/healing-service.js";
 import type { HealthService } from "../services/health-service.js";
 import { openServices } from "../services/open-services.js";
@@ -44,6 +45,7 @@ export interface RunningServer {
   actions: ActionService;
   healing: HealingService;
   alerts: AlertService;
+  cycles: CycleService;
   store: Store;
   runner: PeriodicRunner;
   logger: Logger;
@@ -66,7 +68,7 @@ export async function startServer(
   let app: FastifyInstance | undefined;
   try {
     const runId = await store.recordServerStart(clock.now());
-    const { actions, rest, health, alerts, healing } = await openServices({
+    const { actions, rest, health, alerts, healing, cycles } = await openServices({
       config,
       store,
       clock,
@@ -75,11 +77,22 @@ export async function startServer(
       git: gitRepository(config, logger),
       runId,
     });
-    app = await buildApp({ rest, health, actions, healing, alerts, healingRecords: store, config, logger });
+    app = await buildApp({
+      rest,
+      health,
+      actions,
+      healing,
+      alerts,
+      cycles,
+      healingRecords: store,
+      config,
+      logger,
+    });
     const runner = new PeriodicRunner(logger);
     runner.add("healing-loop", config.healing.loopIntervalSeconds * 1000, () => healing.loopTick());
     runner.add("healing-verification", config.scheduler.tickSeconds * 1000, () => healing.tick());
     runner.add("auto-wake", config.scheduler.tickSeconds * 1000, () => rest.tick());
+    runner.add("consensus", config.cycles.consensusIntervalSeconds * 1000, () => cycles.tick());
     runner.add("action-timeouts", config.scheduler.tickSeconds * 1000, () => actions.expireOverdue());
     runner.add("fatigue-retention", config.scheduler.retentionSweepSeconds * 1000, async () => {
       const deleted = await rest.pruneFatigueSnapshots(config.store.fatigueRetentionSeconds);
@@ -100,12 +113,14 @@ export async function startServer(
       actions,
       healing,
       alerts,
+      cycles,
       store,
       runner,
       logger,
       close: async () => {
         await runner.stop();
         await running.app.close();
+        await cycles.drain();
         await rest.drain();
         await health.drain();
         await actions.drain();

@@ -1,7 +1,7 @@
 /**
  * Wires the services on one store, in the order they need each other: actions first (every
  * directive, whichever route builds it, carries the kernel's pending actions), then rest,
- * health, alerts and healing. The server, the simulator and the tests all start here, so
+ * health, alerts, healing and constellation cycles (which read rest and health). The server, the simulator and the tests all start here, so
  * they run the same wiring.
  *
  * @example
@@ -16,6 +16,7 @@ import type { GitPatchRepository } from "../healing-git/index.js";
 import type { Store } from "../store/store-types.js";
 import { ActionService } from "./action-service.js";
 import { AlertService } from "./alert-service.js";
+import { CycleService } from "./cycle-service.js";
 import { HealingService } from "./healing-service.js";
 import { HealthService } from "./health-service.js";
 import { RestService } from "./rest-service.js";
@@ -39,6 +40,7 @@ export interface Services {
   health: HealthService;
   alerts: AlertService;
   healing: HealingService;
+  cycles: CycleService;
 }
 
 export async function openServices(o: ServicesOptions): Promise<Services> {
@@ -73,5 +75,6 @@ export async function openServices(o: ServicesOptions): Promise<Services> {
     runId: o.runId ?? null,
     newPatchId: o.ids?.patch,
   });
-  return { actions, rest, health, alerts, healing };
+  const cycles = await CycleService.open({ config, store, clock, logger, rest, health });
+  return { actions, rest, health, alerts, healing, cycles };
 }

@@ -8,6 +8,11 @@
  * store, so memory never runs ahead of what survives a crash. Reads are not serialised:
  * they may see a transition whose commit is still in flight.
  *
+ * Constellation cycles go through here too (`startCycle`, `endCycle`, `appendCycleRecords`):
+ * a cycle's row in constellation_cycles commits in the same transaction as the rests it
+ * starts or ends, so a crash never leaves a cycle recorded without its rests or the reverse.
+ * The CycleService decides; this service only applies and persists.
+ *
  * @example
  * const rest = await RestService.open({ registry, config, store, clock, logger });
  * await rest.register("apollo_1", "Apollo");
@@ -17,6 +22,7 @@ import { Mutex } from "async-mutex";
 import type { Logger } from "pino";
 import type { Clock } from "../core/clock.js";
 import type { AutonomicConfig } from "../core/config.js";
+import type { CycleType } from "../core/cycles/cycle-types.js";
 import { StoreUnavailableError } from "../core/errors.js";
 import type { DirectiveAction } from "../core/healing/remediation-action.js";
 import type { Registry } from "../core/registry/registry.js";
@@ -24,7 +30,13 @@ import { type Directive, restDirective } from "../core/rest/directive.js";
 import type { RestEvent } from "../core/rest/events.js";
 import { type RestRequestResult, RestScheduler, type ShouldRestResult } from "../core/rest/scheduler.js";
 import type { ConstellationStatus, KernelStatus, PartnerStatus } from "../core/rest/status.js";
-import type { FatigueSnapshot, RestChange, RestStore } from "../store/store-types.js";
+import type {
+  FatigueSnapshot,
+  NewCycleRecord,
+  RestChange,
+  RestQualityRow,
+  RestStore,
+} from "../store/store-types.js";
 import { EventBus } from "./event-bus.js";
 
 export interface RestServiceOptions {
@@ -52,17 +64,42 @@ export interface FatigueReply extends ShouldRestResult {
   directive: Directive;
 }
 
+export interface RestRequestOptions {
+  /** A maintenance drain (a recycle) of this many seconds; not refused for the duty cycle. */
+  maintenanceSeconds?: number;
+  /** JSON handed to the coverer (at most rest.contextMaxBytes), and back to the kernel on waking. */
+  context?: unknown;
+}
+
+/** One constellation_cycles row or several, committed together. */
+export type CycleRecords = NewCycleRecord | readonly NewCycleRecord[];
+/** How the open cycle row is closed: its end time and its whole detail (start and end). */
+export type CycleClose = NonNullable<RestChange["closeCycle"]>;
+
+/** How a kernel rests during a constellation cycle. */
+export interface CycleRest {
+  kernel_id: string;
+  rest_mode: "reduced" | "resting";
+}
+
 interface Transition<T> {
   value: T;
   events: RestEvent[];
   /** Kernels changed without an event (a fatigue report). */
   touched?: string[];
   fatigue?: FatigueSnapshot;
+  cycleRecords?: NewCycleRecord[];
+  closeCycle?: RestChange["closeCycle"];
 }
 
 export class RestService {
   readonly scheduler: RestScheduler;
   readonly events = new EventBus<RestEvent>();
+  /**
+   * Every fatigue report after it commits, for readers that need a kernel's fatigue over
+   * time (the consensus window): the scheduler itself keeps only the latest score.
+   */
+  readonly fatigueReports = new EventBus<FatigueSnapshot>();
   private readonly mutex = new Mutex();
   private readonly store: RestStore;
   private readonly clock: Clock;
@@ -135,11 +172,7 @@ export class RestService {
     });
   }
 
-  requestRest(
-    kernelId: string,
-    force = false,
-    options: { maintenanceSeconds?: number } = {},
-  ): Promise<RestRequestResult> {
+  requestRest(kernelId: string, force = false, options: RestRequestOptions = {}): Promise<RestRequestResult> {
     return this.transition(() => {
       const result = this.scheduler.requestRest(kernelId, { force, ...options });
       return { value: result, events: result.events };
@@ -148,6 +181,52 @@ export class RestService {
 
   endRest(kernelId: string): Promise<KernelStatus> {
     return this.transition(() => this.scheduler.endRest(kernelId));
+  }
+
+  /**
+   * Starts a constellation cycle: every current rest ends, essential kernels go REDUCED and
+   * the others RESTING, and the cycle's rows (its "cycle" row, with the decision that started
+   * it) commit with those rests. `records` may be a function of the kernels put to rest, so
+   * the stored row can say who rests and how. ConflictError("cycle_active") when kernels
+   * already rest in a cycle; then nothing is written.
+   */
+  startCycle(
+    type: CycleType,
+    plannedSeconds: number,
+    records: CycleRecords | ((kernels: CycleRest[]) => CycleRecords),
+  ): Promise<CycleRest[]> {
+    return this.transition(() => {
+      const { value, events } = this.scheduler.startCycle(type, plannedSeconds);
+      const rows = typeof records === "function" ? records(value) : records;
+      return { value, events, cycleRecords: Array.isArray(rows) ? [...rows] : [rows as NewCycleRecord] };
+    });
+  }
+
+  /**
+   * Ends the running cycle: wakes every kernel still resting in it and closes the open cycle
+   * row, in one transaction. `close` may be a function of the kernels woken (none when each
+   * had already woken on its own; the row closes all the same). Returns the kernels woken.
+   */
+  endCycle(close: CycleClose | ((woken: string[]) => CycleClose)): Promise<string[]> {
+    return this.transition(() => {
+      const { value, events } = this.scheduler.endCycle();
+      return { value, events, closeCycle: typeof close === "function" ? close(value) : close };
+    });
+  }
+
+  /** Kernels resting in a constellation cycle now. */
+  cycleKernels(): string[] {
+    return this.scheduler.cycleKernels();
+  }
+
+  /** Appends constellation_cycles rows (decisions, cast votes) in their own transaction. */
+  appendCycleRecords(records: readonly NewCycleRecord[]): Promise<void> {
+    return this.transition(() => ({ value: undefined, events: [], cycleRecords: [...records] }));
+  }
+
+  /** Rest quality over finished rests: per kernel, then overall (the store computes it). */
+  restQuality(query: { kernelId?: string; sinceMs?: number } = {}): Promise<RestQualityRow[]> {
+    return this.store.restQuality(query);
   }
 
   /** Periodic work: auto-wake. */
@@ -207,9 +286,12 @@ export class RestService {
   private transition<T>(op: () => Transition<T>): Promise<T> {
     return this.mutex.runExclusive(async () => {
       // The core validates before it changes anything, so an error thrown here has changed nothing.
-      const { value, events, touched = [], fatigue } = op();
-      if (events.length === 0 && touched.length === 0 && !fatigue) return value;
+      const { value, events, touched = [], fatigue, cycleRecords, closeCycle } = op();
+      const cycleChange = (cycleRecords?.length ?? 0) > 0 || closeCycle !== undefined;
+      if (events.length === 0 && touched.length === 0 && !fatigue && !cycleChange) return value;
       const change = this.changeFor(events, touched, fatigue);
+      if (cycleRecords && cycleRecords.length > 0) change.cycleRecords = cycleRecords;
+      if (closeCycle) change.closeCycle = closeCycle;
       try {
         await this.store.commit(change);
       } catch (err) {
@@ -221,10 +303,16 @@ export class RestService {
         this.logger.info({ ...event, at: new Date(event.at).toISOString() }, event.type);
         this.events.publish(event);
       }
+      if (fatigue) this.fatigueReports.publish(fatigue);
       return value;
     });
   }
 
+  /**
+   * The change to commit: the saved state of every kernel an event names, in any role (the
+   * kernel itself, whom it covers, its one or two coverers, the coverer it took over from),
+   * so a transition never commits one side of a coverage without the other.
+   */
   private changeFor(events: RestEvent[], touched: string[], fatigue?: FatigueSnapshot): RestChange {
     const ids = new Set(touched);
     let rosterChanged = false;
@@ -232,6 +320,7 @@ export class RestService {
       ids.add(e.kernel_id);
       if ("covering_for" in e) ids.add(e.covering_for);
       if ("covered_by" in e && e.covered_by) ids.add(e.covered_by);
+      if ("covered_also_by" in e && e.covered_also_by) ids.add(e.covered_also_by);
       if ("handoff_from" in e && e.handoff_from) ids.add(e.handoff_from);
       if (e.type === "kernel_registered" || e.type === "kernel_deregistered") rosterChanged = true;
     }

@@ -2,7 +2,8 @@
  * Random bodies, paths and queries against every route of the real app on a real
  * (in-memory SQLite) store: nothing is ever a 500, and a refused request changes nothing.
  * The healing routes are fuzzed with a patch waiting for review in place, so approve and
- * reject see a real one as well as unknown ids.
+ * reject see a real one as well as unknown ids; the cycle routes with votes that are mostly
+ * well-typed, and with no cycle running, so an end is a 409 that must change nothing.
  */
 import fc from "fast-check";
 import type { FastifyInstance } from "fastify";
@@ -23,6 +24,10 @@ const ROUTES: ["GET" | "POST", string][] = [
   ["POST", "/api/rest/end/apollo_1"],
   ["GET", "/api/rest/status/apollo_1"],
   ["GET", "/api/rest/partners/apollo_1"],
+  ["GET", "/api/rest/quality"],
+  ["GET", "/api/rest/cycles"],
+  ["POST", "/api/rest/cycles/vote"],
+  ["POST", "/api/rest/cycles/end"],
   ["POST", "/api/self-healing/snapshot"],
   ["POST", "/api/self-healing/snapshots"],
   ["POST", "/api/self-healing/baseline"],
@@ -60,7 +65,7 @@ beforeAll(async () => {
   store = await openStore(":memory:");
   // act_fuzz first (the action the fuzzed answers aim at), then fresh ids for healing's own.
   let actionCount = 0;
-  const { actions, rest, health, alerts, healing } = await openServices({
+  const { actions, rest, health, alerts, healing, cycles } = await openServices({
     config,
     store,
     clock,
@@ -72,7 +77,17 @@ beforeAll(async () => {
       patch: () => "pat_fuzz",
     },
   });
-  app = await buildApp({ rest, health, actions, healing, alerts, healingRecords: store, config, logger });
+  app = await buildApp({
+    rest,
+    health,
+    actions,
+    healing,
+    alerts,
+    cycles,
+    healingRecords: store,
+    config,
+    logger,
+  });
   await actions.dispatch({ kernel_id: "apollo_1", type: "enable_cache", params: { entries: 100 } });
   for (const [id, name] of [
     ["apollo_1", "Apollo"],
@@ -134,6 +149,8 @@ async function snapshotOfState() {
     phase: (await read("/api/self-healing/phase")).phase,
     patches: (await read("/api/self-healing/patches")).patches,
     alerts: (await read("/api/self-healing/alerts")).alerts,
+    cycles: (await read("/api/rest/cycles?limit=1000")).cycles,
+    votes: (await read("/api/rest/cycles")).votes,
   };
 }
 
@@ -159,8 +176,23 @@ const fieldy = fc.dictionary(
     "not_needed",
     "type",
     "params",
+    "voter",
+    "cycle_type",
+    "vote",
+    "reasoning",
+    "context",
   ),
   jsonValue,
+);
+/** Votes that are mostly well-typed, so the vote route reaches the service and its checks. */
+const voteBodies = fc.record(
+  {
+    voter: fc.constantFrom("Heart", "ocean", "Zeus", ""),
+    cycle_type: fc.constantFrom("sleep", "DREAM", "mushroom", "nap"),
+    vote: fc.oneof(fc.boolean(), fc.constant("yes")),
+    reasoning: fc.oneof(fc.string({ maxLength: 30 }), fc.constant("   ")),
+  },
+  { requiredKeys: [] },
 );
 /**
  * Well-typed healing options, so approve, reject, advance and evaluate-patch reach the
@@ -197,6 +229,7 @@ const body = fc.oneof(
   jsonValue,
   fieldy,
   { arbitrary: healingOptions, weight: 2 },
+  voteBodies,
   fc.string().map((s) => ({ raw: s })),
 );
 

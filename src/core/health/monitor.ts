@@ -16,6 +16,8 @@
  *   reference and clears the drift alerts.
  * - Reads (UnknownKernelError for an id never seen): `health(id)`, `degradation(id)`,
  *   `trends(id)`; whole constellation: `constellationHealth()`, `degradedKernels()`, `kernelIds()`.
+ *   `readWindow(id, n, phi, kappa)` gives the constellation-cycle metrics a kernel's recent
+ *   Φ and κ and its basins without copying the basins.
  * - Restart: persist each snapshot (with the outcome's timestamp), the baseline and
  *   `exportKernelState(id)`; on start call `restore(id, baseline, recentSnapshots,
  *   { driftReference, snapshots })`, which rebuilds the ring buffers, windows and alert
@@ -55,6 +57,7 @@ import {
   trendReport,
 } from "./reports.js";
 import { type ResonancePoint, trackResonance } from "./resonance.js";
+import { Series } from "./ring-buffer.js";
 import { assertBasinFits, assertDimension, type HealthSnapshot } from "./snapshot.js";
 import { type HealthMonitorConfig, type HealthThresholds, healthThresholds } from "./thresholds.js";
 
@@ -187,6 +190,30 @@ export class HealthMonitor {
    */
   baseline(kernelId: string): Float64Array | null {
     return this.get(kernelId).baseline?.slice() ?? null;
+  }
+
+  /**
+   * A kernel's recent telemetry for the constellation-cycle metrics: its newest `n` Φ and κ
+   * values written oldest first into `phi` and `kappa` (each at least `n` long), and its newest
+   * basin and its baseline as the monitor holds them (not copies: read them, never write).
+   * `count` is how many values were written, fewer than `n` while the kernel is young.
+   * @example const w = monitor.readWindow("apollo_1", 10, phiScratch, kappaScratch); phiScratch.subarray(0, w.count)
+   */
+  readWindow(
+    kernelId: string,
+    n: number,
+    phi: Float64Array,
+    kappa: Float64Array,
+  ): { count: number; basin: Float64Array | null; baseline: Float64Array | null } {
+    const k = this.get(kernelId);
+    const ring = k.ring;
+    const count = Math.min(n, ring.length, phi.length, kappa.length);
+    for (let i = 0; i < count; i++) {
+      const age = count - 1 - i;
+      phi[i] = ring.valueAt(Series.phi, age);
+      kappa[i] = ring.valueAt(Series.kappa, age);
+    }
+    return { count, basin: k.lastBasin, baseline: k.baseline };
   }
 
   /** @example monitor.has("apollo_1") // true once it has reported or been given a baseline */

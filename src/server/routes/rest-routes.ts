@@ -1,11 +1,13 @@
 /**
- * /api/rest: the original rest-scheduler routes with their reply shapes, plus register
- * and fatigue. Routes only parse, call the service and shape the reply.
+ * /api/rest: the original rest-scheduler routes with their reply shapes, plus register,
+ * fatigue and rest quality. Routes only parse, call the service and shape the reply.
  */
 import type { FastifyInstance } from "fastify";
+import { UnknownKernelError } from "../../core/errors.js";
 import type { RestService } from "../../services/rest-service.js";
 import type { AccessControl } from "../access.js";
 import { parseInput } from "../validation.js";
+import { restQualityQuery } from "./cycle-schemas.js";
 import { fatigueBody, kernelIdParams, registerBody, requestRestBody } from "./rest-schemas.js";
 
 export function restRoutes(app: FastifyInstance, rest: RestService, access: AccessControl): void {
@@ -60,7 +62,11 @@ export function restRoutes(app: FastifyInstance, rest: RestService, access: Acce
     const { kernel_id } = parseInput(kernelIdParams, request.params, "params");
     const body = parseInput(requestRestBody, request.body, "body");
     if (body.force) access.require(request, "operator");
-    const result = await rest.requestRest(kernel_id, body.force === true);
+    const result = await rest.requestRest(
+      kernel_id,
+      body.force === true,
+      body.context === undefined ? {} : { context: body.context },
+    );
     return {
       status: "ok",
       approved: result.approved,
@@ -69,6 +75,18 @@ export function restRoutes(app: FastifyInstance, rest: RestService, access: Acce
       covering_partner: result.covering_partner,
       rest_type: result.rest_type,
       planned_until: result.planned_until === null ? null : new Date(result.planned_until).toISOString(),
+    };
+  });
+
+  // Rest quality over finished rests: what each rest removed of the fatigue it began with.
+  app.get("/api/rest/quality", async (request) => {
+    const { kernel_id } = parseInput(restQualityQuery, request.query, "query");
+    if (kernel_id !== undefined && !rest.scheduler.has(kernel_id)) throw new UnknownKernelError(kernel_id);
+    const rows = await rest.restQuality({ kernelId: kernel_id });
+    const overall = rows.find((r) => r.kernel_id === null) ?? null;
+    return {
+      status: "ok",
+      quality: { overall, kernels: rows.filter((r) => r.kernel_id !== null) },
     };
   });
 

@@ -22,6 +22,11 @@ export const registerBody = z.strictObject({
 export const requestRestBody = z.strictObject({
   /** Rest without coverage when none is available; needs an operator token. */
   force: z.boolean().optional(),
+  /**
+   * Any JSON value handed to the coverer with the coverage, and back to the kernel when it
+   * wakes; at most rest.contextMaxBytes (64 KiB) serialised, else a 400 on "context".
+   */
+  context: z.unknown().optional(),
 });
 
 export const fatigueBody = z.strictObject({
