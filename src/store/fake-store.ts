@@ -1,8 +1,10 @@
 /**
  * An in-memory Store (rest, health, actions and healing) with the SQL stores' semantics, for unit tests of
  * services: a commit is all or nothing, required columns are enforced like NOT NULL, saved
- * states are kept as JSON (so later mutation of a committed object changes nothing stored)
- * and `failNextCommit` lets a test check that a failed commit is not acknowledged.
+ * states, coverage contexts and cycle details are kept as JSON text through the same row
+ * functions as the SQL store (so later mutation of a committed object changes nothing stored),
+ * rest quality is aggregated as SQL does it, and `failNextCommit` lets a test check that a
+ * failed commit is not acknowledged.
  *
  * @example
  * const store = createFakeStore();
@@ -10,13 +12,17 @@
  * await expect(service.requestRest("apollo_1")).rejects.toThrow("disk full");
  * const reopened = createFakeStore(store.database); // same data, like reopening a file
  */
+import type { Selectable } from "kysely";
 import type { RestSchedulerState } from "../core/rest/scheduler.js";
+import { CYCLE_KIND, cycleClosing, cycleFromRow, cycleRow } from "./cycle-rows.js";
 import { FakeActionTables, fakeActionStore } from "./fake-action-store.js";
 import { FakeHealingTables, fakeHealingStore } from "./fake-healing-store.js";
 import { FakeHealthTables, fakeHealthStore, required } from "./fake-health-store.js";
+import { aggregateRestQuality, restQualityRows } from "./rest-quality.js";
 import {
   changeTime,
   coverageClosing,
+  coverageFromRow,
   historyLimit,
   kernelRow,
   openCoverageRow,
@@ -24,25 +30,17 @@ import {
   restClosing,
   restoredState,
 } from "./rest-rows.js";
-import type { KernelsTable } from "./schema.js";
-import type {
-  ConstellationCycleRow,
-  CoverageEventRow,
-  FatigueSnapshot,
-  HistoryQuery,
-  RestChange,
-  RestEventRow,
-  Store,
-} from "./store-types.js";
+import type { ConstellationCyclesTable, CoverageEventsTable, KernelsTable } from "./schema.js";
+import type { FatigueSnapshot, HistoryQuery, RestChange, RestEventRow, Store } from "./store-types.js";
 
 /** The fake's "database file": pass it to another createFakeStore to reopen the same data. */
 export class FakeDatabase {
   kernels = new Map<string, KernelsTable>();
   chaosEverSpawned: string[] = [];
   restEvents: RestEventRow[] = [];
-  coverageEvents: CoverageEventRow[] = [];
+  coverageEvents: Selectable<CoverageEventsTable>[] = [];
   fatigueSnapshots: (FatigueSnapshot & { id: number })[] = [];
-  constellationCycles: ConstellationCycleRow[] = [];
+  constellationCycles: Selectable<ConstellationCyclesTable>[] = [];
   health = new FakeHealthTables();
   actions = new FakeActionTables();
   healing = new FakeHealingTables();
@@ -56,7 +54,8 @@ export class FakeDatabase {
     c.restEvents = this.restEvents.map((r) => ({ ...r }));
     c.coverageEvents = this.coverageEvents.map((r) => ({ ...r }));
     c.fatigueSnapshots = [...this.fatigueSnapshots];
-    c.constellationCycles = [...this.constellationCycles];
+    // Row by row: closing a cycle changes its row in place.
+    c.constellationCycles = this.constellationCycles.map((r) => ({ ...r }));
     // Shared, not copied: a rest change never writes the health, action or healing tables.
     c.health = this.health;
     c.actions = this.actions;
@@ -89,8 +88,9 @@ const REST_REQUIRED = [
   "kappa_at_rest",
   "fatigue_at_rest",
 ] as const;
-const COVERAGE_REQUIRED = ["kernel_id", "covering_for", "started_at", "coverer_fatigue"] as const;
+const COVERAGE_REQUIRED = ["kernel_id", "covering_for", "started_at", "coverer_fatigue", "share"] as const;
 const SNAPSHOT_REQUIRED = ["kernel_id", "at", "phi", "kappa", "load", "error_rate", "fatigue"] as const;
+const CYCLE_REQUIRED = ["kind", "cycle_type", "started_at", "reason", "detail"] as const;
 
 export function createFakeStore(database = new FakeDatabase()): FakeStore {
   let failure: Error | undefined;
@@ -145,7 +145,7 @@ export function createFakeStore(database = new FakeDatabase()): FakeStore {
     },
     async coverageEvents(query = {}) {
       open();
-      return newestFirst(database.coverageEvents, query, (r) => r.started_at).map((r) => ({ ...r }));
+      return newestFirst(database.coverageEvents, query, (r) => r.started_at).map(coverageFromRow);
     },
     async fatigueSnapshots(query = {}) {
       open();
@@ -154,8 +154,21 @@ export function createFakeStore(database = new FakeDatabase()): FakeStore {
     async constellationCycles(query = {}) {
       open();
       // Cycles concern the whole constellation: kernelId does not filter them.
-      const { kernelId: _ignored, ...rest } = query;
-      return newestFirst(database.constellationCycles, rest, (r) => r.started_at).map((r) => ({ ...r }));
+      const { kernelId: _ignored, kind, ...rest } = query;
+      const rows = database.constellationCycles.filter((r) => kind === undefined || r.kind === kind);
+      return newestFirst(rows, rest, (r) => r.started_at).map(cycleFromRow);
+    },
+    async openCycle() {
+      open();
+      const running = database.constellationCycles.filter(
+        (r) => r.kind === CYCLE_KIND && r.ended_at === null,
+      );
+      const [newest] = newestFirst(running, { limit: 1 }, (r) => r.started_at);
+      return newest ? cycleFromRow(newest) : null;
+    },
+    async restQuality(query = {}) {
+      open();
+      return restQualityRows(aggregateRestQuality(database.restEvents, query));
     },
     async pruneFatigueSnapshots(olderThanMs) {
       open();
@@ -188,6 +201,16 @@ function apply(db: FakeDatabase, change: RestChange): FakeDatabase {
         if (r.kernel_id === e.kernel_id && r.covering_for === e.covering_for && r.ended_at === null)
           Object.assign(r, coverageClosing(e));
     }
+  }
+  // Closed before the new records go in, as in the SQL store.
+  if (change.closeCycle) {
+    const closing = cycleClosing(change.closeCycle);
+    for (const r of db.constellationCycles)
+      if (r.kind === CYCLE_KIND && r.ended_at === null) Object.assign(r, closing);
+  }
+  for (const record of change.cycleRecords ?? []) {
+    const row = required("constellation_cycles", cycleRow(record), CYCLE_REQUIRED);
+    db.constellationCycles.push({ id: ++db.lastId, ...row });
   }
   if (change.fatigue) {
     const snapshot = required("fatigue_snapshots", { ...change.fatigue }, SNAPSHOT_REQUIRED);

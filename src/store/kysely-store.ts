@@ -7,18 +7,22 @@
  * await store.migrate();
  * await store.commit({ kernels: rest.exportState().kernels, removedKernelIds: [], events });
  */
-import type { Kysely, Transaction } from "kysely";
+import type { ExpressionBuilder, Kysely, Transaction } from "kysely";
 import type { RestEvent } from "../core/rest/events.js";
 import type { RestSchedulerState } from "../core/rest/scheduler.js";
+import { CYCLE_KIND, cycleClosing, cycleFromRow, cycleRow } from "./cycle-rows.js";
 import { migrateToLatest } from "./migrations/migration-provider.js";
+import { type RawQualityRow, type RestQualityQuery, restQualityRows } from "./rest-quality.js";
 import {
   changeTime,
   coverageClosing,
+  coverageFromRow,
   historyLimit,
   kernelRow,
   openCoverageRow,
   openRestRow,
   restClosing,
+  restFromRow,
   restoredState,
 } from "./rest-rows.js";
 import { CHAOS_EVER_SPAWNED_KEY, type Database } from "./schema.js";
@@ -26,10 +30,12 @@ import type { SqlDialect } from "./sql-dialect.js";
 import type {
   ConstellationCycleRow,
   CoverageEventRow,
+  CycleQuery,
   FatigueSnapshot,
   HistoryQuery,
   RestChange,
   RestEventRow,
+  RestQualityRow,
   RestStore,
 } from "./store-types.js";
 
@@ -70,6 +76,8 @@ export class KyselyRestStore implements RestStore {
     // By id, last wins: PostgreSQL refuses to upsert one row twice in a statement.
     const at = changeTime(change);
     const kernels = [...new Map(change.kernels.map((k) => [k.kernelId, kernelRow(k, at)])).values()];
+    const cycleRecords = (change.cycleRecords ?? []).map(cycleRow);
+    const closing = change.closeCycle && cycleClosing(change.closeCycle);
     await this.db.transaction().execute(async (trx) => {
       for (let i = 0; i < kernels.length; i += KERNELS_PER_STATEMENT) {
         await trx
@@ -101,6 +109,16 @@ export class KyselyRestStore implements RestStore {
       }
       // In order: a rest may start and end within one change.
       for (const event of change.events) await this.record(trx, event);
+      // Closed before the new records go in: one change may end a cycle and start the next.
+      if (closing)
+        await trx
+          .updateTable("constellation_cycles")
+          .set(closing)
+          .where("kind", "=", CYCLE_KIND)
+          .where("ended_at", "is", null)
+          .execute();
+      if (cycleRecords.length > 0)
+        await trx.insertInto("constellation_cycles").values(cycleRecords).execute();
       if (change.fatigue) await trx.insertInto("fatigue_snapshots").values(change.fatigue).execute();
     });
   }
@@ -134,7 +152,8 @@ export class KyselyRestStore implements RestStore {
           .execute();
         return;
       default:
-        // Registrations and refusals live in the kernels table and the event stream only.
+        // Registrations, refusals and threshold adaptations live in the kernels table and the
+        // event stream only.
         return;
     }
   }
@@ -148,14 +167,19 @@ export class KyselyRestStore implements RestStore {
       .orderBy("id", "desc")
       .limit(historyLimit(query))
       .execute();
-    return rows.map((r) => ({ ...r, forced: Boolean(r.forced) }));
+    return rows.map(restFromRow);
   }
 
   async coverageEvents(query: HistoryQuery = {}): Promise<CoverageEventRow[]> {
     let q = this.db.selectFrom("coverage_events").selectAll();
     if (query.kernelId !== undefined) q = q.where("kernel_id", "=", query.kernelId);
     if (query.sinceMs !== undefined) q = q.where("started_at", ">=", query.sinceMs);
-    return q.orderBy("started_at", "desc").orderBy("id", "desc").limit(historyLimit(query)).execute();
+    const rows = await q
+      .orderBy("started_at", "desc")
+      .orderBy("id", "desc")
+      .limit(historyLimit(query))
+      .execute();
+    return rows.map(coverageFromRow);
   }
 
   async fatigueSnapshots(query: HistoryQuery = {}): Promise<FatigueSnapshot[]> {
@@ -168,15 +192,59 @@ export class KyselyRestStore implements RestStore {
   }
 
   /** Cycles concern the whole constellation: `kernelId` does not filter them. */
-  async constellationCycles(query: HistoryQuery = {}): Promise<ConstellationCycleRow[]> {
+  async constellationCycles(query: CycleQuery = {}): Promise<ConstellationCycleRow[]> {
     let q = this.db.selectFrom("constellation_cycles").selectAll();
+    if (query.kind !== undefined) q = q.where("kind", "=", query.kind);
     if (query.sinceMs !== undefined) q = q.where("started_at", ">=", query.sinceMs);
     const rows = await q
       .orderBy("started_at", "desc")
       .orderBy("id", "desc")
       .limit(historyLimit(query))
       .execute();
-    return rows.map((r) => ({ ...r, detail: JSON.parse(r.detail) as unknown }));
+    return rows.map(cycleFromRow);
+  }
+
+  async openCycle(): Promise<ConstellationCycleRow | null> {
+    const row = await this.db
+      .selectFrom("constellation_cycles")
+      .selectAll()
+      .where("kind", "=", CYCLE_KIND)
+      .where("ended_at", "is", null)
+      .orderBy("started_at", "desc")
+      .orderBy("id", "desc")
+      .executeTakeFirst();
+    return row ? cycleFromRow(row) : null;
+  }
+
+  /**
+   * Per kernel and overall in one statement, so both halves see the same rests even while
+   * commits land; restQualityRows orders them and makes the drivers' numbers numbers.
+   */
+  async restQuality(query: RestQualityQuery = {}): Promise<RestQualityRow[]> {
+    let finished = this.db.selectFrom("rest_events").where("ended_at", "is not", null);
+    if (query.sinceMs !== undefined) finished = finished.where("started_at", ">=", query.sinceMs);
+    if (query.kernelId !== undefined) finished = finished.where("kernel_id", "=", query.kernelId);
+    const aggregates = (eb: ExpressionBuilder<Database, "rest_events">) => [
+      eb.fn.countAll().as("rests"),
+      eb.fn.avg("duration_seconds").as("mean_duration_seconds"),
+      eb.fn.avg("fatigue_at_rest").as("mean_fatigue_at_rest"),
+      eb.fn.avg("fatigue_after").as("mean_fatigue_after"),
+      eb.fn.avg("phi_at_rest").as("mean_phi_at_rest"),
+      eb.fn.avg("phi_after").as("mean_phi_after"),
+      eb.fn.avg("kappa_at_rest").as("mean_kappa_at_rest"),
+      eb.fn.avg("kappa_after").as("mean_kappa_after"),
+      // Skips rows without a rate: rests of no length finished before migration 005.
+      eb.fn.avg("recovery_per_minute").as("mean_recovery_per_minute"),
+    ];
+    const rows: RawQualityRow[] = await finished
+      .select((eb) => [eb.ref("kernel_id").$castTo<string | null>().as("kernel_id"), ...aggregates(eb)])
+      .groupBy("kernel_id")
+      // A literal, not a bound null: PostgreSQL cannot type a parameter in a UNION column.
+      .unionAll(
+        finished.select((eb) => [eb.lit(null).$castTo<string | null>().as("kernel_id"), ...aggregates(eb)]),
+      )
+      .execute();
+    return restQualityRows(rows);
   }
 
   async pruneFatigueSnapshots(olderThanMs: number): Promise<number> {

@@ -1,14 +1,19 @@
 /**
  * How a RestChange becomes rows, shared by the SQL store and the fake so both give the
  * same answers: which events open and close history rows and with what, what a kernel row
- * holds, and how history queries are bounded.
+ * holds, how rows read back, and how history queries are bounded.
+ *
+ * A field an event leaves out (undefined) is stored as SQL stores an omitted column: NULL, or
+ * the column's default (share 1). Kysely drops undefined values from a statement; the fake
+ * goes through these functions, so it ends with the same row.
  *
  * @example
  * for (const e of change.events) if (e.type === "rest_started") insert(openRestRow(e));
  */
+import type { Selectable } from "kysely";
 import type { RestEvent } from "../core/rest/events.js";
 import type { RestSchedulerState } from "../core/rest/scheduler.js";
-import type { KernelsTable } from "./schema.js";
+import type { CoverageEventsTable, KernelsTable, RestEventsTable } from "./schema.js";
 import type { CoverageEventRow, HistoryQuery, RestChange, RestEventRow, SavedKernel } from "./store-types.js";
 
 type EventOf<T extends RestEvent["type"]> = Extract<RestEvent, { type: T }>;
@@ -83,6 +88,9 @@ export function openRestRow(e: EventOf<"rest_started">): Omit<RestEventRow, "id"
     kappa_after: null,
     fatigue_after: null,
     end_cause: null,
+    recovery_per_minute: null,
+    cycle: e.cycle ?? null,
+    covered_also_by: e.covered_also_by ?? null,
   };
 }
 
@@ -95,11 +103,20 @@ export function restClosing(e: EventOf<"rest_ended">) {
     kappa_after: e.kappa_after,
     fatigue_after: e.fatigue_after,
     end_cause: e.cause,
+    recovery_per_minute: e.recovery_per_minute ?? null,
   } satisfies Partial<RestEventRow>;
 }
 
-/** The open coverage_events row a coverage_started event inserts. */
-export function openCoverageRow(e: EventOf<"coverage_started">): Omit<CoverageEventRow, "id"> {
+/** A rest_events row as the contract gives it: the boolean a boolean on SQLite too. */
+export function restFromRow(row: Selectable<RestEventsTable>): RestEventRow {
+  return { ...row, forced: Boolean(row.forced) };
+}
+
+/**
+ * The open coverage_events row a coverage_started event inserts, context as JSON text (a
+ * null or missing context stays SQL NULL). Throws (a TypeError) when the context is not JSON-able.
+ */
+export function openCoverageRow(e: EventOf<"coverage_started">): Omit<Selectable<CoverageEventsTable>, "id"> {
   return {
     kernel_id: e.kernel_id,
     covering_for: e.covering_for,
@@ -108,7 +125,15 @@ export function openCoverageRow(e: EventOf<"coverage_started">): Omit<CoverageEv
     coverer_fatigue: e.coverer_fatigue,
     handoff_from: e.handoff_from,
     end_cause: null,
+    share: e.share ?? 1,
+    // ?? null: JSON.stringify gives undefined for a value JSON cannot hold (a function).
+    context: e.context === null || e.context === undefined ? null : (JSON.stringify(e.context) ?? null),
   };
+}
+
+/** A coverage_events row as the contract gives it, context parsed back from JSON. */
+export function coverageFromRow(row: Selectable<CoverageEventsTable>): CoverageEventRow {
+  return { ...row, context: row.context === null ? null : (JSON.parse(row.context) as unknown) };
 }
 
 /** What a coverage_ended event writes into the open row of that (coverer, covered) pair. */

@@ -58,6 +58,12 @@ export interface RestEventsTable {
   kappa_after: number | null;
   fatigue_after: number | null;
   end_cause: string | null;
+  /** Fatigue removed per minute of rest; null while in progress (005). */
+  recovery_per_minute: number | null;
+  /** The constellation cycle the rest belonged to (sleep, dream, mushroom), or null (005). */
+  cycle: string | null;
+  /** The second coverer when two partners shared the coverage (005). */
+  covered_also_by: string | null;
 }
 
 export interface CoverageEventsTable {
@@ -69,6 +75,10 @@ export interface CoverageEventsTable {
   coverer_fatigue: number;
   handoff_from: string | null;
   end_cause: string | null;
+  /** Share of the covered kernel's carried load; 1 for rows written before 005. */
+  share: number;
+  /** JSON text of the context payload handed over, or null (005). */
+  context: string | null;
 }
 
 export interface FatigueSnapshotsTable {
@@ -83,12 +93,17 @@ export interface FatigueSnapshotsTable {
   fatigue: number;
 }
 
+/** Decisions, cast votes and cycles, one kind per row (CycleRecordKind); kind and reason from 005. */
 export interface ConstellationCyclesTable {
   id: Generated<number>;
+  /** decision | vote | cycle; rows written before 005 are cycles. */
+  kind: string;
   cycle_type: string;
   started_at: number;
   ended_at: number | null;
-  /** JSON text of the decision record. */
+  /** One line a human reads; empty for rows written before 005. */
+  reason: string;
+  /** JSON text of the whole record. */
   detail: string;
 }
 

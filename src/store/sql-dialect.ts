@@ -9,7 +9,7 @@
  *   .addColumn("forced", dialect.boolType, (c) => c.notNull());
  * await db.insertInto("t").values({ at: 1, forced: dialect.bool(true) }).execute();
  */
-import type { ColumnDefinitionBuilder } from "kysely";
+import { type ColumnDefinitionBuilder, type RawBuilder, sql } from "kysely";
 import type { DbBool } from "./schema.js";
 
 export interface SqlDialect {
@@ -30,6 +30,11 @@ export interface SqlDialect {
   identity(col: ColumnDefinitionBuilder): ColumnDefinitionBuilder;
   /** A boolean as this database binds it: better-sqlite3 refuses JS booleans. */
   bool(value: boolean): DbBool;
+  /**
+   * The names of a table's columns (in the current schema on PostgreSQL), for migrations that
+   * add columns: SQLite has no ADD COLUMN IF NOT EXISTS.
+   */
+  columnNames(table: string): RawBuilder<{ name: string }>;
 }
 
 export const SQLITE_DIALECT: SqlDialect = {
@@ -46,6 +51,7 @@ export const SQLITE_DIALECT: SqlDialect = {
   // AUTOINCREMENT so an id is never reused after its row is deleted (pruned snapshots).
   identity: (col) => col.primaryKey().autoIncrement(),
   bool: (value) => (value ? 1 : 0),
+  columnNames: (table) => sql<{ name: string }>`select name from pragma_table_info(${table})`,
 };
 
 export const POSTGRES_DIALECT: SqlDialect = {
@@ -62,4 +68,7 @@ export const POSTGRES_DIALECT: SqlDialect = {
   parameter: (n) => `$${n}`,
   identity: (col) => col.primaryKey(),
   bool: (value) => value,
+  columnNames: (table) =>
+    sql<{ name: string }>`select column_name as name from information_schema.columns
+      where table_schema = current_schema() and table_name = ${table}`,
 };

@@ -44,7 +44,9 @@ export interface FatigueSnapshot {
  *   other event types are not stored in tables
  * - `fatigue`: a fatigue snapshot to append
  * - `cycleRecords`: constellation_cycles rows to append (decisions, cast votes, a cycle's start)
- * - `closeCycle`: ends the open cycle row (kind "cycle", ended_at null), replacing its detail
+ * - `closeCycle`: ends the open cycle row (kind "cycle", ended_at null), replacing its detail;
+ *   applied before `cycleRecords`, so one change may end a cycle and start the next; with no
+ *   cycle open it changes nothing
  */
 export interface RestChange {
   kernels: SavedKernel[];
@@ -171,9 +173,12 @@ export interface RestStore {
   /** The cycle row still running (kind "cycle", ended_at null), or null. */
   openCycle(): Promise<ConstellationCycleRow | null>;
   /**
-   * Rest quality over finished rests (ended_at set) at or after `sinceMs`: one row per kernel,
-   * sorted by kernel_id, then the row over all of them (kernel_id null). With `kernelId`, that
-   * kernel's row and the overall row of that kernel alone. No finished rest: only an overall row with rests 0 and means 0.
+   * Rest quality over finished rests (ended_at set) started at or after `sinceMs` (the time
+   * restEvents filters by): one row per kernel, sorted by kernel_id, then the row over all of
+   * them (kernel_id null). With `kernelId`, that kernel's row and the overall row of that kernel
+   * alone. No finished rest: only an overall row with rests 0 and means 0. Like SQL's AVG, a mean
+   * skips rests without that value (a rest of no length finished before recovery_per_minute was
+   * recorded has none), and is 0 when none has it.
    */
   restQuality(query?: { kernelId?: string; sinceMs?: number }): Promise<RestQualityRow[]>;
   /** Deletes fatigue snapshots older than the given clock ms; returns how many. */

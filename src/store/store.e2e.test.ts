@@ -2,50 +2,14 @@
  * The store contract against every backend (SQLite file, PostgreSQL database, in-memory fake),
  * with events and saved kernels from real RestScheduler transitions.
  */
-import { randomUUID } from "node:crypto";
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { afterAll, afterEach, beforeEach, describe, expect, it } from "vitest";
-import { createTestDatabase, type TestDatabase } from "../../test/support/postgres.js";
+import { describe, expect, it } from "vitest";
 import { makeScheduler, registerGods, setFatigue, T0 } from "../../test/support/rest-fixture.js";
+import { freshStorePerTest, storeBackends } from "../../test/support/store-backends.js";
 import type { RestEvent } from "../core/rest/events.js";
 import type { RestScheduler } from "../core/rest/scheduler.js";
-import { createFakeStore, FakeDatabase } from "./fake-store.js";
-import { openStore } from "./open-store.js";
-import type { FatigueSnapshot, RestChange, RestStore, StoreBackend } from "./store-types.js";
+import type { FatigueSnapshot, RestChange, RestStore } from "./store-types.js";
 
-/** A backend makes an empty database for each test and returns how to open (or reopen) it. */
-interface Backend {
-  name: StoreBackend;
-  fresh(): Promise<() => Promise<RestStore>>;
-  cleanUp?(): Promise<void>;
-}
-
-const tempDir = mkdtempSync(join(tmpdir(), "autonomic-store-"));
-let postgres: Promise<TestDatabase> | undefined; // one database per run, emptied per test
-
-const openerOf = (location: string) => () => openStore(location);
-const fakeOpenerOf = (database: FakeDatabase) => async () => createFakeStore(database);
-
-const BACKENDS: Backend[] = [
-  {
-    name: "sqlite",
-    fresh: async () => openerOf(join(tempDir, `${randomUUID()}.db`)),
-    cleanUp: async () => rmSync(tempDir, { recursive: true, force: true }),
-  },
-  {
-    name: "postgres",
-    fresh: async () => {
-      postgres ??= createTestDatabase();
-      const db = await postgres;
-      await db.reset();
-      return openerOf(db.url);
-    },
-    cleanUp: async () => (await postgres)?.drop(),
-  },
-  { name: "fake", fresh: async () => fakeOpenerOf(new FakeDatabase()) },
-];
+const BACKENDS = storeBackends("autonomic-store-");
 
 /** A service's commit of one transition: every kernel's saved state and the events. */
 function changeOf(rest: RestScheduler, events: RestEvent[], removedKernelIds: string[] = []): RestChange {
@@ -67,23 +31,9 @@ function fatigueOnly(fatigue: FatigueSnapshot): RestChange {
 
 for (const backend of BACKENDS) {
   describe(`${backend.name} store`, () => {
-    const opened: RestStore[] = [];
-    let reopen: () => Promise<RestStore>;
-    const open = async () => {
-      const store = await reopen();
-      opened.push(store);
-      return store;
-    };
+    const open = freshStorePerTest(backend);
     const contents = async (s: RestStore) =>
       Promise.all([s.loadRestState(), s.restEvents(), s.coverageEvents(), s.fatigueSnapshots()]);
-
-    beforeEach(async () => {
-      reopen = await backend.fresh();
-    });
-    afterEach(async () => {
-      for (const store of opened.splice(0)) await store.close();
-    });
-    afterAll(async () => backend.cleanUp?.());
 
     it("loads an empty state and no history from a new database", async () => {
       const store = await open();
@@ -141,6 +91,7 @@ for (const backend of BACKENDS) {
           ...{ reason: started.reason, reason_code: begin.reason_code, covered_by: "athena_1" },
           ...{ phi_at_rest: begin.phi, kappa_at_rest: begin.kappa, fatigue_at_rest: begin.fatigue },
           ...{ phi_after: null, kappa_after: null, fatigue_after: null, end_cause: null },
+          ...{ recovery_per_minute: null, cycle: null, covered_also_by: null },
         },
       ]);
       expect(await store.coverageEvents()).toEqual([
@@ -148,6 +99,7 @@ for (const backend of BACKENDS) {
           id: expect.any(Number),
           ...{ kernel_id: "athena_1", covering_for: "apollo_1", started_at: T0, ended_at: null },
           ...{ coverer_fatigue: rest.fatigueScore("athena_1"), handoff_from: null, end_cause: null },
+          ...{ share: 1, context: null },
         },
       ]);
       clock.advanceSeconds(90);
@@ -183,6 +135,85 @@ for (const backend of BACKENDS) {
       expect(await byCoverer("apollo_1")).toEqual([
         expect.objectContaining({ covering_for: "athena_1", handoff_from: null, ended_at: null }),
       ]);
+    });
+
+    it("keeps a cycle rest's cycle and second coverer, each coverer's share and context, and the recovery rate", async () => {
+      const { rest, clock } = makeScheduler();
+      registerGods(rest, ["Apollo", "Athena"]);
+      setFatigue(rest, "apollo_1", 0.5);
+      const store = await open();
+      const started = rest.requestRest("apollo_1");
+      const begin = { ...eventOf(started.events, "rest_started"), cycle: "sleep" as const };
+      const context = { task: "summarise", tokens: [1, 2, 3], nested: { done: false } };
+      const athena = { ...eventOf(started.events, "coverage_started"), share: 0.625, context };
+      const hermes = { ...athena, kernel_id: "hermes_1", share: 0.375, context: null };
+      await store.commit(changeOf(rest, [{ ...begin, covered_also_by: "hermes_1" }, athena, hermes]));
+      context.tokens.push(4); // the caller's object, changed after the commit: nothing stored changes
+      expect(await store.restEvents()).toEqual([
+        expect.objectContaining({ cycle: "sleep", covered_also_by: "hermes_1", recovery_per_minute: null }),
+      ]);
+      const byCoverer = async (id: string) => (await store.coverageEvents({ kernelId: id }))[0];
+      expect(await byCoverer(athena.kernel_id)).toMatchObject({
+        share: 0.625,
+        context: { task: "summarise", tokens: [1, 2, 3], nested: { done: false } },
+      });
+      expect(await byCoverer("hermes_1")).toMatchObject({ share: 0.375, context: null });
+
+      clock.advanceSeconds(120);
+      setFatigue(rest, "apollo_1", 0.25);
+      const ended = rest.endRest("apollo_1");
+      const end = {
+        ...eventOf(ended.events, "rest_ended"),
+        cycle: "sleep" as const,
+        recovery_per_minute: 0.125,
+      };
+      const hermesEnd = {
+        type: "coverage_ended",
+        at: end.at,
+        kernel_id: "hermes_1",
+        covering_for: "apollo_1",
+      } as const;
+      const events = ended.events.map((e) => (e.type === "rest_ended" ? end : e));
+      await store.commit(changeOf(rest, [...events, { ...hermesEnd, cause: "cycle_started" }]));
+      expect(await store.restEvents()).toEqual([
+        expect.objectContaining({ ended_at: T0 + 120_000, recovery_per_minute: 0.125, cycle: "sleep" }),
+      ]);
+      expect(await byCoverer("hermes_1")).toMatchObject({
+        ended_at: T0 + 120_000,
+        end_cause: "cycle_started",
+      });
+      expect(await byCoverer(athena.kernel_id)).toMatchObject({
+        ended_at: T0 + 120_000,
+        end_cause: "rest_ended",
+      });
+    });
+
+    it("keeps a context that is not an object, and stores no row for an adapted threshold", async () => {
+      const { rest } = makeScheduler();
+      registerGods(rest, ["Apollo", "Athena"]);
+      setFatigue(rest, "apollo_1", 0.5);
+      const store = await open();
+      const started = rest.requestRest("apollo_1");
+      const coverage = {
+        ...eventOf(started.events, "coverage_started"),
+        share: 1,
+        context: "draft: section 2",
+      };
+      const adapted: RestEvent = {
+        ...{ type: "threshold_adapted", at: T0, kernel_id: "apollo_1", kernel_name: "Apollo" },
+        ...{
+          from_shift: 0,
+          to_shift: 0.02,
+          threshold: 0.47,
+          recovery_fraction: 0.1,
+          reason: "recovered little",
+        },
+      };
+      await store.commit(changeOf(rest, [coverage, adapted]));
+      expect(await store.coverageEvents()).toEqual([
+        expect.objectContaining({ context: "draft: section 2" }),
+      ]);
+      expect(await store.restEvents()).toEqual([]);
     });
 
     it("stores nothing of a commit whose last statement fails", async () => {

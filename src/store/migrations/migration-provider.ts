@@ -13,6 +13,7 @@ import { restTablesMigration } from "./001-rest-tables.js";
 import { healthTablesMigration } from "./002-health-tables.js";
 import { remediationActionsMigration } from "./003-remediation-actions.js";
 import { healingTablesMigration } from "./004-healing-tables.js";
+import { cyclesAndRestQualityMigration } from "./005-cycles-and-rest-quality.js";
 
 /**
  * Every migration, by name. Names sort in the order they must run; never rename or
@@ -24,6 +25,7 @@ export function migrationProvider(dialect: SqlDialect): MigrationProvider {
     "002_health_tables": healthTablesMigration(dialect),
     "003_remediation_actions": remediationActionsMigration(dialect),
     "004_healing_tables": healingTablesMigration(dialect),
+    "005_cycles_and_rest_quality": cyclesAndRestQualityMigration(dialect),
   };
   return { getMigrations: async () => migrations };
 }
