@@ -7,7 +7,9 @@
  * load plus that stays within `coverLoadMax`; when no single partner can, the first pair (in
  * partner order) whose room adds up to it shares it, each in proportion to its room, so
  * neither goes over. Every coverer still passes `canCover`: shared coverage never lowers the
- * bar a single coverer must meet.
+ * bar a single coverer must meet. When neither works, the first partner that can cover takes
+ * the kernel alone over its room: SPEC grants a rest whenever a partner can cover, and load
+ * room decides how coverage is arranged, never whether a rest SPEC allows is granted.
  */
 import type { RestConfig } from "../config.js";
 import { canCover } from "./coverage.js";
@@ -75,7 +77,7 @@ export function planCoverage(
 
 /**
  * Every way `k` can be covered now, best first: each single partner that can carry it
- * alone, then each pair that can share it. With `firstOnly`, it stops at the first, so
+ * alone, then each pair that can share it, then each partner alone over its room. With `firstOnly`, it stops at the first, so
  * the common case (the designated partner carries alone) costs one check.
  */
 export function coverageOptions(
@@ -109,6 +111,11 @@ export function coverageOptions(
       ]);
       if (firstOnly) return out;
     }
+  }
+  for (const p of partners) {
+    if (roomOf(cfg, p) + EPSILON >= carried) continue;
+    out.push([{ kernel: p, share: 1 }]);
+    if (firstOnly) return out;
   }
   return out;
 }

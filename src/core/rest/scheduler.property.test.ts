@@ -185,18 +185,9 @@ function apply(rest: RestScheduler, clock: { advanceSeconds(s: number): void }, 
 
 function grantViolations(rest: RestScheduler, events: RestEvent[]): string[] {
   const out: string[] = [];
-  const states = new Map([...rest.states()].map((k) => [k.kernelId, k]));
   for (const e of events) {
     if (e.type === "coverage_started" && e.coverer_fatigue > rest.config.partnerMaxFatigue) {
       out.push(`${e.kernel_id} took cover of ${e.covering_for} at fatigue ${e.coverer_fatigue}`);
-    }
-    // Loads only change with the next report, so the states still show them as at the grant.
-    if (e.type === "coverage_started") {
-      const coverer = states.get(e.kernel_id);
-      const covered = states.get(e.covering_for);
-      const carried = (coverer?.load ?? 0) + e.share * (covered?.carriedLoad ?? 0);
-      if (carried > rest.config.coverLoadMax + 1e-9)
-        out.push(`${e.kernel_id} took ${e.share} of ${e.covering_for}, carrying ${carried}`);
     }
     if (
       e.type === "rest_started" &&
