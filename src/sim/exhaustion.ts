@@ -33,10 +33,12 @@ export const EXHAUSTION_MODEL = Object.freeze({
   /** Working without being overdriven while spent (REDUCED, or with energy left), it falls this slowly. */
   exhaustionWorkRecoverySeconds: 3600,
   /**
-   * A collapsing kernel's Φ flashes back for half of each period and falls the other half.
-   * The kernels of a constellation are coupled, so their collapse is phase-locked: one clock
-   * for all. The period is twice the simulator's 60 s report interval, so consecutive
-   * reports see a flash and a fall; a fall between two reports is what the trend term sees.
+   * A collapsing kernel's Φ falls for the first half of each period and flashes back for the
+   * second. The kernels of a constellation are coupled, so their collapse is phase-locked:
+   * one clock for all. The period is twice the simulator's 60 s report interval, so
+   * consecutive reports see a flash and a fall; a fall between two reports is what the trend
+   * term sees. A fall lands on every even minute: the exhausted scenario's kernels report
+   * once as they join (second 0, a fall), then flash at minute 1 and fall at minute 2.
    */
   collapseFlickerSeconds: 120,
   collapsePhiFlash: 0.7,
@@ -74,7 +76,7 @@ export function updateExhaustion(
   else if (c.mode === "resting" || c.mode === "micro_pause") x -= dtSeconds / m.exhaustionRestRecoverySeconds;
   else x -= dtSeconds / m.exhaustionWorkRecoverySeconds;
   c.exhaustion = x > 1 ? 1 : x < 0 ? 0 : x;
-  c.flashing = Math.floor(atSeconds / (m.collapseFlickerSeconds / 2)) % 2 === 0;
+  c.flashing = Math.floor(atSeconds / (m.collapseFlickerSeconds / 2)) % 2 === 1;
 }
 
 /** How far the kernel has collapsed, 0 (not at all) … 1. */
@@ -92,8 +94,9 @@ export function collapsedMetrics(
 ): { phi: number; kappa: number; errorRate: number } {
   const d = collapseDepth(m, c);
   if (d === 0) return tired;
-  // Only integration under work flickers; a resting kernel's Φ just shows its recovery.
-  const phiTarget = c.servedLoad > 0 ? (c.flashing ? m.collapsePhiFlash : m.collapsePhiFallen) : tired.phi;
+  // Only integration under work flickers; at rest the debt holds Φ down until it is paid.
+  const flash = c.servedLoad > 0 && c.flashing;
+  const phiTarget = flash ? m.collapsePhiFlash : m.collapsePhiFallen;
   return {
     phi: tired.phi + (phiTarget - tired.phi) * d,
     kappa: tired.kappa + (m.collapseKappaPerKappaStar * kappaStar - tired.kappa) * d,

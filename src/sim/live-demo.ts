@@ -72,6 +72,7 @@ export async function startLiveDemo(options: LiveDemoOptions): Promise<LiveDemo>
     rng: new SeededRandom(options.seed).fork("constellation"),
     kernels: options.kernels,
     basinDimension: options.config.health.defaultBasinDimension,
+    coverLoadFraction: options.config.rest.coverLoadFraction,
   });
   if (options.faults) constellation.schedule(options.faults);
   if (options.randomFaults) {
@@ -117,7 +118,12 @@ export async function startLiveDemo(options: LiveDemoOptions): Promise<LiveDemo>
 
   const view = (id: string): RestView => {
     const rest = clients.get(id)?.directive?.rest;
-    return { mode: (rest?.status ?? "active") as SimRestMode, coveringFor: rest?.covering_for ?? null };
+    // A directive does not say how a shared coverage is split: the demo's coverers carry a lone coverer's share.
+    return {
+      mode: (rest?.status ?? "active") as SimRestMode,
+      coveringFor: rest?.covering_for ?? null,
+      coverShare: 1,
+    };
   };
   let lastMs = startMs;
   let nextReportAt = reportEvery;
