@@ -4,7 +4,7 @@ import { DEFAULT_CONFIG } from "../core/config.js";
 import { fisherRaoDistance, normalizeSimplex } from "../core/geometry.js";
 import { computeFatigue } from "../core/rest/fatigue.js";
 import { farCorner } from "./exhaustion.js";
-import { DEFAULT_SIM_MODEL, SimKernel, type SimRestMode } from "./kernel-model.js";
+import { DEFAULT_SIM_MODEL, SimKernel, type SimModelConstants, type SimRestMode } from "./kernel-model.js";
 import { SeededRandom } from "./random.js";
 
 const M = DEFAULT_SIM_MODEL;
@@ -12,7 +12,7 @@ const REST = DEFAULT_CONFIG.rest;
 const STEP = 10;
 
 /** A kernel that joins spent, at a surge's load, with `exhaustion` already run up. */
-function surging(exhaustion: number, seed = 1, model: Partial<typeof M> = {}) {
+function surging(exhaustion: number, seed = 1, model: Partial<SimModelConstants> = {}) {
   const k = new SimKernel(
     {
       kernelId: "zeus_1",

@@ -50,7 +50,7 @@ export const EXHAUSTION_MODEL = Object.freeze({
   /** Mass the far corner leaves on the other entries: small, or the distance stops short of π. */
   scatterResidualMass: 1e-6,
 });
-export type ExhaustionConstants = typeof EXHAUSTION_MODEL;
+export type ExhaustionConstants = { readonly [K in keyof typeof EXHAUSTION_MODEL]: number };
 
 /** What exhaustion reads and writes of a kernel's condition. */
 export interface ExhaustionState {

@@ -116,7 +116,8 @@ export const DEFAULT_SIM_MODEL = Object.freeze({
   /** Working on after energy is spent: collapse, for the SLEEP cycle (exhaustion.ts). */
   ...EXHAUSTION_MODEL,
 });
-export type SimModelConstants = typeof DEFAULT_SIM_MODEL;
+/** Numbers, not the defaults' literal types, so a test or study may pass other values. */
+export type SimModelConstants = { readonly [K in keyof typeof DEFAULT_SIM_MODEL]: number };
 
 export type SimRestMode = "active" | "resting" | "reduced" | "micro_pause";
 
