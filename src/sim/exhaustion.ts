@@ -22,8 +22,8 @@ import { fisherRaoDistance, geodesicStep } from "../core/geometry.js";
 
 /** Constants of exhaustion (part of DEFAULT_SIM_MODEL), units in the names. */
 export const EXHAUSTION_MODEL = Object.freeze({
-  /** Served load at and above which a spent kernel is overdriven: it works on what it does not have. */
-  overdriveLoad: 0.9,
+  /** Served load at and above which a spent kernel is overdriven: saturated, it works on what it does not have. */
+  overdriveLoad: 0.95,
   /** Overdriven while spent, exhaustion climbs from 0 to 1 in this long. */
   exhaustionOnsetSeconds: 900,
   /** No symptom below this exhaustion; collapse deepens linearly from here to 1. */

@@ -6,6 +6,7 @@
  * itself is in kernel-condition.ts.
  */
 import { InvalidInputError } from "../core/errors.js";
+import { collapseDepth } from "./exhaustion.js";
 import type { FaultType } from "./faults.js";
 import { parseRemediation, type Remediation } from "./faults.js";
 import {
@@ -265,7 +266,9 @@ export class SimKernel {
     // The prediction is of the settled effect: with nothing driving it away any more, the
     // basin relaxes to its baseline within minutes (basinRelaxSeconds).
     const settled = cloneCondition(target);
-    if (settled.driftTarget === null) settled.basin.set(this.profile.baseline);
+    // A collapsing kernel's basin is still being driven (scattering): it does not settle.
+    if (settled.driftTarget === null && collapseDepth(this.m, settled) === 0)
+      settled.basin.set(this.profile.baseline);
     const predicted: PredictedMetrics = {
       phi: t.phi,
       kappa_eff: t.kappa,
