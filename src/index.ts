@@ -6,9 +6,15 @@ export {
   type AutonomicConfig,
   buildConfig,
   DEFAULT_CONFIG,
+  type CyclesConfig,
   type HealthConfig,
   type RestConfig,
 } from "./core/config.js";
+export * from "./core/cycles/constellation-metrics.js";
+export * from "./core/cycles/cycle-decider.js";
+export type * from "./core/cycles/cycle-events.js";
+export * from "./core/cycles/cycle-types.js";
+export * from "./core/cycles/votes.js";
 export * from "./core/errors.js";
 export * from "./core/geometry.js";
 export * from "./core/healing/remediation-action.js";
@@ -28,5 +34,6 @@ export { computeFatigue, kappaStability } from "./core/rest/fatigue.js";
 export { invariantViolations } from "./core/rest/invariants.js";
 export type { KernelPolicy, KernelTier, RestMode, RestStatus } from "./core/rest/kernel-state.js";
 export type { RestTrigger } from "./core/rest/policies.js";
+export { restRecovery } from "./core/rest/rest-quality.js";
 export * from "./core/rest/scheduler.js";
 export type * from "./core/rest/status.js";

@@ -15,7 +15,9 @@ import type { HealingService } from "../services/healing-service.js";
 import type { HealthService } from "../services/health-service.js";
 import type { RestService } from "../services/rest-service.js";
 import { AccessControl } from "./access.js";
+import { alertingMetrics } from "./alerting-metrics.js";
 import { cycleMetrics } from "./cycle-metrics.js";
+import { dropRedundantDefaultTotals } from "./default-metrics-lint.js";
 import { eventStream } from "./event-stream.js";
 import { healingMetrics } from "./healing-metrics.js";
 import { errorBody, handleError } from "./http-errors.js";
@@ -133,6 +135,8 @@ export async function buildApp({
   const metrics = createMetrics(rest, health);
   healingMetrics(metrics, healing);
   cycleMetrics(metrics, cycles);
+  alertingMetrics(metrics, { rest, health, healing });
+  dropRedundantDefaultTotals(metrics);
   app.get("/metrics", async (_request, reply) =>
     reply.type(metrics.contentType).send(await metrics.metrics()),
   );

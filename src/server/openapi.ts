@@ -125,7 +125,7 @@ export function openApiDocument(version: string): Record<string, unknown> {
           parameters: kernelParam,
           requestBody: { content: json(requestRestBody) },
           responses: ok(
-            "{status, approved, reason, reason_code, covering_partner, rest_type, planned_until}",
+            "{status, approved, reason, reason_code, covering_partner, sharing_partner, rest_type, planned_until}",
           ),
         },
       },

@@ -341,6 +341,12 @@ export class CycleService {
     const now = clock.now();
     const open = await store.openCycle();
     this.activeCycle = open ? cycleStartOf(open) : null;
+    // Rows and rests commit together, so this means a row some other code wrote or changed.
+    if (this.activeCycle === null && this.o.rest.cycleKernels().length > 0)
+      logger.error(
+        { cycle_kernels: this.o.rest.cycleKernels(), open_row: open?.id ?? null },
+        "kernels rest in a cycle that has no readable open cycle row; no cycle will start until they wake",
+      );
     const cycles = await store.constellationCycles({ kind: "cycle", limit: RESTORE_CYCLE_ROWS });
     for (const row of cycles) {
       const type = row.cycle_type as CycleType;

@@ -286,7 +286,11 @@ for (const backend of ["sqlite", "postgres"]) {
           { context: { task: "ode", line: 12 } },
           KERNEL_TOKEN,
         );
-        expect(requested.body).toMatchObject({ approved: true, covering_partner: "athena_1" });
+        expect(requested.body).toMatchObject({
+          approved: true,
+          covering_partner: "athena_1",
+          sharing_partner: null,
+        });
         const coverer = await call(
           "POST",
           "/api/rest/fatigue/athena_1",

@@ -157,16 +157,23 @@ async function stateOf(server: ServerProcess): Promise<unknown> {
 
 const keys = (value: object) => Object.keys(value).sort();
 
+/** The original's kernel fields, and beside them (marked) the ones WP5.4's next steps added. */
 const KERNEL_KEYS = [
+  "cover_share", // added
+  "covered_also_by", // added
   "covered_by",
   "covering_for",
+  "cycle", // added
   "fatigue_score",
   "is_resting",
   "kernel_id",
   "kernel_name",
+  "predicted_seconds_to_threshold", // added
   "rest_count",
   "rest_policy",
+  "rest_threshold", // added
   "status",
+  "threshold_shift", // added
   "tier",
   "time_in_status",
   "total_rest_time",
@@ -706,6 +713,10 @@ for (const backend of ["sqlite", "postgres"]) {
           "/api/rest/request/{kernel_id}",
           "/api/rest/end/{kernel_id}",
           "/api/rest/fatigue/{kernel_id}",
+          "/api/rest/quality",
+          "/api/rest/cycles",
+          "/api/rest/cycles/vote",
+          "/api/rest/cycles/end",
         ]),
       );
       expect(reply.body.paths["/api/rest/request/{kernel_id}"].post).toBeDefined();

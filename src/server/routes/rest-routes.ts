@@ -73,6 +73,7 @@ export function restRoutes(app: FastifyInstance, rest: RestService, access: Acce
       reason: result.reason,
       reason_code: result.reason_code,
       covering_partner: result.covering_partner,
+      sharing_partner: result.sharing_partner,
       rest_type: result.rest_type,
       planned_until: result.planned_until === null ? null : new Date(result.planned_until).toISOString(),
     };
