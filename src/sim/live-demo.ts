@@ -118,11 +118,10 @@ export async function startLiveDemo(options: LiveDemoOptions): Promise<LiveDemo>
 
   const view = (id: string): RestView => {
     const rest = clients.get(id)?.directive?.rest;
-    // A directive does not say how a shared coverage is split: the demo's coverers carry a lone coverer's share.
     return {
       mode: (rest?.status ?? "active") as SimRestMode,
       coveringFor: rest?.covering_for ?? null,
-      coverShare: 1,
+      coverShare: rest?.cover_share ?? 0,
     };
   };
   let lastMs = startMs;
