@@ -15,8 +15,10 @@
  * support from their baselines: the farthest point of the simplex from a basin p is the
  * vertex of p's smallest entry, at 2·arccos(√p_min), which is where a scattering basin goes.
  *
- * A normal day never gets here: the longest a spent kernel stays overdriven in the 24 h
- * runs is a few minutes, well under `exhaustionCollapseAbove`, so none of this shows.
+ * A normal day seldom gets here: a spent kernel is rarely saturated for more than a few
+ * minutes, well under `exhaustionCollapseAbove`, so nothing shows. The exception is a
+ * coverer left carrying a partner's load while spent (in 2 of 20 seeded days): it collapses
+ * until the rest it covers ends, which is what working on spent does.
  */
 import { fisherRaoDistance, geodesicStep } from "../core/geometry.js";
 
