@@ -3,13 +3,18 @@
  * in-memory SQLite, for the users' 16 gods and for 1,000 kernels (the gods plus 984 chaos
  * workers; the users' registry allows 200 live chaos kernels, so this run lifts that one
  * limit in a copy of it). Then the detection and healing studies of the closing notes:
- * 20 seeds × 24 h each, with random faults. One JSON object per line; tests never assert on these.
+ * 20 seeds × 24 h each, with random faults; the exhausted scenario's SLEEP over seeds; and the
+ * rest studies of WP5.4's next steps (predictive vs reactive, adaptive vs fixed thresholds) on
+ * the same 20 seeds × 24 h. One JSON object per line; tests never assert on these. Name
+ * entries to run only those.
  *
  *   node --expose-gc --import tsx bench/sim.ts
+ *   node --expose-gc --import tsx bench/sim.ts rest_study exhausted_scenario
  */
 import { readFileSync } from "node:fs";
 import { parse, stringify } from "yaml";
 import { parseRegistry, requireRegistry } from "../src/core/registry/registry.js";
+import { type RestStudyKind, restStudy } from "../src/sim/rest-study.js";
 import { simulate } from "../src/sim/simulate.js";
 import { print } from "./measure.js";
 
@@ -136,11 +141,103 @@ async function healingStudy(seeds: number, hours: number, faultsPerRun: number) 
   });
 }
 
+/**
+ * The exhausted scenario over seeds: when SLEEP starts and ends, how, and whether a withheld
+ * Ocean vote keeps it from starting.
+ */
+async function exhaustedScenario(seeds: number, hours: number) {
+  const registry = requireRegistry(USERS_REGISTRY);
+  const started = performance.now();
+  const sleeps: { seed: number; started_at: number; ended_at: number | null; by: string | null }[] = [];
+  let withheldStarts = 0;
+  let gap = 0;
+  let contextsLost = 0;
+  for (let seed = 1; seed <= seeds; seed++) {
+    const report = await simulate({ registry, hours, seed, scenario: "exhausted" });
+    const withheld = await simulate({ registry, hours, seed, scenario: "exhausted", withholdVote: "Ocean" });
+    for (const c of report.cycles)
+      sleeps.push({ seed, started_at: c.started_at, ended_at: c.ended_at, by: c.by });
+    withheldStarts += withheld.cycles.length;
+    gap += report.coverage_gap_seconds + withheld.coverage_gap_seconds;
+    contextsLost += report.contexts.lost;
+  }
+  print({
+    bench: "exhausted_scenario",
+    seeds,
+    hours_per_seed: hours,
+    wall_seconds: round((performance.now() - started) / 1000, 1),
+    seeds_with_sleep: new Set(sleeps.map((s) => s.seed)).size,
+    sleeps: sleeps.length,
+    first_sleep_started_at: sleeps[0]?.started_at ?? null,
+    ended_by: countBy(sleeps.map((s) => s.by ?? "running")),
+    sleep_seconds: { min: Math.min(...sleeps.map(length)), max: Math.max(...sleeps.map(length)) },
+    cycles_with_ocean_withholding: withheldStarts,
+    coverage_gap_seconds: gap,
+    contexts_lost: contextsLost,
+  });
+}
+
+function length(s: { started_at: number; ended_at: number | null }): number {
+  return (s.ended_at ?? Number.NaN) - s.started_at;
+}
+
+function countBy(values: string[]): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const v of values) out[v] = (out[v] ?? 0) + 1;
+  return out;
+}
+
+/** A rest study (rest-study.ts): the overall figures of each arm, the paired tally, and the figures per seed. */
+async function restStudyBench(study: RestStudyKind, seeds: number, hours: number) {
+  const started = performance.now();
+  const result = await restStudy({ study, registry: requireRegistry(USERS_REGISTRY), seeds, hours });
+  const perSeed = Object.fromEntries(
+    Object.entries(result.arms).map(([name, arm]) => [
+      name,
+      arm.per_seed.map((s) => [
+        s.seed,
+        s.peak_fatigue_max,
+        s.peak_fatigue_mean_of_kernel_peaks,
+        s.coverage_refusals,
+        s.rest_quality.mean_recovery_per_minute,
+      ]),
+    ]),
+  );
+  print({
+    bench: "rest_study",
+    study,
+    switch: result.switch,
+    seeds,
+    hours_per_seed: hours,
+    wall_seconds: round((performance.now() - started) / 1000, 1),
+    arms: Object.fromEntries(Object.entries(result.arms).map(([name, arm]) => [name, arm.overall])),
+    paired: result.paired,
+    per_seed_columns: [
+      "seed",
+      "peak_fatigue_max",
+      "mean_of_kernel_peaks",
+      "coverage_refusals",
+      "recovery_per_minute",
+    ],
+    per_seed: perSeed,
+  });
+}
+
 function round(value: number, digits: number): number {
   return Math.round(value * 10 ** digits) / 10 ** digits;
 }
 
-await kernelHoursPerSecond("users", requireRegistry(USERS_REGISTRY), 16, 24);
-await kernelHoursPerSecond("users, chaos limits lifted", registryWithChaosRoom(1000), 1000, 1);
-await detectionStudy(20, 24, 6);
-await healingStudy(20, 24, 6);
+const only = new Set(process.argv.slice(2));
+const wanted = (name: string) => only.size === 0 || only.has(name);
+
+if (wanted("simulate")) {
+  await kernelHoursPerSecond("users", requireRegistry(USERS_REGISTRY), 16, 24);
+  await kernelHoursPerSecond("users, chaos limits lifted", registryWithChaosRoom(1000), 1000, 1);
+}
+if (wanted("detection_study")) await detectionStudy(20, 24, 6);
+if (wanted("healing_study")) await healingStudy(20, 24, 6);
+if (wanted("exhausted_scenario")) await exhaustedScenario(20, 2);
+if (wanted("rest_study")) {
+  await restStudyBench("predictive", 20, 24);
+  await restStudyBench("adaptive", 20, 24);
+}

@@ -9,14 +9,21 @@ import { InvalidInputError } from "../core/errors.js";
 import type { Registry } from "../core/registry/registry.js";
 import type { FaultSpec } from "./faults.js";
 import { SimKernel, type SimRestMode } from "./kernel-model.js";
-import { loadPatternFor } from "./load.js";
+import { loadPatternFor, surgeLoad } from "./load.js";
 import type { SeededRandom } from "./random.js";
 
 /** Some kernels join already tired, as in a constellation that has been running for a while. */
 const MIN_START_ENERGY = 0.02;
 
-/** Share of a resting partner's load its coverer carries. */
-const COVER_LOAD_SHARE = 0.5;
+/**
+ * What the constellation has been through before the run starts.
+ * - "normal": staggered energies, each god's own day of load.
+ * - "exhausted": a surge that has outlasted every kernel: all spent and exhausted, every
+ *   one at near-full load (so no partner has room to cover another), collapsing and
+ *   scattering — the state SPEC's SLEEP cycle is for.
+ */
+export type SimScenario = "normal" | "exhausted";
+export const SIM_SCENARIOS: readonly SimScenario[] = ["normal", "exhausted"];
 
 export interface SimMember {
   kernel: SimKernel;
@@ -34,6 +41,8 @@ export interface SimMember {
 export interface RestView {
   mode: SimRestMode;
   coveringFor: string | null;
+  /** Share of the covered kernel's carried load this kernel takes: 1 alone, less when two share. */
+  coverShare: number;
 }
 
 export interface ConstellationOptions {
@@ -42,14 +51,21 @@ export interface ConstellationOptions {
   /** Total kernels; gods first, the rest chaos workers. Default: the gods alone. */
   kernels?: number;
   basinDimension: number;
+  /** Share of a resting kernel's load its coverers carry between them (config rest.coverLoadFraction). */
+  coverLoadFraction: number;
+  scenario?: SimScenario;
 }
 
 export class Constellation {
   readonly members: SimMember[] = [];
   private readonly byId = new Map<string, SimMember>();
   private pendingFaults: { kernelId: string; spec: FaultSpec }[] = [];
+  private readonly coverLoadFraction: number;
+  readonly scenario: SimScenario;
 
   constructor(options: ConstellationOptions) {
+    this.coverLoadFraction = options.coverLoadFraction;
+    this.scenario = options.scenario ?? "normal";
     const gods = [...options.registry.gods.values()];
     const total = options.kernels ?? gods.length;
     if (!Number.isInteger(total) || total < 1)
@@ -136,7 +152,7 @@ export class Constellation {
     for (const member of this.members) {
       const rest = view(member.kernel.kernelId);
       const covered = rest.coveringFor ? this.byId.get(rest.coveringFor) : undefined;
-      const coverLoad = covered ? covered.kernel.load * COVER_LOAD_SHARE : 0;
+      const coverLoad = covered ? covered.kernel.load * this.coverLoadFraction * rest.coverShare : 0;
       member.kernel.step(atMs, dtSeconds, rest.mode, coverLoad);
     }
     return due;
@@ -154,16 +170,18 @@ export class Constellation {
     basinDimension: number;
   }): void {
     const rng = spec.rng.fork(spec.kernelId);
+    const exhausted = this.scenario === "exhausted";
     const kernel = new SimKernel(
       {
         kernelId: spec.kernelId,
         name: spec.kernelName,
         policyType: spec.policy,
-        load: loadPatternFor(spec.god, rng.fork("load")),
+        load: exhausted ? surgeLoad(rng.fork("surge")) : loadPatternFor(spec.god, rng.fork("load")),
         basinDimension: spec.basinDimension,
         // A constellation is not born all fresh at once: staggered energies spread the
         // rests over the day instead of sending every kernel to rest in the same hour.
-        initialEnergy: rng.fork("energy").uniform(MIN_START_ENERGY, 1),
+        initialEnergy: exhausted ? 0 : rng.fork("energy").uniform(MIN_START_ENERGY, 1),
+        initialExhaustion: exhausted ? 1 : 0,
       },
       rng,
     );

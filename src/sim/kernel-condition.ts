@@ -7,6 +7,13 @@
  */
 import { DEFAULT_CONFIG } from "../core/config.js";
 import { fisherRaoDistance, geodesicStep, normalizeSimplex } from "../core/geometry.js";
+import {
+  collapsedMetrics,
+  EXHAUSTION_MODEL,
+  farCorner,
+  scatterBasin,
+  updateExhaustion,
+} from "./exhaustion.js";
 import type { FaultType, Remediation } from "./faults.js";
 import type { SeededRandom } from "./random.js";
 
@@ -106,8 +113,11 @@ export const DEFAULT_SIM_MODEL = Object.freeze({
    */
   symptomDrift: 0.9,
   symptomErrorRate: 0.02,
+  /** Working on after energy is spent: collapse, for the SLEEP cycle (exhaustion.ts). */
+  ...EXHAUSTION_MODEL,
 });
-export type SimModelConstants = typeof DEFAULT_SIM_MODEL;
+/** Numbers, not the defaults' literal types, so a test or study may pass other values. */
+export type SimModelConstants = { readonly [K in keyof typeof DEFAULT_SIM_MODEL]: number };
 
 export type SimRestMode = "active" | "resting" | "reduced" | "micro_pause";
 
@@ -133,6 +143,8 @@ export interface KernelProfile {
   baseline: Float64Array;
   /** Where a faulty kernel's outputs wander toward (symptomDrift of the way). */
   symptomTarget: Float64Array;
+  /** Where a collapsing kernel's basin scatters to: the point farthest from its baseline. */
+  farCorner: Float64Array;
 }
 
 /** Faults whose kernel also shows the wander and the failed requests of a sick kernel. */
@@ -153,6 +165,10 @@ export function hasSymptoms(c: KernelCondition): boolean {
 /** Everything that changes: a dry run applies an action to a copy. */
 export interface KernelCondition {
   energy: number;
+  /** Debt of working on while spent, 0 … 1 (exhaustion.ts); no symptom until it is deep. */
+  exhaustion: number;
+  /** Whether a collapsing Φ is in the flash half of its flicker. */
+  flashing: boolean;
   mode: SimRestMode;
   ownLoad: number;
   servedLoad: number;
@@ -195,12 +211,15 @@ export function createProfile(
           : m.sustainableLoad,
     baseline,
     symptomTarget: driftTarget(m, baseline, rng),
+    farCorner: farCorner(baseline, m.scatterResidualMass),
   };
 }
 
 export function freshCondition(p: KernelProfile): KernelCondition {
   return {
     energy: 1,
+    exhaustion: 0,
+    flashing: false,
     mode: "active",
     ownLoad: 0,
     servedLoad: 0,
@@ -217,7 +236,10 @@ export function cloneCondition(c: KernelCondition): KernelCondition {
   return { ...c, basin: Float64Array.from(c.basin), faults: [...c.faults], adjust: { ...c.adjust } };
 }
 
-/** Energy, memory and basin over `dtSeconds`, with `ownLoad` set; a crashed kernel stands still. */
+/**
+ * Energy, exhaustion, memory and basin over `dtSeconds` to simulated second `atSeconds`,
+ * with `ownLoad` set; a crashed kernel stands still.
+ */
 export function advance(
   m: SimModelConstants,
   p: KernelProfile,
@@ -225,6 +247,7 @@ export function advance(
   mode: SimRestMode,
   coverLoad: number,
   dtSeconds: number,
+  atSeconds: number,
 ): void {
   c.mode = mode;
   if (c.faults.includes("crash")) {
@@ -242,11 +265,14 @@ export function advance(
     c.energy += m.restRecoveryPerSecond * dtSeconds;
   }
   c.energy = c.energy > 1 ? 1 : c.energy < 0 ? 0 : c.energy;
+  updateExhaustion(m, c, dtSeconds, atSeconds);
   if (c.faults.includes("memory_leak")) c.leakMb += (m.memoryLeakMbPerMinute * dtSeconds) / 60;
   if (c.driftTarget !== null) {
     const remaining = fisherRaoDistance(c.basin, c.driftTarget);
     const move = (m.basinDriftPerMinute * dtSeconds) / 60;
     if (remaining > 0) geodesicStep(c.basin, c.driftTarget, Math.min(1, move / remaining), c.basin);
+    c.basinDisplaced = true;
+  } else if (scatterBasin(m, c, c.basin, p.farCorner, dtSeconds)) {
     c.basinDisplaced = true;
   } else if (c.basinDisplaced) {
     geodesicStep(c.basin, p.baseline, 1 - Math.exp(-dtSeconds / m.basinRelaxSeconds), c.basin);
@@ -280,7 +306,17 @@ function vitality(m: SimModelConstants, c: KernelCondition): number {
 export function trueMetrics(m: SimModelConstants, p: KernelProfile, c: KernelCondition): TrueMetrics {
   const v = vitality(m, c);
   const spent = 1 - v;
-  let phi = m.phiExhausted + (p.phiBase - m.phiExhausted) * v;
+  const tired = {
+    phi: m.phiExhausted + (p.phiBase - m.phiExhausted) * v,
+    kappa: p.kappaBase + (m.kappaExhausted - p.kappaBase) * spent,
+    errorRate: c.faults.includes("error_spike")
+      ? m.errorRateSpike
+      : m.errorRateHealthy +
+        (m.errorRateExhausted - m.errorRateHealthy) * spent +
+        (hasSymptoms(c) ? m.symptomErrorRate : 0),
+  };
+  const collapsed = collapsedMetrics(m, c, KAPPA_STAR, tired);
+  let phi = collapsed.phi;
   // A later Φ fault overrides an earlier one.
   for (const f of c.faults) {
     if (f === "phi_collapse") phi = Math.min(phi, m.phiCollapsed);
@@ -291,12 +327,8 @@ export function trueMetrics(m: SimModelConstants, p: KernelProfile, c: KernelCon
   else if (c.adjust.cacheEntries > 0) latencyMs *= m.cacheLatencyFactor;
   return {
     phi: clip01(phi + c.adjust.phiOffset),
-    kappa: p.kappaBase + (m.kappaExhausted - p.kappaBase) * spent,
-    errorRate: c.faults.includes("error_spike")
-      ? m.errorRateSpike
-      : m.errorRateHealthy +
-        (m.errorRateExhausted - m.errorRateHealthy) * spent +
-        (hasSymptoms(c) ? m.symptomErrorRate : 0),
+    kappa: collapsed.kappa,
+    errorRate: collapsed.errorRate,
     latencyMs,
     memoryMb: p.memoryBaseMb + c.leakMb + c.adjust.cacheEntries * m.cacheMbPerEntry,
     cpuPct: m.cpuIdlePct + m.cpuPctPerLoad * c.servedLoad,

@@ -6,6 +6,7 @@
  * itself is in kernel-condition.ts.
  */
 import { InvalidInputError } from "../core/errors.js";
+import { collapseDepth } from "./exhaustion.js";
 import type { FaultType } from "./faults.js";
 import { parseRemediation, type Remediation } from "./faults.js";
 import {
@@ -43,6 +44,8 @@ export interface SimKernelSpec {
   basinDimension: number;
   /** Energy at the start, 0 … 1 (default 1, fresh). */
   initialEnergy?: number;
+  /** Exhaustion at the start, 0 … 1 (default 0): a constellation that has worked on spent (exhaustion.ts). */
+  initialExhaustion?: number;
 }
 
 /** A snapshot as a kernel sends it (SPEC §4 wire form). */
@@ -130,10 +133,15 @@ export class SimKernel {
     this.profile = createProfile(this.m, spec.policyType, n, rng);
     this.c = freshCondition(this.profile);
     if (spec.initialEnergy !== undefined) this.c.energy = clip01(spec.initialEnergy);
+    if (spec.initialExhaustion !== undefined) this.c.exhaustion = clip01(spec.initialExhaustion);
   }
 
   get energy(): number {
     return this.c.energy;
+  }
+  /** Debt of working on while spent, 0 … 1; it collapses past `exhaustionCollapseAbove`. */
+  get exhaustion(): number {
+    return this.c.exhaustion;
   }
   /** Its own load at the last step (what a coverer takes a share of). */
   get load(): number {
@@ -163,7 +171,7 @@ export class SimKernel {
   step(atMs: number, dtSeconds: number, mode: SimRestMode, coverLoad: number): void {
     this.steps += 1;
     this.c.ownLoad = loadAt(this.spec.load, atMs / 1000);
-    advance(this.m, this.profile, this.c, mode, coverLoad, dtSeconds);
+    advance(this.m, this.profile, this.c, mode, coverLoad, dtSeconds, atMs / 1000);
   }
 
   /** What the kernel reports: the truth plus measurement noise. */
@@ -258,7 +266,9 @@ export class SimKernel {
     // The prediction is of the settled effect: with nothing driving it away any more, the
     // basin relaxes to its baseline within minutes (basinRelaxSeconds).
     const settled = cloneCondition(target);
-    if (settled.driftTarget === null) settled.basin.set(this.profile.baseline);
+    // A collapsing kernel's basin is still being driven (scattering): it does not settle.
+    if (settled.driftTarget === null && collapseDepth(this.m, settled) === 0)
+      settled.basin.set(this.profile.baseline);
     const predicted: PredictedMetrics = {
       phi: t.phi,
       kappa_eff: t.kappa,

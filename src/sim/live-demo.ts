@@ -72,6 +72,7 @@ export async function startLiveDemo(options: LiveDemoOptions): Promise<LiveDemo>
     rng: new SeededRandom(options.seed).fork("constellation"),
     kernels: options.kernels,
     basinDimension: options.config.health.defaultBasinDimension,
+    coverLoadFraction: options.config.rest.coverLoadFraction,
   });
   if (options.faults) constellation.schedule(options.faults);
   if (options.randomFaults) {
@@ -117,7 +118,11 @@ export async function startLiveDemo(options: LiveDemoOptions): Promise<LiveDemo>
 
   const view = (id: string): RestView => {
     const rest = clients.get(id)?.directive?.rest;
-    return { mode: (rest?.status ?? "active") as SimRestMode, coveringFor: rest?.covering_for ?? null };
+    return {
+      mode: (rest?.status ?? "active") as SimRestMode,
+      coveringFor: rest?.covering_for ?? null,
+      coverShare: rest?.cover_share ?? 0,
+    };
   };
   let lastMs = startMs;
   let nextReportAt = reportEvery;

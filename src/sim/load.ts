@@ -55,6 +55,9 @@ export const LOAD_PROFILES = {
   /** Chaos workers take a steady share of the queue. */
   steadyMin: 0.3,
   steadyMax: 0.7,
+  /** A surge (the exhausted scenario) keeps every kernel at nearly full load. */
+  surgeMin: 0.95,
+  surgeMax: 1,
 } as const;
 
 /**
@@ -91,6 +94,14 @@ export function loadPatternFor(godName: string | null, rng: SeededRandom): LoadP
         amplitude: rng.uniform(P.diurnalAmplitudeMin, P.diurnalAmplitudeMax),
       };
   }
+}
+
+/**
+ * The load of a surge that has outlasted the constellation: steady, nearly full, for everyone.
+ * @example surgeLoad(rng) // { kind: "steady", base: 0.97 }
+ */
+export function surgeLoad(rng: SeededRandom): LoadPattern {
+  return { kind: "steady", base: rng.uniform(LOAD_PROFILES.surgeMin, LOAD_PROFILES.surgeMax) };
 }
 
 /**

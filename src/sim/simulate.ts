@@ -5,31 +5,35 @@
  * told to, and the report says what happened. Everything random comes from the seed and
  * time from a ManualClock, so one seed gives one report, byte for byte.
  *
+ * Heart's and Ocean's consensus runs every `cycles.consensusIntervalSeconds` through the
+ * real CycleService; the "exhausted" scenario gives it a constellation SLEEP is for.
+ *
  * @example
  * const report = await simulate({ registry, hours: 24, seed: 7 });
  * report.coverage_gap_seconds; // 0
+ * (await simulate({ registry, hours: 2, seed: 1, scenario: "exhausted" })).cycles[0]?.type; // "sleep"
  */
 import { pino } from "pino";
 import { ManualClock } from "../core/clock.js";
 import { type AutonomicConfig, buildConfig } from "../core/config.js";
+import { VOTERS, type Voter } from "../core/cycles/cycle-types.js";
 import { InvalidInputError } from "../core/errors.js";
 import { HealthMonitor } from "../core/health/monitor.js";
-import { parseSnapshot } from "../core/health/snapshot.js";
 import type { Registry } from "../core/registry/registry.js";
 import type { KernelStatus } from "../core/rest/status.js";
-import type { ActionService } from "../services/action-service.js";
-import type { HealthService } from "../services/health-service.js";
 import { openServices } from "../services/open-services.js";
-import type { RestService } from "../services/rest-service.js";
 import { openStore } from "../store/open-store.js";
-import { Constellation, type RestView } from "./constellation.js";
+import { Constellation, type RestView, SIM_SCENARIOS, type SimScenario } from "./constellation.js";
+import { type CycleDecisionFigures, CycleRecord, type SimCycle } from "./cycle-record.js";
 import { type DetectionFigures, FaultDetection, type FaultRecord } from "./fault-detection.js";
-import type { FaultType } from "./faults.js";
 import { type FaultSpec, randomFaults } from "./faults.js";
 import { HealingTracker, type PatchFigures } from "./healing-tracker.js";
 import type { SimRestMode } from "./kernel-model.js";
 import { SeededRandom } from "./random.js";
+import { answerActions, joiningReports, type RoundServices, reportRound } from "./report-round.js";
 import { RestAccounting, type RestFigures } from "./rest-accounting.js";
+import { type ContextFigures, ContextLedger } from "./rest-context.js";
+import { WithheldVote } from "./withheld-vote.js";
 
 /** Virtual time starts here, so reports do not depend on when they were run. */
 export const SIM_EPOCH_MS = Date.UTC(2026, 0, 1);
@@ -42,6 +46,10 @@ export interface SimulateOptions {
   kernels?: number;
   /** Self-healing phase 1–4 (healing arrives with the self-healing work; 1 only monitors). */
   phase?: number;
+  /** What the constellation has been through before the run (constellation.ts); default "normal". */
+  scenario?: SimScenario;
+  /** This voter casts "no" on SLEEP through the cycle service for the whole run. */
+  withholdVote?: Voter;
   faults?: readonly FaultSpec[];
   /** Also inject this many faults at random kernels, types and times (from the seed). */
   randomFaults?: number;
@@ -60,14 +68,20 @@ export interface SimulateOptions {
 
 export interface SimulationReport extends RestFigures {
   seed: number;
+  scenario: SimScenario;
   phase: number;
   kernels: number;
   hours: number;
   snapshots: number;
+  /** Context transfer, counted from the kernels' side. */
+  contexts: ContextFigures;
   faults: FaultRecord[];
   patches: PatchFigures;
   alerts: number;
-  cycles: unknown[];
+  /** The voter that withheld its SLEEP vote, or null. */
+  withheld_vote: Voter | null;
+  cycles: SimCycle[];
+  cycle_decisions: CycleDecisionFigures;
   detection: DetectionFigures;
 }
 
@@ -86,11 +100,14 @@ export async function simulate(options: SimulateOptions): Promise<SimulationRepo
   const clock = new ManualClock(SIM_EPOCH_MS);
   const logger = pino({ level: "silent" });
   const rng = new SeededRandom(options.seed);
+  const scenario = options.scenario ?? "normal";
   const constellation = new Constellation({
     registry: options.registry,
     rng: rng.fork("constellation"),
     kernels: options.kernels,
     basinDimension: config.health.defaultBasinDimension,
+    coverLoadFraction: config.rest.coverLoadFraction,
+    scenario,
   });
   const totalSeconds = Math.round(options.hours * 3600);
   const faults = [...(options.faults ?? [])];
@@ -104,7 +121,7 @@ export async function simulate(options: SimulateOptions): Promise<SimulationRepo
   try {
     // Ids from counters, not random UUIDs, so the same seed gives the same report.
     let ids = 0;
-    const { rest, health, actions, alerts, healing } = await openServices({
+    const { rest, health, actions, alerts, healing, cycles } = await openServices({
       config,
       store,
       clock,
@@ -133,6 +150,12 @@ export async function simulate(options: SimulateOptions): Promise<SimulationRepo
     );
     const accounting = new RestAccounting(SIM_EPOCH_MS, coordinatedPairs(constellation));
     rest.events.subscribe((e) => accounting.onEvent(e));
+    const cycleRecord = new CycleRecord(SIM_EPOCH_MS);
+    cycles.events.subscribe((e) => cycleRecord.onEvent(e));
+    const contexts = new ContextLedger();
+    const withheld = options.withholdVote
+      ? new WithheldVote(options.withholdVote, cycles, config.cycles.castVoteTtlSeconds)
+      : null;
     health.events.subscribe((e) => {
       if (
         e.type === "health_status_changed" &&
@@ -141,13 +164,27 @@ export async function simulate(options: SimulateOptions): Promise<SimulationRepo
       )
         detection.onset(e.kernel_id);
     });
-    for (const m of constellation.members) await rest.register(m.kernel.kernelId, m.kernelName, m.mentor);
+    for (const m of constellation.members) {
+      await rest.register(m.kernel.kernelId, m.kernelName, m.mentor);
+      // An exhausted constellation's first snapshots are already on their way out: drift is
+      // measured from the home basin each kernel declares as it joins, not from those.
+      if (scenario === "exhausted")
+        await health.setBaseline(m.kernel.kernelId, Array.from(m.kernel.baseline), "simplex");
+    }
 
     let statuses = statusMap(rest.kernels());
     const view = (id: string): RestView => {
       const s = statuses.get(id);
-      return { mode: STATUS_MODE[s?.status ?? "active"] ?? "active", coveringFor: s?.covering_for ?? null };
+      return {
+        mode: STATUS_MODE[s?.status ?? "active"] ?? "active",
+        coveringFor: s?.covering_for ?? null,
+        coverShare: s?.cover_share ?? 0,
+      };
     };
+    const round: RoundServices = { constellation, rest, health, truth, accounting, contexts };
+    if (scenario === "exhausted") await joiningReports(round);
+    const consensusEvery = config.cycles.consensusIntervalSeconds;
+    let nextConsensus = consensusEvery;
     let snapshots = 0;
     for (let elapsed = stepSeconds; elapsed <= totalSeconds; elapsed += stepSeconds) {
       clock.advanceSeconds(stepSeconds);
@@ -155,7 +192,7 @@ export async function simulate(options: SimulateOptions): Promise<SimulationRepo
         detection.injected(kernelId, constellation.get(kernelId)?.kernelName ?? kernelId, spec.type, elapsed);
       }
       if (elapsed % reportEvery === 0) {
-        snapshots += await reportRound(constellation, rest, health, truth, clock.now());
+        snapshots += await reportRound(round, clock.now());
         detection.check(elapsed, clock.now() / 1000);
         await answerActions(constellation, actions, (kernel, fault, patchId) =>
           tracker.cured(detection.records, kernel, fault, patchId, elapsed),
@@ -167,6 +204,11 @@ export async function simulate(options: SimulateOptions): Promise<SimulationRepo
       if (elapsed % config.healing.loopIntervalSeconds === 0) await healing.loopTick();
       await healing.settled();
       await rest.tick();
+      if (elapsed >= nextConsensus) {
+        await withheld?.renew(clock.now());
+        await cycles.tick();
+        nextConsensus += consensusEvery;
+      }
       statuses = statusMap(rest.kernels());
       accounting.sample(statuses, stepSeconds);
       if (options.onProgress && elapsed % 3600 === 0)
@@ -179,64 +221,23 @@ export async function simulate(options: SimulateOptions): Promise<SimulationRepo
     );
     return {
       seed: options.seed,
+      scenario,
       phase: options.phase ?? 1,
       kernels: constellation.members.length,
       hours: options.hours,
       snapshots,
       ...accounting.figures(clock.now(), gods),
+      contexts: contexts.figures(),
       faults: detection.records,
       patches: tracker.figures(),
       alerts: alertCount,
-      cycles: [],
+      withheld_vote: options.withholdVote ?? null,
+      cycles: cycleRecord.list(),
+      cycle_decisions: cycleRecord.decisionFigures(),
       detection: detection.figures(),
     };
   } finally {
     await store.close();
-  }
-}
-
-/** Every reporting kernel reports fatigue (asking for rest when told to) and one snapshot. */
-async function reportRound(
-  constellation: Constellation,
-  rest: RestService,
-  health: HealthService,
-  truth: HealthMonitor,
-  nowMs: number,
-): Promise<number> {
-  const batch: unknown[] = [];
-  for (const { kernel } of constellation.members) {
-    if (!kernel.reporting) continue;
-    const reply = await rest.reportFatigue(kernel.kernelId, kernel.fatigueSample());
-    if (reply.should_rest && reply.directive.rest.status === "active")
-      await rest.requestRest(kernel.kernelId);
-    batch.push(kernel.snapshot(nowMs));
-    truth.ingest(parseSnapshot(kernel.trueSnapshot(nowMs)));
-  }
-  if (batch.length > 0) await health.ingestBatch(batch);
-  return batch.length;
-}
-
-/**
- * Each reporting kernel runs the actions its directive carries (a sandbox run only
- * predicts) and answers them, as the SDK does for a live kernel.
- */
-async function answerActions(
-  constellation: Constellation,
-  actions: ActionService,
-  onCure: (kernelName: string, fault: FaultType, patchId: string | null) => void,
-): Promise<void> {
-  for (const member of constellation.members) {
-    const { kernel } = member;
-    // A crashed kernel hears nothing: its actions time out.
-    if (!kernel.reporting) continue;
-    for (const action of actions.pendingFor(kernel.kernelId)) {
-      const outcome = kernel.apply(action.type, action.params, action.dry_run);
-      if (outcome.cured && !action.dry_run) onCure(member.kernelName, outcome.cured, action.patch_id);
-      const answer = outcome.ok
-        ? { ok: true, ...(outcome.predicted ? { predicted: outcome.predicted } : {}) }
-        : { ok: false, error: outcome.error ?? "failed" };
-      await actions.recordResult(action.action_id, answer);
-    }
   }
 }
 
@@ -260,6 +261,10 @@ function validate(options: SimulateOptions, stepSeconds: number, reportEvery: nu
   if (!Number.isSafeInteger(options.seed)) throw new InvalidInputError("seed", "must be an integer");
   if (options.phase !== undefined && ![1, 2, 3, 4].includes(options.phase))
     throw new InvalidInputError("phase", "must be 1, 2, 3 or 4");
+  if (options.scenario !== undefined && !SIM_SCENARIOS.includes(options.scenario))
+    throw new InvalidInputError("scenario", `must be one of ${SIM_SCENARIOS.join(", ")}`);
+  if (options.withholdVote !== undefined && !VOTERS.includes(options.withholdVote))
+    throw new InvalidInputError("withholdVote", `must be one of ${VOTERS.join(", ")}`);
   if (!(Number.isInteger(stepSeconds) && stepSeconds > 0))
     throw new InvalidInputError("stepSeconds", "must be a positive integer");
   if (!(Number.isInteger(reportEvery) && reportEvery % stepSeconds === 0))

@@ -46,6 +46,16 @@ describe("constellation cycle rests", () => {
     expect(invariantViolations(rest.states())).toEqual([]);
   });
 
+  it("carries the context of a rest the cycle cut short through the cycle, and hands it back at its end", () => {
+    const { rest } = makeScheduler();
+    registerGods(rest, ["Apollo", "Athena"]);
+    rest.requestRest("apollo_1", { context: { task: "t1" } });
+    rest.startCycle("sleep", 600);
+    expect(restDirective(rest, "apollo_1").context).toBeUndefined();
+    rest.endCycle();
+    expect(restDirective(rest, "apollo_1").context).toEqual({ task: "t1" });
+  });
+
   it("does not auto-wake cycle rests past their planned length; the end of the cycle wakes them all", () => {
     const { rest, clock } = makeScheduler();
     registerGods(rest, ["Apollo", "Athena", "Heart", "Ocean"]);

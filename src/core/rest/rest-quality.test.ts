@@ -141,3 +141,15 @@ describe("adaptive thresholds", () => {
     expect(rest.status("hades_1").rest_threshold).toBe(0.95);
   });
 });
+
+describe("adaptive thresholds and unmeasured rests", () => {
+  it("learn nothing from a rest no report arrived in", () => {
+    const { rest, clock, tire } = tiredApollo();
+    tire();
+    const result = rest.requestRest("apollo_1");
+    clock.set(result.planned_until ?? 0);
+    const events = rest.tick();
+    expect(ofType(events, "rest_ended")[0]?.cause).toBe("planned_length_elapsed");
+    expect(ofType(events, "threshold_adapted")).toEqual([]);
+  });
+});

@@ -31,13 +31,16 @@ export function restRecovery(fatigueAtRest: number, fatigueAfter: number, second
 /**
  * Only rests that ran their natural course teach anything: one ended by an operator, cut
  * into by a cycle, forced, or part of a cycle says nothing of the kernel's own threshold.
+ * Nor does a rest no report arrived in (a short micro-pause between two reports): its
+ * fatigue "after" is the fatigue it began with, a recovery of 0 that was never measured.
  */
-export function rateable(k: KernelRestState, cause: WakeCause): boolean {
+export function rateable(k: KernelRestState, cause: WakeCause, restStartedAt: number): boolean {
   return (
     (cause === "fatigue_recovered" || cause === "planned_length_elapsed") &&
     !k.restForced &&
     k.restCycle === null &&
-    k.fatigueAtRest > 0
+    k.fatigueAtRest > 0 &&
+    k.lastReportAt > restStartedAt
   );
 }
 

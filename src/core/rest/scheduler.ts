@@ -463,9 +463,11 @@ export class RestScheduler {
     const modes = ordered.map((k) => {
       const mode = k.tier === "essential" ? "reduced" : "resting";
       const reason = `${label} cycle: Heart and Ocean agreed; ${mode === "reduced" ? "essential, reduced" : "resting"} until it ends`;
+      // A context handed back by the rest the cycle cut short (or not yet read since an
+      // earlier one) rides through the cycle and comes back when it ends.
       this.startRest(k, mode, [], false, plannedSeconds, reason, "constellation_cycle", now, {
         cycle: type,
-        context: null,
+        context: k.returnedContext,
       });
       return { kernel_id: k.kernelId, rest_mode: mode as "reduced" | "resting" };
     });
@@ -809,7 +811,7 @@ export class RestScheduler {
       recovery_fraction: recovery.fraction,
       context_returned: contextReturned,
     });
-    if (rateable(k, cause)) this.adaptThreshold(k, recovery.fraction, now);
+    if (rateable(k, cause, startedAt)) this.adaptThreshold(k, recovery.fraction, now);
     k.restForced = false;
     k.restReasonCode = null;
     k.restCycle = null;
