@@ -5,8 +5,8 @@ export { type Clock, ManualClock, systemClock } from "./core/clock.js";
 export {
   type AutonomicConfig,
   buildConfig,
-  DEFAULT_CONFIG,
   type CyclesConfig,
+  DEFAULT_CONFIG,
   type HealthConfig,
   type RestConfig,
 } from "./core/config.js";
