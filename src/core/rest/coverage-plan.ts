@@ -60,7 +60,16 @@ export function planCoverage(
   lookup: PartnerLookup,
 ): CoveragePlan {
   if (covered === null) {
-    const first = needsCover ? coverageOptions(cfg, k, lookup, [], true)[0] : undefined;
+    if (!needsCover) return { ok: true, coverers: [], handoffTo: null };
+    // The common case, on the hot path: a partner carries the kernel alone. Found without the
+    // lists coverageOptions builds; those are for when none can.
+    const carried = carriedLoad(cfg, k);
+    for (const name of lookup.partnersOf(k)) {
+      const p = lookup.live(name);
+      if (p && canCover(cfg, p) && roomOf(cfg, p) + EPSILON >= carried)
+        return { ok: true, coverers: [{ kernel: p, share: 1 }], handoffTo: null };
+    }
+    const first = coverageOptions(cfg, k, lookup, [], true)[0];
     return { ok: true, coverers: first ?? [], handoffTo: null };
   }
   const options = needsCover ? coverageOptions(cfg, k, lookup, [], false) : [];

@@ -76,12 +76,15 @@ export function secondsToThreshold(cfg: RestConfig, k: KernelRestState): number 
  */
 export function trendCallsForRest(cfg: RestConfig, k: KernelRestState): boolean {
   const p = cfg.predictive;
-  if (!p.enabled || k.policy === "never") return false;
+  // Cheapest tests first: this runs on every tick of every kernel.
+  if (!p.enabled || k.status !== "active" || k.policy === "never") return false;
+  const slope = k.fatigueSlopePerSecond;
+  if (k.reportsSinceRest < p.minReports || !(slope > 0)) return false;
   if (k.tier === "essential" && k.policy !== "minimal_rotating") return false;
   const threshold = restThreshold(cfg, k);
   if (k.fatigue < p.minFatigueFraction * threshold) return false;
-  const eta = secondsToThreshold(cfg, k);
-  return eta >= 0 && eta <= p.horizonSeconds;
+  // secondsToThreshold ≤ horizon, without its division.
+  return threshold - k.fatigue <= p.horizonSeconds * slope;
 }
 
 /** The period a kernel's duty cycle is measured over: one season for seasonal kernels. */

@@ -709,10 +709,10 @@ export class RestScheduler {
     k.kappaAtRest = k.kappa;
     k.carriedLoad = coverers.length > 0 ? carriedLoad(this.config, k) : 0;
     this.restingIds.add(k.kernelId);
-    const [first, second] = coverers;
-    k.coveredBy = first?.kernel.kernelId ?? null;
-    k.coveredAlsoBy = second?.kernel.kernelId ?? null;
-    for (const { kernel: coverer, share } of coverers) {
+    k.coveredBy = coverers.length > 0 ? (coverers[0] as CoverAssignment).kernel.kernelId : null;
+    k.coveredAlsoBy = coverers.length > 1 ? (coverers[1] as CoverAssignment).kernel.kernelId : null;
+    for (let i = 0; i < coverers.length; i++) {
+      const { kernel: coverer, share } = coverers[i] as CoverAssignment;
       coverer.coveringFor = k.kernelId;
       coverer.coverShare = share;
       this.emit({
@@ -753,21 +753,9 @@ export class RestScheduler {
     const mode = k.status as RestMode;
     const coveredBy = k.coveredBy;
     const coveredAlsoBy = k.coveredAlsoBy;
-    for (const id of [coveredBy, coveredAlsoBy]) {
-      if (id === null) continue;
-      const coverer = this.kernels.get(id);
-      if (coverer) {
-        coverer.coveringFor = null;
-        coverer.coverShare = 0;
-      }
-      this.emit({
-        type: "coverage_ended",
-        at: now,
-        kernel_id: id,
-        covering_for: k.kernelId,
-        cause: cause === "cycle_started" ? "cycle_started" : "rest_ended",
-      });
-    }
+    const coverageCause = cause === "cycle_started" ? "cycle_started" : "rest_ended";
+    if (coveredBy !== null) this.releaseCoverer(coveredBy, k, coverageCause, now);
+    if (coveredAlsoBy !== null) this.releaseCoverer(coveredAlsoBy, k, coverageCause, now);
     k.coveredBy = null;
     k.coveredAlsoBy = null;
     k.carriedLoad = 0;
@@ -818,6 +806,20 @@ export class RestScheduler {
     // A new trend starts on waking: the slope across a rest is recovery, not wear.
     k.fatigueSlopePerSecond = 0;
     k.reportsSinceRest = 0;
+  }
+
+  private releaseCoverer(
+    id: string,
+    covered: KernelRestState,
+    cause: "rest_ended" | "cycle_started",
+    now: number,
+  ): void {
+    const coverer = this.kernels.get(id);
+    if (coverer) {
+      coverer.coveringFor = null;
+      coverer.coverShare = 0;
+    }
+    this.emit({ type: "coverage_ended", at: now, kernel_id: id, covering_for: covered.kernelId, cause });
   }
 
   private adaptThreshold(k: KernelRestState, fraction: number, now: number): void {
