@@ -68,7 +68,7 @@ export async function startServer(
   let app: FastifyInstance | undefined;
   try {
     const runId = await store.recordServerStart(clock.now());
-    const { actions, rest, health, alerts, healing, cycles } = await openServices({
+    const services = await openServices({
       config,
       store,
       clock,
@@ -77,18 +77,8 @@ export async function startServer(
       git: gitRepository(config, logger),
       runId,
     });
-    app = await buildApp({
-      rest,
-      health,
-      actions,
-      healing,
-      alerts,
-      cycles,
-      healingRecords: store,
-      fatigueHistory: store,
-      config,
-      logger,
-    });
+    app = await buildApp({ ...services, healingRecords: store, fatigueHistory: store, config, logger });
+    const { actions, rest, health, alerts, healing, cycles } = services;
     const runner = new PeriodicRunner(logger);
     runner.add("healing-loop", config.healing.loopIntervalSeconds * 1000, () => healing.loopTick());
     runner.add("healing-verification", config.scheduler.tickSeconds * 1000, () => healing.tick());

@@ -67,7 +67,7 @@ beforeAll(async () => {
   store = await openStore(":memory:");
   // act_fuzz first (the action the fuzzed answers aim at), then fresh ids for healing's own.
   let actionCount = 0;
-  const { actions, rest, health, alerts, healing, cycles } = await openServices({
+  const services = await openServices({
     config,
     store,
     clock,
@@ -79,18 +79,8 @@ beforeAll(async () => {
       patch: () => "pat_fuzz",
     },
   });
-  app = await buildApp({
-    rest,
-    health,
-    actions,
-    healing,
-    alerts,
-    cycles,
-    healingRecords: store,
-    fatigueHistory: store,
-    config,
-    logger,
-  });
+  app = await buildApp({ ...services, healingRecords: store, fatigueHistory: store, config, logger });
+  const { actions, health, healing } = services;
   await actions.dispatch({ kernel_id: "apollo_1", type: "enable_cache", params: { entries: 100 } });
   for (const [id, name] of [
     ["apollo_1", "Apollo"],

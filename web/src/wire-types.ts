@@ -1,7 +1,8 @@
 /**
  * The replies the dashboard reads, as the server sends them (snake_case). Only the fields the
- * page uses are named; the server's own types live in src/ and are not imported, so the
- * page's bundle stays free of server code.
+ * page uses are named. The server's own types live in src/ and are not imported: even a
+ * type-only import would pull the server's config, registry and Node types into the page's
+ * typecheck, and this subset is the contract the page relies on.
  */
 
 export type RestStatus = "active" | "resting" | "reduced" | "micro_pause";
