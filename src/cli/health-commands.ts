@@ -17,6 +17,15 @@ interface HistoryRow {
   error_rate: number | null;
   avg_latency_ms: number | null;
   memory_mb: number | null;
+  label: string | null;
+  context: Record<string, unknown> | null;
+}
+
+/** A context in a table cell: its JSON, cut to `max` characters (`--json` has it whole). */
+function contextCell(context: Record<string, unknown> | null, max = 40): string | null {
+  if (context === null) return null;
+  const text = JSON.stringify(context);
+  return text.length > max ? `${text.slice(0, max - 1)}…` : text;
 }
 
 export function registerHealthCommands(program: Command): void {
@@ -78,9 +87,11 @@ export function registerHealthCommands(program: Command): void {
       fixed(r.error_rate, 3),
       fixed(r.avg_latency_ms, 0),
       fixed(r.memory_mb, 0),
+      r.label,
+      contextCell(r.context),
     ]);
     process.stdout.write(
-      `${table(["time", "kernel", "Φ", "κ", "drift", "regime", "errors", "latency ms", "memory MB"], rows)}\n`,
+      `${table(["time", "kernel", "Φ", "κ", "drift", "regime", "errors", "latency ms", "memory MB", "label", "context"], rows)}\n`,
     );
     if (reply.next_cursor)
       process.stdout.write(`(more: ${reply.snapshots.length} shown; narrow with --since or --kernel)\n`);

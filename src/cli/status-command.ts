@@ -27,7 +27,7 @@ export function registerStatusCommand(program: Command): void {
     if (options.json) return printJson({ constellation, kernels, health, degradation });
     process.stdout.write(`${renderStatus(constellation, kernels, health)}\n`);
     const issues = degradation.kernels.flatMap((d) =>
-      d.issues.map((i) => `  ${d.kernel_id}  ${i.severity}  ${i.rule}: ${i.message}`),
+      d.findings.map((i) => `  ${d.kernel_id}  ${i.severity}  ${i.rule}: ${i.message}`),
     );
     if (issues.length > 0) process.stdout.write(`\ndegradation:\n${issues.join("\n")}\n`);
   });

@@ -23,6 +23,7 @@ export const ENVIRONMENT: Record<string, { key: string; kind: "string" | "number
   AUTONOMIC_KERNEL_TOKEN: { key: "access.kernelToken", kind: "string" },
   AUTONOMIC_OPERATOR_TOKEN: { key: "access.operatorToken", kind: "string" },
   AUTONOMIC_ALERT_WEBHOOK_URL: { key: "alerts.webhookUrl", kind: "string" },
+  AUTONOMIC_MAX_KERNELS: { key: "monitor.maxKernels", kind: "number" },
 };
 
 export interface ConfigSources {

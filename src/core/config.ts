@@ -244,6 +244,22 @@ export const configSchema = z.strictObject({
     shutdownGraceSeconds: positiveSeconds,
     logLevel: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]),
   }),
+  /** The wire: how strictly requests are read. */
+  api: z.strictObject({
+    /** Refuse a field nobody knows with a 400, instead of ignoring it and naming it in `warnings`. */
+    strictFields: z.boolean(),
+  }),
+  /** Bounds on what kernels may make the health monitor hold (SPEC §6 Hardening). */
+  monitor: z.strictObject({
+    /** Kernels monitored at most; a snapshot from one more is a 409 naming this key. */
+    maxKernels: z.number().int().positive(),
+    /** Snapshots in one batch at most. */
+    maxBatchSnapshots: z.number().int().positive(),
+    /** A snapshot's `context`, serialised. */
+    contextMaxBytes: z.number().int().positive(),
+    /** A snapshot's `context` nesting (a flat object is 1). */
+    contextMaxDepth: z.number().int().positive().max(1000),
+  }),
   access: z.strictObject({
     /** May register, report and answer actions. */
     kernelToken: token,
@@ -448,6 +464,8 @@ export const DEFAULT_CONFIG: AutonomicConfig = {
     shutdownGraceSeconds: 10,
     logLevel: "info",
   },
+  api: { strictFields: false },
+  monitor: { maxKernels: 10_000, maxBatchSnapshots: 10_000, contextMaxBytes: 64 * 1024, contextMaxDepth: 32 },
   access: { kernelToken: null, operatorToken: null },
   store: {
     location: "./autonomic.db",

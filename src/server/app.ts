@@ -30,6 +30,7 @@ import { dashboardRoutes, type FatigueHistoryReads } from "./routes/dashboard-ro
 import { type HealingRecordReads, healingRoutes } from "./routes/healing-routes.js";
 import { healthRoutes } from "./routes/health-routes.js";
 import { restRoutes } from "./routes/rest-routes.js";
+import { wireInstants } from "./wire-instants.js";
 
 export const VERSION: string = JSON.parse(
   readFileSync(new URL("../../package.json", import.meta.url), "utf8"),
@@ -87,6 +88,11 @@ export async function buildApp({
     if (closing) app.server.closeIdleConnections();
   });
 
+  // Instants leave as ISO 8601 whichever route sent them (SPEC §6).
+  app.addHook("preSerialization", async (request, _reply, payload) =>
+    request.url.startsWith("/api/") ? wireInstants(payload) : payload,
+  );
+
   app.setErrorHandler(handleError);
   app.setNotFoundHandler((request, reply) =>
     reply
@@ -135,7 +141,7 @@ export async function buildApp({
     cycles.events,
   ]);
 
-  healingRoutes(app, healing, alerts, healingRecords, access);
+  healingRoutes(app, { healing, health, alerts, records: healingRecords, access, config });
 
   const metrics = createMetrics(rest, health);
   healingMetrics(metrics, healing);

@@ -1,10 +1,10 @@
 /**
  * GET /api/events: server-sent events of every committed transition. Each event is sent
- * as `event: <type>` with its JSON (its own times, `at`, `planned_until` and `expires_at`,
- * as ISO 8601; times inside nested records stay clock ms, as stored). Streams end when the server
+ * as `event: <type>` with its JSON, every instant in it as ISO 8601. Streams end when the server
  * closes, so shutdown never waits on an idle client.
  */
 import type { FastifyInstance } from "fastify";
+import { wireInstants } from "./wire-instants.js";
 
 /** Any committed domain event: rest, health, actions, healing, alerts, cycles. */
 interface DomainEvent {
@@ -20,12 +20,7 @@ interface EventSource {
 const HEARTBEAT_MS = 15_000;
 
 export function toWire(event: DomainEvent): Record<string, unknown> {
-  const wire: Record<string, unknown> = { ...event, at: new Date(event.at).toISOString() };
-  for (const field of ["planned_until", "expires_at"] as const) {
-    const ms = (event as unknown as Record<string, unknown>)[field];
-    if (typeof ms === "number") wire[field] = new Date(ms).toISOString();
-  }
-  return wire;
+  return wireInstants(event) as Record<string, unknown>;
 }
 
 /** Streams every committed event of every service given, in the order they commit. */

@@ -124,8 +124,9 @@ export class ActionService {
    * an UnknownActionError; an answer to an action no longer pending, or past its deadline, a
    * ConflictError (and an overdue action is marked timed out then, as the sweep would).
    */
-  async recordResult(actionId: string, body: unknown): Promise<RemediationAction> {
-    const result = parseActionResult(body);
+  /** Records a kernel's answer; `warnings` (when given) collects the predicted fields it ignored. */
+  async recordResult(actionId: string, body: unknown, warnings?: string[]): Promise<RemediationAction> {
+    const result = parseActionResult(body, { strictFields: this.options.config.api.strictFields, warnings });
     return this.mutex.runExclusive(async () => {
       const action = this.pending.get(actionId) ?? (await this.find(actionId));
       if (action === null) throw new UnknownActionError(actionId);

@@ -186,7 +186,7 @@ describe("healing loop", () => {
     const h = await openHealing({ config: { healing: { unhealedAlertSeconds: 300 } } });
     await h.forcePhase(2);
     await h.report("ares_1", 12, { ...PHI_LOW, kappa_eff: 90 });
-    expect(h.health.degradation("ares_1").issues.map((i) => i.rule)).toEqual(
+    expect(h.health.degradation("ares_1").findings.map((i) => i.rule)).toEqual(
       expect.arrayContaining(["phi_avg_low", "kappa_deviation"]),
     );
     for (const wait of [0, 301]) {
@@ -203,7 +203,7 @@ describe("healing loop", () => {
     // Four breakdown snapshots (Φ ≥ 0.85) in the window while average Φ stays in the band:
     // critical regime breakdown, which no strategy remedies.
     await h.report("apollo_1", 12, (i) => ({ phi: i < 8 ? 0.78 : 0.9 }));
-    expect(h.health.degradation("apollo_1").issues.map((i) => i.rule)).toEqual(["regime_breakdown"]);
+    expect(h.health.degradation("apollo_1").findings.map((i) => i.rule)).toEqual(["regime_breakdown"]);
 
     const wait = h.config.healing.unhealedAlertSeconds;
     expect((await h.healing.healPass()).patches_started).toEqual([]);

@@ -407,7 +407,7 @@ export class HealingService {
       const since = this.unhealedSince.get(id) ?? now;
       this.unhealedSince.set(id, since);
       if (now - since < this.o.config.healing.unhealedAlertSeconds * 1000) continue;
-      const issues = this.o.health.monitor.degradation(id).issues.filter((i) => i.severity === "critical");
+      const issues = this.o.health.monitor.degradation(id).findings.filter((i) => i.severity === "critical");
       await this.o.alerts.raise({
         kind: "critical_unhealed",
         kernel_id: id,

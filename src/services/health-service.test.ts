@@ -291,7 +291,7 @@ describe("health service", () => {
       field: "basin_coords",
     });
     await expect(
-      attempt(() => service.health.setBaseline("apollo_1", undefined, undefined)),
+      attempt(() => service.health.setBaseline("apollo_1", "1,1", undefined)),
     ).rejects.toMatchObject({ field: "basin_coords" });
     expect(Array.from((await service.fake.loadBaselines())[0]?.basin ?? []).indexOf(1)).toBe(0);
     expect((await service.fake.loadBaselines())[0]?.source).toBe("first_snapshot");
@@ -309,7 +309,7 @@ describe("health service", () => {
     const before = Object.fromEntries(ids.map((id) => [id, describeKernel(health, id)]));
     const apollo = before.apollo_1?.degradation;
     expect(apollo?.status).toBe("critical");
-    expect(apollo?.issues.map((i) => i.rule).sort()).toEqual(
+    expect(apollo?.findings.map((i) => i.rule).sort()).toEqual(
       [
         "basin_drift_critical",
         "error_rate",
@@ -320,7 +320,7 @@ describe("health service", () => {
         "phi_low",
       ].sort(),
     );
-    expect(before.athena_1?.degradation.issues.map((i) => i.rule)).toContain("phi_avg_high");
+    expect(before.athena_1?.degradation.findings.map((i) => i.rule)).toContain("phi_avg_high");
     expect(before.hermes_1?.health.status).toBe("insufficient_data");
 
     const reopened = await openService(database);

@@ -12,7 +12,7 @@ import { Mutex } from "async-mutex";
 import type { Logger } from "pino";
 import type { Clock } from "../core/clock.js";
 import type { AutonomicConfig } from "../core/config.js";
-import { InvalidInputError, StoreUnavailableError } from "../core/errors.js";
+import { ConflictError, InvalidInputError, StoreUnavailableError } from "../core/errors.js";
 import { normalizeSimplex } from "../core/geometry.js";
 import { HealthMonitor, type IngestOutcome } from "../core/health/monitor.js";
 import type {
@@ -22,7 +22,12 @@ import type {
   TrendReport,
 } from "../core/health/reports.js";
 import type { ResonancePoint } from "../core/health/resonance.js";
-import { type HealthSnapshot, parseSnapshot, parseSnapshots } from "../core/health/snapshot.js";
+import {
+  type HealthSnapshot,
+  type ParseSnapshotOptions,
+  parseSnapshot,
+  parseSnapshots,
+} from "../core/health/snapshot.js";
 import type { Directive } from "../core/rest/directive.js";
 import type {
   HealthSnapshotRow,
@@ -57,24 +62,37 @@ export interface HealthServiceOptions {
 
 export interface SnapshotAck {
   kernel_id: string;
+  /** ISO 8601. */
   timestamp: string;
+  phi: number;
+  kappa_eff: number;
+  regime: string;
+  /** The client's code version; "" when it sent none (the original's type is a string). */
+  code_hash: string;
+  label: string | null;
   snapshots: number;
   status: string;
-  regime: string;
   basin_drift: number | null;
+  /** This snapshot's basin became the baseline (the kernel's first basin, or `set_baseline`). */
+  baseline_set: boolean;
 }
 
 export class HealthService {
   readonly monitor: HealthMonitor;
   readonly events = new EventBus<HealthEvent>();
   private readonly mutex = new Mutex();
-  private readonly maxBasinDimension: number;
+  private readonly parseOptions: ParseSnapshotOptions;
   /** Where each kernel's baseline came from and when, kept when only its drift reference changes. */
   private readonly baselineOrigin = new Map<string, Pick<StoredBaseline, "source" | "set_at">>();
 
   private constructor(private readonly options: HealthServiceOptions) {
     this.monitor = new HealthMonitor({ config: options.config, clock: options.clock });
-    this.maxBasinDimension = options.config.health.maxBasinDimension;
+    const { api, health, monitor } = options.config;
+    this.parseOptions = {
+      maxBasinDimension: health.maxBasinDimension,
+      strictFields: api.strictFields,
+      contextBounds: { maxBytes: monitor.contextMaxBytes, maxDepth: monitor.contextMaxDepth },
+    };
   }
 
   /** Opens the service and rebuilds baselines and ring buffers from recent history. */
@@ -92,30 +110,40 @@ export class HealthService {
     return service;
   }
 
-  /** Validates and records one snapshot (wire form). */
-  async ingest(input: unknown): Promise<{ snapshot: SnapshotAck; directive: Directive }> {
-    const snapshot = parseSnapshot(input, { maxBasinDimension: this.maxBasinDimension });
+  /**
+   * Validates and records one snapshot (wire form). `warnings` names the fields it ignored.
+   */
+  async ingest(input: unknown): Promise<{ snapshot: SnapshotAck; directive: Directive; warnings: string[] }> {
+    const warnings: string[] = [];
+    const snapshot = parseSnapshot(input, { ...this.parseOptions, warnings });
     return this.mutex.runExclusive(async () => {
+      this.assertRoomFor([snapshot.kernel_id]);
       const outcome = this.monitor.ingest(snapshot);
-      const ack = acknowledge(outcome);
-      const extras = this.extrasFor(outcome);
+      const ack = acknowledge(outcome, snapshot);
+      const extras = this.extrasFor(outcome, snapshot);
       await this.commit([toStored(snapshot, outcome)], extras, [snapshot.kernel_id]);
-      this.publish(outcome, extras.resonance);
-      return { snapshot: ack, directive: this.options.directiveFor(snapshot.kernel_id) };
+      this.publish(outcome, extras);
+      return { snapshot: ack, directive: this.options.directiveFor(snapshot.kernel_id), warnings };
     });
   }
 
   /** Validates and records a batch, all or nothing; a bad item is named by its index. */
   async ingestBatch(
     input: unknown,
-  ): Promise<{ snapshots: SnapshotAck[]; directives: Record<string, Directive> }> {
-    const snapshots = parseSnapshots(input, {
-      field: "snapshots",
-      maxBasinDimension: this.maxBasinDimension,
-    });
+  ): Promise<{ snapshots: SnapshotAck[]; directives: Record<string, Directive>; warnings: string[] }> {
+    const most = this.options.config.monitor.maxBatchSnapshots;
+    // Counted before parsing, so an oversized batch costs no validation work.
+    if (Array.isArray(input) && input.length > most)
+      throw new InvalidInputError(
+        "snapshots",
+        `holds ${input.length} snapshots; at most ${most} are accepted`,
+      );
+    const warnings: string[] = [];
+    const snapshots = parseSnapshots(input, { ...this.parseOptions, field: "snapshots", warnings });
     if (snapshots.length === 0) throw new InvalidInputError("snapshots", "must hold at least one snapshot");
     return this.mutex.runExclusive(async () => {
       this.monitor.check(snapshots);
+      this.assertRoomFor(snapshots.map((s) => s.kernel_id));
       const rows: StoredHealthSnapshot[] = [];
       const acks: SnapshotAck[] = [];
       const baselines: StoredBaseline[] = [];
@@ -123,24 +151,29 @@ export class HealthService {
       const changes: HealthEvent[] = [];
       for (const s of snapshots) {
         const outcome = this.monitor.ingest(s);
-        acks.push(acknowledge(outcome));
+        acks.push(acknowledge(outcome, s));
         rows.push(toStored(s, outcome));
-        const extras = this.extrasFor(outcome);
+        const extras = this.extrasFor(outcome, s);
         baselines.push(...(extras.baselines ?? []));
         resonance.push(...(extras.resonance ?? []));
         changes.push(...statusChange(outcome));
+        if (extras.explicitBaseline) changes.push(baselineEvent(outcome.kernel_id, outcome.timestamp * 1000));
       }
       const kernels = [...new Set(snapshots.map((s) => s.kernel_id))];
       await this.commit(rows, { baselines, resonance }, kernels);
       for (const e of changes) this.emit(e);
       for (const p of resonance) this.emit(resonanceEvent(p));
-      const directives: Record<string, Directive> = {};
+      // No prototype: a kernel id can never reach Object.prototype's setters.
+      const directives: Record<string, Directive> = Object.create(null);
       for (const id of kernels) directives[id] = this.options.directiveFor(id);
-      return { snapshots: acks, directives };
+      return { snapshots: acks, directives, warnings };
     });
   }
 
-  /** Sets a kernel's baseline explicitly (simplex or embedding encoding). */
+  /**
+   * Sets a kernel's baseline explicitly (simplex or embedding encoding). Without a basin, the
+   * kernel's newest one becomes its baseline, as the original's `POST /baseline` did.
+   */
   async setBaseline(
     kernelId: unknown,
     basin: unknown,
@@ -148,12 +181,27 @@ export class HealthService {
   ): Promise<{ kernel_id: string; dimension: number }> {
     if (typeof kernelId !== "string" || kernelId.trim() === "")
       throw new InvalidInputError("kernel_id", "is required");
-    if (!Array.isArray(basin)) throw new InvalidInputError("basin_coords", "must be an array of numbers");
+    if (basin !== undefined && !Array.isArray(basin))
+      throw new InvalidInputError("basin_coords", "must be an array of numbers");
     if (encoding !== undefined && encoding !== "simplex" && encoding !== "embedding") {
       throw new InvalidInputError("basin_encoding", 'must be "simplex" or "embedding"');
     }
+    if (basin === undefined) {
+      const latest = this.monitor.latestBasin(kernelId);
+      if (latest === null)
+        throw new ConflictError(
+          "no_basin",
+          `${kernelId} has sent no basin yet: send basin_coords, or a snapshot with one first`,
+        );
+      basin = Array.from(latest);
+      encoding = "simplex";
+    }
     return this.mutex.runExclusive(async () => {
-      const p = this.monitor.setBaseline(kernelId, basin as number[], encoding ?? "simplex");
+      const p = this.monitor.setBaseline(
+        kernelId,
+        basin as number[],
+        (encoding ?? "simplex") as "simplex" | "embedding",
+      );
       const baseline = this.storedBaseline(kernelId, "explicit", this.options.clock.now());
       try {
         await this.options.store.setBaseline(baseline);
@@ -161,12 +209,7 @@ export class HealthService {
         await this.reloadKernels([kernelId]);
         throw new StoreUnavailableError(err);
       }
-      this.emit({
-        type: "baseline_set",
-        at: this.options.clock.now(),
-        kernel_id: kernelId,
-        source: "explicit",
-      });
+      this.emit(baselineEvent(kernelId, this.options.clock.now()));
       return { kernel_id: kernelId, dimension: p.length };
     });
   }
@@ -187,6 +230,21 @@ export class HealthService {
     return this.monitor.degradedKernels();
   }
 
+  /** The service's clock, ms: replies stamp "now" on this clock (the demo's runs ahead of wall time). */
+  now(): number {
+    return this.options.clock.now();
+  }
+
+  /** Every monitored kernel's report, for the constellation's worst. */
+  allDegradation(): DegradationReport[] {
+    return this.monitor.kernelIds().map((id) => this.monitor.degradation(id));
+  }
+
+  /** @example health.kernelIds() // ["apollo_1", "default"] */
+  kernelIds(): string[] {
+    return this.monitor.kernelIds();
+  }
+
   trends(kernelId: string): TrendReport {
     return this.monitor.trends(kernelId);
   }
@@ -204,13 +262,35 @@ export class HealthService {
     await this.mutex.waitForUnlock();
   }
 
-  private extrasFor(outcome: IngestOutcome): {
-    baselines?: StoredBaseline[];
-    resonance?: StoredResonancePoint[];
-  } {
-    const extras: { baselines?: StoredBaseline[]; resonance?: StoredResonancePoint[] } = {};
+  /** Refuses a snapshot from a kernel the monitor does not hold once it holds monitor.maxKernels. */
+  private assertRoomFor(kernelIds: readonly string[]): void {
+    const most = this.options.config.monitor.maxKernels;
+    let count = this.monitor.kernelCount;
+    const counted = new Set<string>();
+    for (const id of kernelIds) {
+      if (this.monitor.has(id) || counted.has(id)) continue;
+      counted.add(id);
+      if (++count > most)
+        throw new ConflictError(
+          "monitor_full",
+          `monitor.maxKernels: the monitor already holds ${most} kernels; ${id} is not monitored`,
+        );
+    }
+  }
+
+  private extrasFor(
+    outcome: IngestOutcome,
+    snapshot: HealthSnapshot,
+  ): { baselines?: StoredBaseline[]; resonance?: StoredResonancePoint[]; explicitBaseline?: boolean } {
+    const extras: {
+      baselines?: StoredBaseline[];
+      resonance?: StoredResonancePoint[];
+      explicitBaseline?: boolean;
+    } = {};
     if (outcome.baseline_set) {
-      extras.baselines = [this.storedBaseline(outcome.kernel_id, "first_snapshot", outcome.timestamp * 1000)];
+      const source = snapshot.set_baseline ? "explicit" : "first_snapshot";
+      extras.baselines = [this.storedBaseline(outcome.kernel_id, source, outcome.timestamp * 1000)];
+      extras.explicitBaseline = snapshot.set_baseline;
     } else if (outcome.drift_reference_completed) {
       const origin = this.baselineOrigin.get(outcome.kernel_id);
       extras.baselines = [
@@ -254,9 +334,13 @@ export class HealthService {
     }
   }
 
-  private publish(outcome: IngestOutcome, resonance?: StoredResonancePoint[]): void {
+  private publish(
+    outcome: IngestOutcome,
+    extras: { resonance?: StoredResonancePoint[]; explicitBaseline?: boolean },
+  ): void {
     for (const e of statusChange(outcome)) this.emit(e);
-    for (const p of resonance ?? []) this.emit(resonanceEvent(p));
+    if (extras.explicitBaseline) this.emit(baselineEvent(outcome.kernel_id, outcome.timestamp * 1000));
+    for (const p of extras.resonance ?? []) this.emit(resonanceEvent(p));
   }
 
   /** One log line per committed event, with its kernel_id, then to subscribers. */
@@ -298,15 +382,28 @@ export class HealthService {
   }
 }
 
-function acknowledge(o: IngestOutcome): SnapshotAck {
+/**
+ * The reply to one snapshot: the original's fields (timestamp, phi, kappa_eff, regime,
+ * code_hash as a string, "" when the kernel sent none) beside ours.
+ */
+function acknowledge(o: IngestOutcome, s: HealthSnapshot): SnapshotAck {
   return {
     kernel_id: o.kernel_id,
     timestamp: new Date(o.timestamp * 1000).toISOString(),
+    phi: s.phi,
+    kappa_eff: s.kappa_eff,
+    regime: o.regime,
+    code_hash: s.code_hash ?? "",
+    label: s.label,
     snapshots: o.snapshots,
     status: o.status,
-    regime: o.regime,
     basin_drift: o.basin_drift,
+    baseline_set: o.baseline_set,
   };
+}
+
+function baselineEvent(kernelId: string, at: number): HealthEvent {
+  return { type: "baseline_set", at, kernel_id: kernelId, source: "explicit" };
 }
 
 function statusChange(o: IngestOutcome): HealthEvent[] {
@@ -385,6 +482,7 @@ function fromRow(r: HealthSnapshotRow): HealthSnapshot {
     code_hash: r.code_hash,
     label: r.label,
     context: (r.context ?? null) as HealthSnapshot["context"],
+    set_baseline: false,
   };
 }
 

@@ -119,7 +119,7 @@ export class FaultDetection {
       return last !== null && nowSeconds - last >= this.options.silentAfterSeconds;
     }
     const codes = SIGNATURE[type];
-    return this.monitor.degradation(kernelId).issues.some((issue) => codes.includes(issue.rule));
+    return this.monitor.degradation(kernelId).findings.some((issue) => codes.includes(issue.rule));
   }
 
   private truthDegraded(kernelId: string): boolean {

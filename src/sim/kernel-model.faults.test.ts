@@ -136,7 +136,7 @@ describe("faults move their signature metric across the SPEC §4 threshold", () 
       expect(monitor.degradation("ares_1").status).toBe("healthy");
       sim.k.inject(type, sim.now());
       let minutes = 0;
-      const seen = () => monitor.degradation("ares_1").issues.some((i) => SIGNATURE[type].includes(i.rule));
+      const seen = () => monitor.degradation("ares_1").findings.some((i) => SIGNATURE[type].includes(i.rule));
       while (!seen() && minutes < 30) {
         sim.minutes(1, report);
         minutes += 1;

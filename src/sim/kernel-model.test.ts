@@ -149,7 +149,7 @@ describe("SimKernel snapshots", () => {
         expect(truth.phi).toBeGreaterThanOrEqual(M.phiHealthyMin);
         expect(truth.phi).toBeLessThanOrEqual(M.phiHealthyMax);
         monitor.ingest(parseSnapshot(sim.k.snapshot(sim.now())));
-        expect(monitor.degradation("apollo_1").issues).toEqual([]);
+        expect(monitor.degradation("apollo_1").findings).toEqual([]);
       }
       expect(monitor.degradation("apollo_1").status).toBe("healthy");
     }

@@ -182,7 +182,7 @@ function demoStatus(
       worst = {
         kernel_id: report.kernel_id,
         status: report.status,
-        issue: report.issues[0]?.message ?? null,
+        issue: report.findings[0]?.message ?? null,
       };
   }
   return {

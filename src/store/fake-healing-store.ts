@@ -79,6 +79,10 @@ export function fakeHealingStore(tables: FakeHealingTables, hooks: FakeStoreHook
       const row = tables.patches.get(patchId);
       return row ? patchOf(row) : null;
     },
+    async countPatches() {
+      hooks.open();
+      return tables.patches.size;
+    },
     async listPatches(query = {}) {
       hooks.open();
       const limit = healingLimit(query.limit);

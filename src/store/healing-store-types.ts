@@ -95,6 +95,8 @@ export interface HealingStore {
   /** The patch with all its transitions in order, or null. */
   getPatch(patchId: string): Promise<Patch | null>;
   listPatches(query?: PatchQuery): Promise<Patch[]>;
+  /** How many patches were ever generated (the original's `healing_attempts`). */
+  countPatches(): Promise<number>;
   /** Every patch not in a final state (generated, sandboxed, pending_review, applied), oldest first. */
   loadOpenPatches(): Promise<Patch[]>;
   /** Inserts the alert, or replaces the one with its alert_id (keeping its place in the order). */

@@ -89,6 +89,14 @@ export class KyselyHealingStore implements HealingStore {
     return patch ?? null;
   }
 
+  async countPatches(): Promise<number> {
+    const row = await this.db
+      .selectFrom("patches")
+      .select((eb) => eb.fn.countAll().as("n"))
+      .executeTakeFirstOrThrow();
+    return Number(row.n);
+  }
+
   async listPatches(query: PatchQuery = {}): Promise<Patch[]> {
     const limit = healingLimit(query.limit);
     const { kernelId, states } = query;

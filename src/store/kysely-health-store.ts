@@ -87,6 +87,10 @@ export class KyselyStore extends KyselyRestStore implements Store {
     return this.healing.listPatches(query);
   }
 
+  countPatches(): Promise<number> {
+    return this.healing.countPatches();
+  }
+
   loadOpenPatches(): Promise<Patch[]> {
     return this.healing.loadOpenPatches();
   }

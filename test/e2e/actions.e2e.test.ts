@@ -139,17 +139,22 @@ for (const backend of ["sqlite", "postgres"]) {
         };
         const ok = await answer(server, action.action_id, { ok: true, predicted });
         expect(ok.status).toBe(200);
+        const iso = (ms: number) => new Date(ms).toISOString();
         expect(ok.body).toEqual({
           success: true,
           action: {
             ...action,
+            // Instants leave the server as ISO 8601.
+            created_at: iso(action.created_at),
+            deadline_at: iso(action.deadline_at),
             status: "succeeded",
-            answered_at: T0,
+            answered_at: iso(T0),
             result: { ok: true, predicted },
           },
+          warnings: [],
         });
         expect(await directiveActions(server)).toEqual({ snapshot: [], fatigue: [] });
-        expect((await get(server, path)).body).toEqual(ok.body);
+        expect((await get(server, path)).body).toEqual({ success: true, action: ok.body.action });
         expect((await server.store.getAction(action.action_id))?.status).toBe("succeeded");
 
         const again = await answer(server, action.action_id, { ok: false, error: "second thoughts" });
@@ -159,7 +164,7 @@ for (const backend of ["sqlite", "postgres"]) {
           error: expect.any(String),
           code: "action_already_answered",
         });
-        expect((await get(server, path)).body).toEqual(ok.body);
+        expect((await get(server, path)).body).toEqual({ success: true, action: ok.body.action });
 
         const unknown = await answer(server, "act_never_sent", { ok: true });
         expect(unknown.status).toBe(404);

@@ -145,6 +145,7 @@ describe("healing with review over HTTP", () => {
       await http.forcePhase(3);
       expect((await http.post(`${API}/stop`)).body).toEqual({
         success: true,
+        message: "Healing engine stopped",
         status: { running: false, phase: 3 },
       });
       await http.reportMany("apollo_1", SLOW, 12);

@@ -150,7 +150,7 @@ for (const backend of ["sqlite", "postgres"]) {
           Array.from({ length: 12 }, () => healthy(id)),
         );
         const last = replies.at(-1)?.body;
-        expect(keys(last)).toEqual(["directive", "snapshot", "success"]);
+        expect(keys(last)).toEqual(["directive", "snapshot", "success", "warnings"]);
         expect(last).toMatchObject({
           success: true,
           snapshot: {
@@ -179,16 +179,25 @@ for (const backend of ["sqlite", "postgres"]) {
           basin_dimension: DIM,
           has_baseline: true,
         });
-        expect((await get(server, `/api/self-healing/degradation?kernel_id=${id}`)).body).toEqual({
+        expect((await get(server, `/api/self-healing/degradation?kernel_id=${id}`)).body).toMatchObject({
           success: true,
-          degradation: { kernel_id: id, status: "healthy", snapshots: 12, window_snapshots: 10, issues: [] },
+          degradation: {
+            kernel_id: id,
+            status: "healthy",
+            snapshots: 12,
+            window_snapshots: 10,
+            findings: [],
+            issues: [],
+            degraded: false,
+            severity: "normal",
+          },
         });
 
         const batch = await postSnapshots(
           server,
           Array.from({ length: 10 }, (_, i) => failing(id, i)),
         );
-        expect(keys(batch.body)).toEqual(["directive", "directives", "snapshots", "success"]);
+        expect(keys(batch.body)).toEqual(["directive", "directives", "snapshots", "success", "warnings"]);
         expect(batch.body.snapshots.count).toBe(10);
         expect(batch.body.snapshots.items).toHaveLength(10);
         expect(batch.body.snapshots.items.at(-1)).toMatchObject({
@@ -209,7 +218,7 @@ for (const backend of ["sqlite", "postgres"]) {
           snapshots: 22,
           window_snapshots: 10,
         });
-        expect(rules(report.issues)).toEqual(
+        expect(rules(report.findings)).toEqual(
           [
             "basin_drift_critical",
             "error_rate",
@@ -221,7 +230,7 @@ for (const backend of ["sqlite", "postgres"]) {
             "phi_low",
           ].sort(),
         );
-        const issue = (rule: string) => report.issues.find((i: { rule: string }) => i.rule === rule);
+        const issue = (rule: string) => report.findings.find((i: { rule: string }) => i.rule === rule);
         const measured: [string, number, number][] = [
           ["phi_avg_low", 0.5, 0.65],
           ["phi_low", 0.5, 0.715],
@@ -239,7 +248,7 @@ for (const backend of ["sqlite", "postgres"]) {
         }
         expect(issue("latency").message).toContain("3900");
         // Worst first.
-        const severities = report.issues.map((i: { severity: string }) => i.severity);
+        const severities = report.findings.map((i: { severity: string }) => i.severity);
         expect(severities).toEqual([...severities].sort());
 
         const all = await get(server, "/api/self-healing/degradation");
@@ -294,10 +303,14 @@ for (const backend of ["sqlite", "postgres"]) {
           basin_coords: UNIFORM,
         });
         expect(baseline.status).toBe(200);
-        expect(baseline.body).toEqual({ success: true, baseline: { kernel_id: id, dimension: DIM } });
+        expect(baseline.body).toEqual({
+          success: true,
+          message: "Baseline updated",
+          baseline: { kernel_id: id, dimension: DIM },
+        });
         const after = (await get(server, `/api/self-healing/health?kernel_id=${id}`)).body.health;
         expect(after.basin_drift).toBe(0);
-        expect(rules(after.issues)).not.toContain("basin_drift_critical");
+        expect(rules(after.findings)).not.toContain("basin_drift_critical");
         expect(after.status).toBe("critical");
       },
       SLOW,
@@ -316,7 +329,7 @@ for (const backend of ["sqlite", "postgres"]) {
         for (const r of drifted) expect(r.body.snapshot.basin_drift).toBeCloseTo(2.891, 3);
         expect(drifted.at(-1)?.body.snapshot).toMatchObject({ snapshots: 9, status: "insufficient_data" });
         expect(
-          (await get(server, `/api/self-healing/degradation?kernel_id=${id}`)).body.degradation.issues,
+          (await get(server, `/api/self-healing/degradation?kernel_id=${id}`)).body.degradation.findings,
         ).toEqual([]);
 
         const tenth = await postEach(server, [healthy(id, { basin_coords: UNIFORM })]);
@@ -329,7 +342,7 @@ for (const backend of ["sqlite", "postgres"]) {
           source: "fixed",
           units: "full",
         });
-        expect(health.issues).toEqual([
+        expect(health.findings).toEqual([
           expect.objectContaining({
             rule: "basin_drift_critical",
             severity: "critical",
@@ -337,7 +350,7 @@ for (const backend of ["sqlite", "postgres"]) {
             threshold: 2,
           }),
         ]);
-        expect(health.issues[0].value).toBeCloseTo(UNIFORM_DRIFT, 9);
+        expect(health.findings[0].value).toBeCloseTo(UNIFORM_DRIFT, 9);
       },
       SLOW,
     );
@@ -363,14 +376,16 @@ for (const backend of ["sqlite", "postgres"]) {
           ).toBe(true);
           for (let i = 1; i < rows.length; i++) {
             const [a, b] = [rows[i - 1], rows[i]];
+            // Instants are ISO 8601 on the wire (whole ms), so rows of one ms tie on `at` and order by id.
             expect(a.at > b.at || (a.at === b.at && a.id > b.id), `limit ${limit} row ${i}`).toBe(true);
           }
         }
         const newest = (await get(server, `/api/self-healing/snapshots?kernel_id=${id}&limit=1`)).body;
         expect(newest.snapshots[0]).toMatchObject({ kernel_id: id, phi: items[22]?.phi });
-        expect(newest.snapshots[0].at).toBeCloseTo(base * 1000 + 7.5, 3);
-        expect(newest.snapshots[0].timestamp).toBe(new Date(base * 1000 + 7.5).toISOString());
-        expect(newest.next_cursor).toBe(`${newest.snapshots[0].at}:${newest.snapshots[0].id}`);
+        expect(newest.snapshots[0].at).toBe(new Date(base * 1000 + 7.5).toISOString());
+        expect(newest.snapshots[0].timestamp).toBe(newest.snapshots[0].at);
+        // The cursor keeps the stored time whole, fractional ms and all.
+        expect(newest.next_cursor).toBe(`${base * 1000 + 7.5}:${newest.snapshots[0].id}`);
 
         // since: epoch seconds or ISO 8601, inclusive; groups 3…5 are at or after base + 4 ms.
         for (const since of [String(base + 0.004), new Date(base * 1000 + 4).toISOString()]) {
@@ -478,7 +493,6 @@ for (const backend of ["sqlite", "postgres"]) {
           "basin_coords",
           healthy(id, { basin_coords: [1, 1, 1] }),
         ],
-        ["an unknown field", "/snapshot", "bogus", healthy(id, { bogus: 1 })],
         ["error_rate 2", "/snapshot", "error_rate", healthy(id, { error_rate: 2 })],
         [
           "a zone-less timestamp",
@@ -514,15 +528,15 @@ for (const backend of ["sqlite", "postgres"]) {
           },
         ],
         [
-          "a batch whose item 3 has an unknown field",
+          "a batch whose item 3 has a malformed kernel_id",
           "/snapshots",
-          "snapshots[3].bogus",
+          "snapshots[3].kernel_id",
           {
             snapshots: [
               healthy("batchy_3"),
               healthy(id),
               healthy("batchy_3"),
-              healthy("batchy_3", { bogus: true }),
+              healthy("batchy_3\nSigned-off-by: mallory"),
             ],
           },
         ],
@@ -535,8 +549,12 @@ for (const backend of ["sqlite", "postgres"]) {
           { snapshots: [healthy(id)], extra_field: 1 },
         ],
         ["an empty batch", "/snapshots", "snapshots", { snapshots: [] }],
-        ["a baseline without basin_coords", "/baseline", "basin_coords", { kernel_id: id }],
-        ["a baseline without kernel_id", "/baseline", "kernel_id", { basin_coords: UNIFORM }],
+        [
+          "a baseline of a malformed kernel_id",
+          "/baseline",
+          "kernel_id",
+          { kernel_id: "-x", basin_coords: UNIFORM },
+        ],
         [
           "a baseline of another dimension",
           "/baseline",
@@ -643,7 +661,7 @@ for (const backend of ["sqlite", "postgres"]) {
         const before = await read(first);
         expect(before.health.health).toMatchObject({ kernel_id: id, snapshots: 15, status: "critical" });
         expect(before.health.health.basin_drift).toBeCloseTo(UNIFORM_DRIFT, 9);
-        expect(rules(before.degradation.degradation.issues)).toEqual(
+        expect(rules(before.degradation.degradation.findings)).toEqual(
           // Five failing of the ten in the window: average Φ 0.64; memory climbs 8.5 MB a snapshot.
           [
             "basin_drift_critical",

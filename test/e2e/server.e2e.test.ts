@@ -460,9 +460,9 @@ for (const backend of ["sqlite", "postgres"]) {
         expect(await stateOf(server)).toEqual(before);
       });
 
-      const longId = `chaos_long_${"1".repeat(139)}`;
-      it("registers a 150-character kernel_id (the schema allows 200)", async () => {
-        expect(longId).toHaveLength(150);
+      const longId = `chaos_long_${"1".repeat(117)}`;
+      it("registers a 128-character kernel_id, the longest SPEC allows", async () => {
+        expect(longId).toHaveLength(128);
         const registered = await register(server, longId, longId);
         expect(registered.status).toBe(201);
         expect(
@@ -472,7 +472,19 @@ for (const backend of ["sqlite", "postgres"]) {
         ).toContain(longId);
       });
 
-      it("reaches the registered 150-character kernel_id through its status path", async () => {
+      it("refuses a 129-character kernel_id, and one that starts with a dash, naming kernel_id", async () => {
+        const before = await stateOf(server);
+        for (const id of [`${longId}1`, "-apollo"]) {
+          const reply = await register(server, id, id);
+          expect([reply.status, reply.body.error]).toEqual([
+            400,
+            "kernel_id: must be 1–128 characters: a letter or digit, then letters, digits and _ . : -",
+          ]);
+        }
+        expect(await stateOf(server)).toEqual(before);
+      });
+
+      it("reaches the registered 128-character kernel_id through its status path", async () => {
         const reply = await get(server, `/api/rest/status/${longId}`);
         expect(reply.status).toBe(200);
         expect(reply.body.kernel.kernel_id).toBe(longId);

@@ -38,7 +38,7 @@ export function feed(
 
 /** Rule ids firing for a kernel. */
 export function firing(monitor: HealthMonitor, kernelId = "apollo_1"): string[] {
-  return monitor.degradation(kernelId).issues.map((i) => i.rule);
+  return monitor.degradation(kernelId).findings.map((i) => i.rule);
 }
 
 /** A 2-entry basin at Fisher–Rao distance `d` (full units) from the one-hot [1, 0]. */

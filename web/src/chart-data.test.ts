@@ -15,7 +15,7 @@ const CONFIG: DashboardConfig = {
 const snapshot = (id: number, at: number, phi: number, drift: number | null): SnapshotRow => ({
   id,
   kernel_id: "apollo_1",
-  at,
+  at: new Date(at).toISOString(),
   phi,
   kappa_eff: 60 + id,
   basin_drift: drift,

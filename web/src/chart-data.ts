@@ -107,8 +107,8 @@ const round = (n: number) => Number(n.toFixed(3));
 
 /** Snapshot rows (newest first, as the API lists them) → Φ, κ and drift series, oldest first. */
 export function snapshotSeries(rows: readonly SnapshotRow[]): Record<"phi" | "kappa" | "drift", ChartSeries> {
-  const ordered = [...rows].sort((a, b) => a.at - b.at || a.id - b.id);
-  const xs = ordered.map((r) => r.at / 1000);
+  const ordered = [...rows].sort((a, b) => Date.parse(a.at) - Date.parse(b.at) || a.id - b.id);
+  const xs = ordered.map((r) => Date.parse(r.at) / 1000);
   return {
     phi: { xs, ys: ordered.map((r) => r.phi) },
     kappa: { xs, ys: ordered.map((r) => r.kappa_eff) },

@@ -5,10 +5,10 @@
  */
 import { useMemo } from "preact/hooks";
 import { chartSpecs, fatigueSeries, snapshotSeries } from "./chart-data.js";
-import { STATUS_LABELS } from "./format.js";
+import { clockTime, STATUS_LABELS } from "./format.js";
 import { KernelChart } from "./kernel-chart.js";
 import { useKernelHistory } from "./kernel-history.js";
-import type { DashboardConfig, KernelStatus } from "./wire-types.js";
+import type { DashboardConfig, KernelStatus, SnapshotRow } from "./wire-types.js";
 
 interface Props {
   config: DashboardConfig | null;
@@ -19,6 +19,23 @@ interface Props {
   /** Kernels and health have been read once, so which sources a kernel has is known. */
   ready: boolean;
   onSelect(kernelId: string): void;
+}
+
+/** The newest snapshot's label and context, as the kernel sent them. */
+function LatestReport({ row }: { row: SnapshotRow | null }) {
+  if (row === null || ((row.label ?? null) === null && (row.context ?? null) === null)) return null;
+  const context = row.context ? JSON.stringify(row.context) : null;
+  return (
+    <p class="latest-report" data-testid="latest-report">
+      <span class="muted">latest report {clockTime(row.at)}</span>
+      {row.label && <span class="report-label">{row.label}</span>}
+      {context && (
+        <code class="report-context" title={context}>
+          {context.length > 160 ? `${context.slice(0, 159)}…` : context}
+        </code>
+      )}
+    </p>
+  );
 }
 
 export function KernelCharts({ config, kernels, monitored, selected, ready, onSelect }: Props) {
@@ -68,6 +85,7 @@ export function KernelCharts({ config, kernels, monitored, selected, ready, onSe
         )}
       </header>
       {history?.error && <p class="warn">Charts not refreshed: {history.error}</p>}
+      <LatestReport row={history?.snapshots[0] ?? null} />
       {selected === null ? (
         <p class="empty">Charts appear once a kernel reports.</p>
       ) : (

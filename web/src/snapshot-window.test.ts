@@ -5,7 +5,7 @@ import type { SnapshotRow } from "./wire-types.js";
 const row = (id: number, at: number): SnapshotRow => ({
   id,
   kernel_id: "apollo_1",
-  at,
+  at: new Date(at).toISOString(),
   phi: 0.7,
   kappa_eff: 64,
   basin_drift: 0,

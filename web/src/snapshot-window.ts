@@ -6,12 +6,13 @@
  */
 import type { SnapshotRow } from "./wire-types.js";
 
-const newestFirst = (a: SnapshotRow, b: SnapshotRow) => b.at - a.at || b.id - a.id;
+const ms = (r: SnapshotRow) => Date.parse(r.at);
+const newestFirst = (a: SnapshotRow, b: SnapshotRow) => ms(b) - ms(a) || b.id - a.id;
 
 /** The `since` query for the next read (epoch seconds), or null when nothing is held yet. */
 export function sinceOf(window: readonly SnapshotRow[]): string | null {
   const newest = window[0];
-  return newest === undefined ? null : String(newest.at / 1000);
+  return newest === undefined ? null : String(ms(newest) / 1000);
 }
 
 /** `known` with the rows of `fresh` it lacks, newest first, at most `limit`. */

@@ -70,11 +70,15 @@ export interface KernelHealth {
 export interface SnapshotRow {
   id: number;
   kernel_id: string;
-  /** Clock ms. */
-  at: number;
+  /** ISO 8601, as every instant on the wire. */
+  at: string;
   phi: number;
   kappa_eff: number;
   basin_drift: number | null;
+  /** The kernel's own words for the moment (e.g. "after-cycle"). */
+  label?: string | null;
+  /** The JSON object the kernel attached to this snapshot. */
+  context?: Record<string, unknown> | null;
 }
 
 /** GET /api/dashboard/fatigue → fatigue[] (newest first) */
@@ -102,11 +106,11 @@ export interface Patch {
   action: { type: string; params: Record<string, unknown> };
   rationale: string;
   state: string;
-  created_at: number;
-  updated_at: number;
+  created_at: string;
+  updated_at: string;
   sandbox: { fitness: FitnessBreakdown; recommendation: "apply" | "test_more" | "reject" } | null;
   false_positive: boolean;
-  transitions: { from: string | null; to: string; at: number; actor: string; reason: string }[];
+  transitions: { from: string | null; to: string; at: string; actor: string; reason: string }[];
 }
 
 /** GET /api/self-healing/phase → phase */
@@ -143,8 +147,8 @@ export interface Alert {
   kernel_id: string | null;
   severity: "warning" | "critical";
   text: string;
-  created_at: number;
-  last_seen_at: number;
+  created_at: string;
+  last_seen_at: string;
   occurrences: number;
   delivery_status: string;
 }

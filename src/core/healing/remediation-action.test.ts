@@ -103,7 +103,8 @@ describe("parseActionResult", () => {
     ],
     [{ ok: true, predicted: { phi: 0.5, kappa_eff: 64, error_rate: 2 } }, "predicted.error_rate"],
     [{ ok: true, predicted: { phi: 0.5, kappa_eff: 64, avg_latency: -5 } }, "predicted.avg_latency"],
-    [{ ok: true, predicted: { phi: 0.5, kappa_eff: 64, memory_mb: 5 } }, "predicted.memory_mb"],
+    [{ ok: true, predicted: { phi: 0.5, kappa_eff: 64, memory_mb: -5 } }, "predicted.memory_mb"],
+    [{ ok: true, predicted: { phi: 0.5, kappa_eff: 64, latency_ms: -5 } }, "predicted.avg_latency"],
   ])("refuses %j, naming %s", (body, field) => {
     expect(fieldOf(() => parseActionResult(body))).toBe(field);
   });

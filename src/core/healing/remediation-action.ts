@@ -15,6 +15,7 @@
 import { z } from "zod";
 import { DEFAULT_CONFIG } from "../config.js";
 import { ConflictError, InvalidInputError } from "../errors.js";
+import { PREDICTED_ALIASES, resolveAliases } from "../wire/field-aliases.js";
 
 /**
  * What a kernel can be asked to do. The first six are the strategies' actions; the last three
@@ -57,7 +58,20 @@ export interface PredictedMetrics {
   basin_coords?: number[];
   error_rate?: number;
   avg_latency?: number;
+  memory_mb?: number;
+  cpu_pct?: number;
 }
+
+/** The names `predicted` takes as its own; the snapshot spellings are read through PREDICTED_ALIASES. */
+const PREDICTED_FIELDS: ReadonlySet<string> = new Set([
+  "phi",
+  "kappa_eff",
+  "basin_coords",
+  "error_rate",
+  "avg_latency",
+  "memory_mb",
+  "cpu_pct",
+]);
 
 /**
  * A kernel's answer, the body of `POST /api/self-healing/actions/:action_id/result`.
@@ -170,6 +184,8 @@ export const actionResultSchema = z.strictObject(
             .optional(),
           error_rate: finite.min(0, "must be ≥ 0").max(1, "must be ≤ 1").optional(),
           avg_latency: finite.min(0, "must be ≥ 0").optional(),
+          memory_mb: finite.min(0, "must be ≥ 0").optional(),
+          cpu_pct: finite.min(0, "must be ≥ 0").optional(),
         },
         OBJECT,
       )
@@ -211,7 +227,26 @@ export function validateActionParams(type: RemediationType, params: unknown = {}
  * A kernel's answer from its wire form. Throws an InvalidInputError naming the field.
  * @example parseActionResult({ ok: false, error: "cache is full" })
  */
-export function parseActionResult(body: unknown): ActionResult {
+export function parseActionResult(
+  body: unknown,
+  options: { strictFields?: boolean; warnings?: string[] } = {},
+): ActionResult {
+  const predicted = (body as { predicted?: unknown } | null)?.predicted;
+  if (typeof predicted === "object" && predicted !== null && !Array.isArray(predicted)) {
+    // The original's and the snapshot's spellings (avg_latency_ms, basin_coordinates…) name the same metrics.
+    const resolved = resolveAliases(
+      predicted as Record<string, unknown>,
+      PREDICTED_ALIASES,
+      PREDICTED_FIELDS,
+      {
+        field: "predicted",
+        strict: options.strictFields,
+        warnings: options.warnings,
+        noun: "a predicted metric",
+      },
+    );
+    body = { ...(body as object), predicted: { ...resolved } };
+  }
   return parse(actionResultSchema, body, "");
 }
 

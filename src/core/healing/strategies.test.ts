@@ -22,7 +22,21 @@ function health(over: Partial<KernelHealthReport> = {}): KernelHealthReport {
     status: "warning",
     snapshots: 50,
     window_snapshots: 10,
-    issues: [],
+    findings: [],
+    metrics: {
+      basin_distance: 0.2,
+      phi_current: 0.75,
+      phi_avg: 0.75,
+      phi_trend: 0,
+      kappa_current: 64,
+      kappa_deviation: 0.21,
+      regime: "hierarchical",
+      breakdown_frequency: 0,
+      error_rate: 0.01,
+      latency_ms: 200,
+      memory_mb: 400,
+      memory_trend: 0,
+    },
     regime: "hierarchical",
     phi: 0.75,
     kappa_eff: 64,
@@ -133,11 +147,11 @@ describe("proposePatches", () => {
       value: 0.5,
       threshold: 0.65,
     };
-    expect(propose({ phi_avg: 0.5, issues: [kappaOff, phiLow] })).toEqual([]);
+    expect(propose({ phi_avg: 0.5, findings: [kappaOff, phiLow] })).toEqual([]);
     // κ alone off its optimum is no sign of fatigue: the boost still fires.
-    expect(propose({ phi_avg: 0.5, issues: [kappaOff] })[0]?.action.type).toBe("integration_boost");
+    expect(propose({ phi_avg: 0.5, findings: [kappaOff] })[0]?.action.type).toBe("integration_boost");
     // An overloaded Φ is not fatigue, whatever κ does.
-    expect(propose({ phi_avg: 0.9, issues: [kappaOff] })[0]?.action.type).toBe("decoherence");
+    expect(propose({ phi_avg: 0.9, findings: [kappaOff] })[0]?.action.type).toBe("decoherence");
   });
 
   it("enables a cache for latency above the warning, and rests instead only when covered and configured to", () => {

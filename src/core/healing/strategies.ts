@@ -132,7 +132,7 @@ export function isPersistentAction(type: PatchActionType): boolean {
  * @example looksTired(monitor.health("apollo_1")) // true while Φ sags and κ runs off before a rest
  */
 export function looksTired(health: KernelHealthReport): boolean {
-  const rules = new Set(health.issues.map((issue) => issue.rule));
+  const rules = new Set(health.findings.map((issue) => issue.rule));
   return rules.has("kappa_deviation") && (rules.has("phi_avg_low") || rules.has("phi_low"));
 }
 

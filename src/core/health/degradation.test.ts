@@ -46,7 +46,7 @@ describe("window rules: judged on the last 10 snapshots", () => {
   it("warns when Φ falls faster than 0.05 per snapshot, and not at 0.049", () => {
     const fast = makeMonitor().monitor;
     feed(fast, 10, (i) => ({ phi: 0.95 - 0.051 * i }));
-    const issue = fast.degradation("apollo_1").issues.find((x) => x.rule === "phi_slope");
+    const issue = fast.degradation("apollo_1").findings.find((x) => x.rule === "phi_slope");
     expect(issue?.value).toBeCloseTo(-0.051, 12);
     const slow = makeMonitor().monitor;
     feed(slow, 10, (i) => ({ phi: 0.95 - 0.049 * i }));
@@ -56,7 +56,7 @@ describe("window rules: judged on the last 10 snapshots", () => {
   it("is critical when more than 3 of the last 10 snapshots are in breakdown, not when 3 are", () => {
     const four = makeMonitor().monitor;
     feed(four, 10, (i) => ({ phi: i % 2 === 1 && i < 9 ? 0.9 : 0.78 }));
-    expect(four.degradation("apollo_1").issues.find((x) => x.rule === "regime_breakdown")?.value).toBe(4);
+    expect(four.degradation("apollo_1").findings.find((x) => x.rule === "regime_breakdown")?.value).toBe(4);
     const three = makeMonitor().monitor;
     feed(three, 10, (i) => ({ phi: i % 2 === 1 && i < 7 ? 0.9 : 0.78 }));
     expect(firing(three)).toEqual([]);
@@ -181,7 +181,7 @@ describe("for / keep_firing hysteresis", () => {
     feed(monitor, 1, { phi: 0.7 }); // back below: the alert never dropped
     feed(monitor, 2, { phi: 0.78 });
     expect(firing(monitor)).toEqual(["phi_low"]);
-    expect(monitor.degradation("apollo_1").issues[0]?.message).toContain("clears after 1 more");
+    expect(monitor.degradation("apollo_1").findings[0]?.message).toContain("clears after 1 more");
     feed(monitor, 1, { phi: 0.78 });
     expect(firing(monitor)).toEqual([]);
   });
@@ -201,7 +201,7 @@ describe("status and issues", () => {
     const { monitor } = makeMonitor();
     const outcome = feed(monitor, 9, { phi: 0.1, error_rate: 0.9, basin_coords: ONE_HOT });
     expect(outcome.status).toBe("insufficient_data");
-    expect(monitor.degradation("apollo_1").issues).toEqual([]);
+    expect(monitor.degradation("apollo_1").findings).toEqual([]);
     expect(feed(monitor, 1, { phi: 0.1, error_rate: 0.9 }).status).toBe("critical");
   });
 
@@ -210,7 +210,7 @@ describe("status and issues", () => {
     feed(monitor, 3, { avg_latency_ms: 2345, error_rate: 0.075 });
     const report = monitor.degradation("apollo_1");
     expect(report.status).toBe("critical");
-    expect(report.issues).toEqual([
+    expect(report.findings).toEqual([
       {
         rule: "error_rate",
         severity: "critical",
@@ -233,7 +233,7 @@ describe("status and issues", () => {
   it("puts the measured value in every window rule's message", () => {
     const { monitor } = makeMonitor();
     feed(monitor, 10, (i) => ({ phi: 0.64 - 0.001 * i, memory_mb: 100 + 20 * i }));
-    const messages = monitor.degradation("apollo_1").issues.map((i) => i.message);
+    const messages = monitor.degradation("apollo_1").findings.map((i) => i.message);
     expect(messages).toContain("average Φ 0.6355 over the last 10 snapshots is below 0.65");
     expect(messages).toContain(
       "memory grows 20 MB per snapshot over the last 10 snapshots, above 10 (leak?)",

@@ -46,7 +46,7 @@ describe("basin drift from the baseline", () => {
     monitor.setBaseline("apollo_1", basinAt(2.4));
     const health = monitor.health("apollo_1");
     expect(health.basin_drift).toBeCloseTo(0.1, 12);
-    expect([health.status, health.issues]).toEqual(["healthy", []]);
+    expect([health.status, health.findings]).toEqual(["healthy", []]);
     expect(feed(monitor, 1, { basin_coords: basinAt(2.5) }).basin_drift).toBeCloseTo(0.1, 12);
   });
 });
@@ -80,7 +80,7 @@ describe('half-distance mode (geometry.distance: "half")', () => {
     const { monitor } = makeMonitor({ geometry: { distance: "half" } });
     feed(monitor, 7, { basin_coords: ONE_HOT });
     feed(monitor, 3, { basin_coords: basinAt(1.5) });
-    expect(monitor.degradation("apollo_1").issues[0]).toMatchObject({ value: 0.75, threshold: 0.7 });
+    expect(monitor.degradation("apollo_1").findings[0]).toMatchObject({ value: 0.75, threshold: 0.7 });
   });
 });
 

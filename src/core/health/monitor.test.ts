@@ -209,7 +209,7 @@ describe("export and restore", () => {
     });
     const before = live.monitor.health("apollo_1");
     expect(restarted.monitor.health("apollo_1")).toEqual(before);
-    expect(before.issues.map((i) => i.rule)).toEqual(["basin_drift_critical", "phi_low"]);
+    expect(before.findings.map((i) => i.rule)).toEqual(["basin_drift_critical", "phi_low"]);
     expect(restarted.monitor.trends("apollo_1")).toEqual(live.monitor.trends("apollo_1"));
   });
 

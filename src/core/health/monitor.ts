@@ -89,7 +89,7 @@ export interface BatchOutcome {
  * const monitor = new HealthMonitor({ config: DEFAULT_CONFIG, clock: new ManualClock(0) });
  * const outcome = monitor.ingest(parseSnapshot({ kernel_id: "apollo_1", phi: 0.78, kappa_eff: 64, basin_coords }));
  * outcome.status; // "insufficient_data" until the 10th snapshot
- * monitor.health("apollo_1").issues; // [{ rule: "phi_low", severity: "warning", value: 0.7, … }]
+ * monitor.health("apollo_1").findings; // [{ rule: "phi_low", severity: "warning", value: 0.7, … }]
  */
 export class HealthMonitor {
   private readonly kernels = new Map<string, KernelHealth>();
@@ -221,6 +221,19 @@ export class HealthMonitor {
     return this.kernels.has(kernelId);
   }
 
+  /**
+   * A copy of the kernel's newest basin, or null before it sent one.
+   * @example monitor.setBaseline("apollo_1", monitor.latestBasin("apollo_1") ?? fallback)
+   */
+  latestBasin(kernelId: string): Float64Array | null {
+    return this.get(kernelId).lastBasin?.slice() ?? null;
+  }
+
+  /** @example monitor.kernelCount // 43 */
+  get kernelCount(): number {
+    return this.kernels.size;
+  }
+
   /** @example monitor.kernelIds() // ["apollo_1", "athena_1"] */
   kernelIds(): string[] {
     return [...this.kernels.keys()];
@@ -236,7 +249,7 @@ export class HealthMonitor {
     return kernelHealthReport(this.get(kernelId), this.thresholds);
   }
 
-  /** @example monitor.degradation("apollo_1").issues[0].message // "Φ 0.7 has been below 0.715 for 3 snapshots" */
+  /** @example monitor.degradation("apollo_1").findings[0].message // "Φ 0.7 has been below 0.715 for 3 snapshots" */
   degradation(kernelId: string): DegradationReport {
     return degradationReport(this.get(kernelId), this.thresholds);
   }

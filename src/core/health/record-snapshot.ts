@@ -6,7 +6,7 @@
  */
 import type { Clock } from "../clock.js";
 import { fisherRaoDistance } from "../geometry.js";
-import { evaluateRules } from "./degradation.js";
+import { DRIFT_RULES, evaluateRules } from "./degradation.js";
 import {
   type HealthStatus,
   type KernelHealth,
@@ -97,7 +97,9 @@ export function recordSnapshot(
   const basin = s.basin_coords;
   if (basin !== null) {
     k.lastBasin = basin;
-    if (k.baseline === null) {
+    if (k.baseline === null || s.set_baseline) {
+      // The original's `set_baseline`: this basin becomes the baseline, so drift restarts at 0.
+      if (k.baseline !== null) k.clearRules(DRIFT_RULES);
       installBaseline(k, basin.slice(), t);
       k.drift = 0;
       o.baseline_set = true;

@@ -24,14 +24,41 @@ export interface DriftThresholdReport {
   units: "full" | "half";
 }
 
-/** @example { kernel_id: "apollo_1", status: "warning", snapshots: 42, window_snapshots: 10, issues: [ … ] } */
+/**
+ * The measurements the original's HealthDegradation carries, under its names: the newest
+ * values, window means and per-snapshot slopes. A metric the kernel never reported is null.
+ * @example { basin_distance: 0.4, phi_current: 0.71, phi_avg: 0.74, phi_trend: -0.01, kappa_deviation: 2.1, … }
+ */
+export interface DegradationMetrics {
+  basin_distance: number | null;
+  phi_current: number | null;
+  phi_avg: number | null;
+  phi_trend: number | null;
+  kappa_current: number | null;
+  /** |κ − κ*|. */
+  kappa_deviation: number | null;
+  regime: Regime | null;
+  /** Share of the window's snapshots in the breakdown regime. */
+  breakdown_frequency: number | null;
+  error_rate: number | null;
+  latency_ms: number | null;
+  memory_mb: number | null;
+  /** MB per snapshot over the window. */
+  memory_trend: number | null;
+}
+
+/** @example { kernel_id: "apollo_1", status: "warning", snapshots: 42, window_snapshots: 10, findings: [ … ], metrics: { … } } */
 export interface DegradationReport {
   kernel_id: string;
   status: HealthStatus;
   snapshots: number;
   /** Snapshots in the window the averages and slopes were taken over. */
   window_snapshots: number;
-  issues: HealthIssue[];
+  /** Each firing rule with what it measured and against what, worst first. */
+  findings: HealthIssue[];
+  metrics: DegradationMetrics;
+  /** Epoch seconds of the newest snapshot; null for a kernel known by its baseline alone. */
+  last_timestamp: number | null;
 }
 
 /**
@@ -52,8 +79,6 @@ export interface KernelHealthReport extends DegradationReport {
   has_baseline: boolean;
   drift_thresholds: DriftThresholdReport;
   in_resonance: boolean;
-  /** Epoch seconds of the newest snapshot. */
-  last_timestamp: number | null;
 }
 
 /**
@@ -97,14 +122,37 @@ export interface ConstellationHealth {
   kernels: KernelSummary[];
 }
 
-/** @example degradationReport(kernel, t).issues */
+/** @example degradationReport(kernel, t).findings */
 export function degradationReport(k: KernelHealth, t: HealthThresholds): DegradationReport {
   return {
     kernel_id: k.kernelId,
     status: STATUS[k.status] as HealthStatus,
     snapshots: k.ring.total,
     window_snapshots: k.window.n,
-    issues: degradationIssues(k, t),
+    findings: degradationIssues(k, t),
+    metrics: degradationMetrics(k, t),
+    last_timestamp: orNull(k.lastTimestamp),
+  };
+}
+
+/** @example degradationMetrics(kernel, t).kappa_deviation // 2.1 */
+export function degradationMetrics(k: KernelHealth, t: HealthThresholds): DegradationMetrics {
+  const w = k.window;
+  const reported = k.ring.total > 0;
+  const kappa = reported ? k.current(Series.kappa) : null;
+  return {
+    basin_distance: orNull(k.drift),
+    phi_current: reported ? k.current(Series.phi) : null,
+    phi_avg: reported ? w.mean(Series.phi) : null,
+    phi_trend: reported ? w.slope(Series.phi) : null,
+    kappa_current: kappa,
+    kappa_deviation: kappa === null ? null : Math.abs(kappa - t.kappaStar),
+    regime: regimeOf(k),
+    breakdown_frequency: reported ? w.mean(Series.breakdown) : null,
+    error_rate: seen(k, Series.errorRate),
+    latency_ms: seen(k, Series.latencyMs),
+    memory_mb: seen(k, Series.memoryMb),
+    memory_trend: k.hasSeen(Series.memoryMb) ? w.slope(Series.memoryMb) : null,
   };
 }
 
@@ -130,7 +178,6 @@ export function kernelHealthReport(k: KernelHealth, t: HealthThresholds): Kernel
       units: t.drift.units,
     },
     in_resonance: k.inResonance,
-    last_timestamp: orNull(k.lastTimestamp),
   };
 }
 

@@ -99,7 +99,11 @@ describe("snapshot validation", () => {
       [{ ...valid, basin_coords: "0.5,0.5" }, "basin_coords"],
       [{ ...valid, basin_coords: [1, 2], basin_encoding: "polar" }, "basin_encoding"],
       [{ ...valid, basin_coords: [0, 0], basin_encoding: "embedding" }, "basin_coords"],
-      [{ ...valid, kappa: 64 }, "kappa"],
+      [{ ...valid, kernel_id: "_hidden" }, "kernel_id"],
+      [{ ...valid, kernel_id: "apollo\nSigned-off-by: eve" }, "kernel_id"],
+      [{ ...valid, kernel_id: "a".repeat(129) }, "kernel_id"],
+      [{ ...valid, set_baseline: "yes", basin_coords: [1, 1] }, "set_baseline"],
+      [{ ...valid, set_baseline: true }, "set_baseline"],
     ];
     for (const [input, field] of cases) expect([input, badField(input)]).toEqual([input, field]);
   });

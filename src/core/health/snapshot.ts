@@ -2,11 +2,15 @@
  * One telemetry sample of a kernel (SPEC §4), validated and normalised from its wire form
  * (snake_case JSON). Nothing is silently defaulted except kernel_id ("default", as SPEC §6
  * says): a missing, non-number, NaN, infinite or out-of-range value is an InvalidInputError
- * naming the field, and so is a field the snapshot does not have.
+ * naming the field. The original clients' names (`avg_latency`, `basin_coordinates`…) are
+ * read as ours; a field nobody knows is ignored with a warning, or refused when strict.
  */
 import { DEFAULT_CONFIG } from "../config.js";
 import { InvalidInputError } from "../errors.js";
 import { type Basin, embeddingToSimplex, normalizeSimplex } from "../geometry.js";
+import { resolveAliases, SNAPSHOT_ALIASES } from "../wire/field-aliases.js";
+import { assertJsonBounds, type JsonBounds } from "../wire/json-bounds.js";
+import { assertKernelId } from "../wire/kernel-id.js";
 
 /**
  * A validated snapshot. Optional metrics the client did not send are null.
@@ -30,6 +34,8 @@ export interface HealthSnapshot {
   readonly code_hash: string | null;
   readonly label: string | null;
   readonly context: Readonly<Record<string, unknown>> | null;
+  /** The client asked for this snapshot's basin to become the kernel's baseline (the original's `set_baseline`). */
+  readonly set_baseline: boolean;
 }
 
 /** @example { field: "snapshots[3]", maxBasinDimension: config.health.maxBasinDimension } */
@@ -38,6 +44,12 @@ export interface ParseSnapshotOptions {
   field?: string;
   /** Longest basin accepted (config `health.maxBasinDimension`). */
   maxBasinDimension?: number;
+  /** Refuse fields nobody knows instead of ignoring them (config `api.strictFields`). */
+  strictFields?: boolean;
+  /** Collects a line per ignored field, for the reply's `warnings`. */
+  warnings?: string[];
+  /** Bounds of `context` (config `monitor.contextMaxBytes`, `monitor.contextMaxDepth`). */
+  contextBounds?: JsonBounds;
 }
 
 const FIELDS = new Set([
@@ -57,8 +69,10 @@ const FIELDS = new Set([
   "code_hash",
   "label",
   "context",
+  "set_baseline",
 ]);
 const MAX_STRING_LENGTH = 200;
+const DEFAULT_CONTEXT_BOUNDS: JsonBounds = { maxBytes: 64 * 1024, maxDepth: 32 };
 /** 9999-12-31T23:59:59Z: anything later is almost surely milliseconds sent as seconds. */
 const MAX_EPOCH_SECONDS = 253_402_300_799;
 /** A date, or a date-time with an explicit offset: without one, parsing would depend on the server's zone. */
@@ -74,9 +88,14 @@ export function parseSnapshot(input: unknown, options: ParseSnapshotOptions = {}
   const at = (name: string) => (options.field ? `${options.field}.${name}` : name);
   if (!isPlainObject(input))
     throw new InvalidInputError(options.field ?? "snapshot", "must be a JSON object");
-  for (const key of Object.keys(input))
-    if (!FIELDS.has(key)) throw new InvalidInputError(at(key), "is not a snapshot field");
-  const v = input;
+  const v = resolveAliases(input, SNAPSHOT_ALIASES, FIELDS, {
+    field: options.field,
+    strict: options.strictFields,
+    warnings: options.warnings,
+    noun: "a snapshot field",
+  });
+  if (v.set_baseline === true && (v.basin_coords === undefined || v.basin_coords === null))
+    throw new InvalidInputError(at("set_baseline"), "needs basin_coords in the same snapshot");
   return {
     kernel_id: kernelId(v.kernel_id, at("kernel_id")),
     timestamp: timestamp(v.timestamp, at("timestamp")),
@@ -92,7 +111,8 @@ export function parseSnapshot(input: unknown, options: ParseSnapshotOptions = {}
     cpu_pct: optional(v.cpu_pct, at("cpu_pct"), nonNegative),
     code_hash: text(v.code_hash, at("code_hash")),
     label: text(v.label, at("label")),
-    context: context(v.context, at("context")),
+    context: context(v.context, at("context"), options.contextBounds ?? DEFAULT_CONTEXT_BOUNDS),
+    set_baseline: flag(v.set_baseline, at("set_baseline")),
   };
 }
 
@@ -111,7 +131,8 @@ export function parseSnapshots(input: unknown, options: ParseSnapshotOptions = {
  * @example snapshotToJson(parseSnapshot({ phi: 0.8, kappa_eff: 64 })).kernel_id // "default"
  */
 export function snapshotToJson(s: HealthSnapshot): Record<string, unknown> {
-  return { ...s, basin_coords: s.basin_coords === null ? null : Array.from(s.basin_coords) };
+  const { set_baseline: _, ...rest } = s;
+  return { ...rest, basin_coords: s.basin_coords === null ? null : Array.from(s.basin_coords) };
 }
 
 /**
@@ -172,10 +193,12 @@ function finiteNumber(value: unknown, field: string, check: Check): number {
 
 function kernelId(value: unknown, field: string): string {
   if (value === undefined || value === null) return "default";
-  if (typeof value !== "string" || value.trim() === "")
-    throw new InvalidInputError(field, "must be a non-empty string");
-  if (value.length > MAX_STRING_LENGTH)
-    throw new InvalidInputError(field, `must be at most ${MAX_STRING_LENGTH} characters`);
+  return assertKernelId(value, field);
+}
+
+function flag(value: unknown, field: string): boolean {
+  if (value === undefined || value === null) return false;
+  if (typeof value !== "boolean") throw new InvalidInputError(field, "must be true or false");
   return value;
 }
 
@@ -219,9 +242,10 @@ function text(value: unknown, field: string): string | null {
   return value;
 }
 
-function context(value: unknown, field: string): Record<string, unknown> | null {
+function context(value: unknown, field: string, bounds: JsonBounds): Record<string, unknown> | null {
   if (value === undefined || value === null) return null;
   if (!isPlainObject(value)) throw new InvalidInputError(field, "must be a JSON object");
+  assertJsonBounds(value, field, bounds);
   return value;
 }
 

@@ -7,6 +7,7 @@
 import type { FastifyInstance } from "fastify";
 import { z } from "zod";
 import { UnknownActionError } from "../../core/errors.js";
+import { KERNEL_ID_PATTERN, KERNEL_ID_RULE } from "../../core/wire/kernel-id.js";
 import type { ActionService } from "../../services/action-service.js";
 import type { AccessControl } from "../access.js";
 import { parseInput } from "../validation.js";
@@ -15,7 +16,7 @@ export const actionIdParams = z.object({
   action_id: z.string().min(1, "is required").max(200, "must be at most 200 characters"),
 });
 const actionsQuery = z.strictObject({
-  kernel_id: z.string().min(1).max(200).optional(),
+  kernel_id: z.string().regex(KERNEL_ID_PATTERN, KERNEL_ID_RULE).optional(),
   limit: z.coerce.number().int().min(1).max(1000).optional(),
 });
 
@@ -24,7 +25,8 @@ export function actionRoutes(app: FastifyInstance, actions: ActionService, acces
     // Answering is part of a kernel's reporting: a kernel token suffices.
     access.require(request, "kernel");
     const { action_id } = parseInput(actionIdParams, request.params, "params");
-    return { success: true, action: await actions.recordResult(action_id, request.body) };
+    const warnings: string[] = [];
+    return { success: true, action: await actions.recordResult(action_id, request.body, warnings), warnings };
   });
 
   app.get("/api/self-healing/actions", async (request) => {

@@ -10,14 +10,17 @@
  * recorded on every move as `user:<name>`.
  */
 import type { FastifyInstance, FastifyRequest } from "fastify";
-import { ConflictError, UnknownPatchError } from "../../core/errors.js";
+import type { AutonomicConfig } from "../../core/config.js";
+import { ConflictError, InvalidInputError, UnknownPatchError } from "../../core/errors.js";
 import type { Patch } from "../../core/healing/patch.js";
 import { patchRecord } from "../../core/healing/patch-record.js";
 import { type GateCriterion, type HealingPhase, PHASE_NAMES } from "../../core/healing/phases.js";
 import type { AlertService } from "../../services/alert-service.js";
 import type { HealingService } from "../../services/healing-service.js";
+import type { HealthService } from "../../services/health-service.js";
 import type { HealingStore } from "../../store/healing-store-types.js";
 import type { AccessControl } from "../access.js";
+import { compatStatus, historyEntries } from "../replies/healing-replies.js";
 import { parseInput } from "../validation.js";
 import {
   ACTOR_HEADER,
@@ -33,13 +36,17 @@ import {
   patchesQuery,
   patchIdParams,
   rejectBody,
+  startBody,
 } from "./healing-schemas.js";
 
 /**
  * The stored healing records the routes read: patches beyond the open ones, and the phase
  * history. Reads only; every change goes through the HealingService.
  */
-export type HealingRecordReads = Pick<HealingStore, "listPatches" | "getPatch" | "loadPhaseHistory">;
+export type HealingRecordReads = Pick<
+  HealingStore,
+  "listPatches" | "getPatch" | "loadPhaseHistory" | "countPatches"
+>;
 
 /** A refused phase advance, with the unmet criteria machine-readable beside the message. */
 class GateUnmetError extends ConflictError {
@@ -54,12 +61,18 @@ class GateUnmetError extends ConflictError {
 
 const BASE = "/api/self-healing";
 
+export interface HealingRouteDependencies {
+  healing: HealingService;
+  health: HealthService;
+  alerts: AlertService;
+  records: HealingRecordReads;
+  access: AccessControl;
+  config: AutonomicConfig;
+}
+
 export function healingRoutes(
   app: FastifyInstance,
-  healing: HealingService,
-  alerts: AlertService,
-  records: HealingRecordReads,
-  access: AccessControl,
+  { healing, health, alerts, records, access, config }: HealingRouteDependencies,
 ): void {
   /** Checks the token, then names the operator acting. */
   const operator = (request: FastifyRequest): string => {
@@ -75,18 +88,36 @@ export function healingRoutes(
     return { success: true, heal: await healing.healPass() };
   });
 
+  // The original's {auto_apply}: auto-apply is what phase 4 does (SPEC §5), so asking for it
+  // earlier is refused with the reason; phase 4 applies above the threshold whatever is asked.
   app.post(`${BASE}/start`, async (request) => {
     const actor = operator(request);
-    parseInput(noOptionsBody, request.body, "body");
+    const body = parseInput(startBody, request.body, "body");
+    if (body.auto_apply === true && healing.phase < 4)
+      throw new ConflictError(
+        "phase_forbids_auto_apply",
+        `auto_apply needs phase 4 (autonomous); this server is in phase ${healing.phase} (${PHASE_NAMES[healing.phase]}), where patches wait for review. Advance the phase through its gates first.`,
+      );
+    const wasRunning = healing.isRunning;
     await healing.setRunning(true, actor);
-    return { success: true, status: loopStatus() };
+    return {
+      success: true,
+      message: wasRunning ? "Healing engine already running" : "Healing engine started",
+      auto_apply: healing.phase >= 4,
+      status: loopStatus(),
+    };
   });
 
   app.post(`${BASE}/stop`, async (request) => {
     const actor = operator(request);
     parseInput(noOptionsBody, request.body, "body");
+    const wasRunning = healing.isRunning;
     await healing.setRunning(false, actor);
-    return { success: true, status: loopStatus() };
+    return {
+      success: true,
+      message: wasRunning ? "Healing engine stopped" : "Healing engine was not running",
+      status: loopStatus(),
+    };
   });
 
   app.get(`${BASE}/status`, async (request) => {
@@ -94,9 +125,27 @@ export function healingRoutes(
     const open = healing.openPatches().filter((p) => kernel_id === undefined || p.kernel_id === kernel_id);
     const byState: Record<string, number> = {};
     for (const p of open) byState[p.state] = (byState[p.state] ?? 0) + 1;
+    const one = kernel_id === undefined ? null : health.health(kernel_id);
+    const constellation = health.constellation();
+    const compat = compatStatus(
+      {
+        health: constellation,
+        // The constellation has its baselines once every kernel that reported has one.
+        baselineSet:
+          one?.has_baseline ??
+          (constellation.kernel_count > 0 &&
+            health.kernelIds().every((id) => health.health(id).has_baseline)),
+        phase: healing.phase,
+        running: healing.isRunning,
+        attempts: await records.countPatches(),
+        ...(one ? { kernelSnapshots: one.snapshots } : {}),
+      },
+      config,
+    );
     return {
       success: true,
       status: {
+        ...compat,
         ...loopStatus(),
         phase_name: PHASE_NAMES[healing.phase],
         ...(kernel_id === undefined ? {} : { kernel_id }),
@@ -122,23 +171,8 @@ export function healingRoutes(
     const q = parseInput(historyQuery, request.query, "query");
     const limit = q.limit ?? 100;
     const patches = await records.listPatches({ kernelId: q.kernel_id, limit });
-    const history = patches
-      .flatMap((p) =>
-        p.transitions.map((t) => ({
-          at: new Date(t.at).toISOString(),
-          patch_id: p.patch_id,
-          kernel_id: p.kernel_id,
-          strategy: p.strategy,
-          action: p.action.type,
-          from: t.from,
-          to: t.to,
-          actor: t.actor,
-          reason: t.reason,
-        })),
-      )
-      .sort((a, b) => (a.at < b.at ? 1 : a.at > b.at ? -1 : 0))
-      .slice(0, limit);
-    return { success: true, history };
+    const history = historyEntries(patches, limit);
+    return { success: true, history, count: history.length };
   });
 
   app.get(`${BASE}/patches/:patch_id`, async (request) => {
@@ -164,6 +198,12 @@ export function healingRoutes(
 
   app.post(`${BASE}/evaluate-patch`, async (request) => {
     const actor = operator(request);
+    const raw = request.body as Record<string, unknown> | undefined;
+    if (raw && typeof raw === "object" && ("module_name" in raw || "new_code" in raw))
+      throw new InvalidInputError(
+        "module_name, new_code",
+        "code is not evaluated here: Autonomic sandboxes remediation actions on a live kernel. Send {kernel_id, type, params} (type one of basin_correction, integration_boost, decoherence, enable_cache, recycle, rollback_config)",
+      );
     const body = parseInput(evaluatePatchBody, request.body, "body");
     const patch = await healing.evaluatePatch(body, actor);
     return {

@@ -5,8 +5,10 @@
  */
 import { z } from "zod";
 import { PATCH_STATES, type PatchState } from "../../core/healing/patch.js";
+import { KERNEL_ID_PATTERN, KERNEL_ID_RULE } from "../../core/wire/kernel-id.js";
 
 const id = z.string().min(1, "is required").max(200, "must be at most 200 characters");
+const kernelId = z.string().min(1, "is required").regex(KERNEL_ID_PATTERN, KERNEL_ID_RULE);
 const reason = z.string().trim().min(1, "must not be empty").max(1000, "must be at most 1000 characters");
 
 /** The operator acting, sent as `X-Autonomic-Actor`; recorded as `user:<name>` on every move. */
@@ -24,6 +26,9 @@ export const patchIdParams = z.object({ patch_id: id });
 /** Bodies of routes that take no options: empty or {}. */
 export const noOptionsBody = z.strictObject({});
 
+/** The original's start body: auto-apply only in phase 4. */
+export const startBody = z.strictObject({ auto_apply: z.boolean().optional() });
+
 export const approveBody = z.strictObject({
   /** Why it is approved; recorded on the patch's move to applied. */
   reason: reason.optional(),
@@ -36,7 +41,7 @@ export const rejectBody = z.strictObject({
 });
 
 export const evaluatePatchBody = z.strictObject({
-  kernel_id: id,
+  kernel_id: kernelId,
   type: z.enum(
     ["basin_correction", "integration_boost", "decoherence", "enable_cache", "recycle", "rollback_config"],
     "must be one of basin_correction, integration_boost, decoherence, enable_cache, recycle, rollback_config",
@@ -61,17 +66,17 @@ const states = z
   .transform((list) => list as PatchState[]);
 
 export const patchesQuery = z.strictObject({
-  kernel_id: id.optional(),
+  kernel_id: kernelId.optional(),
   state: states.optional(),
   limit: z.coerce.number().int().min(1).max(1000).optional(),
 });
 
 /** A read about one kernel, or (without kernel_id) the whole constellation. */
-export const kernelQuery = z.strictObject({ kernel_id: id.optional() });
+export const kernelQuery = z.strictObject({ kernel_id: kernelId.optional() });
 
 /** The healing history: every patch move, newest first. */
 export const historyQuery = z.strictObject({
-  kernel_id: id.optional(),
+  kernel_id: kernelId.optional(),
   limit: z.coerce.number().int().min(1).max(1000).optional(),
 });
 

@@ -6,13 +6,21 @@
 import type { FastifyInstance } from "fastify";
 import { z } from "zod";
 import { InvalidInputError } from "../../core/errors.js";
+import { KERNEL_ID_PATTERN, KERNEL_ID_RULE } from "../../core/wire/kernel-id.js";
 import type { HealthService } from "../../services/health-service.js";
 import type { AccessControl } from "../access.js";
+import {
+  constellationDegradationReply,
+  constellationHealthReply,
+  kernelDegradationReply,
+  kernelHealthReply,
+} from "../replies/health-replies.js";
 import { parseInput } from "../validation.js";
 
-const kernelQuery = z.strictObject({ kernel_id: z.string().min(1).max(200).optional() });
+const kernelId = z.string().regex(KERNEL_ID_PATTERN, KERNEL_ID_RULE);
+const kernelQuery = z.strictObject({ kernel_id: kernelId.optional() });
 const snapshotsQuery = z.strictObject({
-  kernel_id: z.string().min(1).max(200).optional(),
+  kernel_id: kernelId.optional(),
   /** ISO 8601 or epoch seconds. */
   since: z.string().min(1).optional(),
   /** The cursor from the previous page. */
@@ -23,47 +31,58 @@ const snapshotsQuery = z.strictObject({
   limit: z.coerce.number().int().min(1).max(1000).optional(),
 });
 const batchBody = z.strictObject({ snapshots: z.unknown() });
+/** Without kernel_id, the `default` kernel's (as a snapshot without one); without a basin, its newest. */
 const baselineBody = z.strictObject({
-  kernel_id: z.string().min(1).max(200),
-  basin_coords: z.array(z.unknown()),
+  kernel_id: kernelId.optional(),
+  basin_coords: z.array(z.unknown()).optional(),
   basin_encoding: z.enum(["simplex", "embedding"]).optional(),
 });
 
 export function healthRoutes(app: FastifyInstance, health: HealthService, access: AccessControl): void {
+  const now = () => health.now();
   app.post("/api/self-healing/snapshot", async (request) => {
     access.require(request, "kernel");
-    const { snapshot, directive } = await health.ingest(request.body ?? {});
-    return { success: true, snapshot, directive };
+    const { snapshot, directive, warnings } = await health.ingest(request.body ?? {});
+    return { success: true, snapshot, directive, warnings };
   });
 
   app.post("/api/self-healing/snapshots", async (request) => {
     access.require(request, "kernel");
     const body = parseInput(batchBody, request.body, "body");
-    const { snapshots, directives } = await health.ingestBatch(body.snapshots);
+    const { snapshots, directives, warnings } = await health.ingestBatch(body.snapshots);
     const kernels = Object.keys(directives);
     return {
       success: true,
       snapshots: { count: snapshots.length, items: snapshots },
       ...(kernels.length === 1 ? { directive: directives[kernels[0] as string] } : {}),
       directives,
+      warnings,
     };
   });
 
   app.get("/api/self-healing/health", async (request) => {
     const { kernel_id } = parseInput(kernelQuery, request.query, "query");
-    return { success: true, health: kernel_id ? health.health(kernel_id) : health.constellation() };
+    return {
+      success: true,
+      health: kernel_id
+        ? kernelHealthReply(health.health(kernel_id))
+        : constellationHealthReply(health.constellation(), health.degradedKernels()),
+    };
   });
 
   app.get("/api/self-healing/degradation", async (request) => {
     const { kernel_id } = parseInput(kernelQuery, request.query, "query");
-    if (kernel_id) return { success: true, degradation: health.degradation(kernel_id) };
-    const degraded = health.degradedKernels();
-    return { success: true, degradation: { degraded_count: degraded.length, kernels: degraded } };
+    return {
+      success: true,
+      degradation: kernel_id
+        ? kernelDegradationReply(health.degradation(kernel_id), now())
+        : constellationDegradationReply(health.allDegradation(), now()),
+    };
   });
 
   app.get("/api/self-healing/trends", async (request) => {
     const { kernel_id } = parseInput(kernelQuery, request.query, "query");
-    const ids = kernel_id ? [kernel_id] : health.monitor.kernelIds();
+    const ids = kernel_id ? [kernel_id] : health.kernelIds();
     const trends = ids.map((id) => health.trends(id));
     return { success: true, trends: kernel_id ? trends[0] : { kernels: trends } };
   });
@@ -94,10 +113,12 @@ export function healthRoutes(app: FastifyInstance, health: HealthService, access
   app.post("/api/self-healing/baseline", async (request) => {
     access.require(request, "kernel");
     const body = parseInput(baselineBody, request.body, "body");
-    return {
-      success: true,
-      baseline: await health.setBaseline(body.kernel_id, body.basin_coords, body.basin_encoding),
-    };
+    const baseline = await health.setBaseline(
+      body.kernel_id ?? "default",
+      body.basin_coords,
+      body.basin_encoding,
+    );
+    return { success: true, message: "Baseline updated", baseline };
   });
 }
 

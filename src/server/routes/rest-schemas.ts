@@ -2,12 +2,9 @@
  * Input schemas of the /api/rest routes, shared by validation and /openapi.json.
  */
 import { z } from "zod";
+import { KERNEL_ID_PATTERN, KERNEL_ID_RULE } from "../../core/wire/kernel-id.js";
 
-const id = z
-  .string()
-  .min(1, "is required")
-  .max(200, "must be at most 200 characters")
-  .regex(/^[A-Za-z0-9_.:-]+$/, "may hold only letters, digits and _ . : -");
+const id = z.string().min(1, "is required").regex(KERNEL_ID_PATTERN, KERNEL_ID_RULE);
 const unit = z.number().min(0, "must be ≥ 0").max(1, "must be ≤ 1");
 
 export const kernelIdParams = z.object({ kernel_id: id });
@@ -16,7 +13,7 @@ export const registerBody = z.strictObject({
   kernel_id: id,
   kernel_name: z.string().min(1, "is required").max(200),
   /** A god who covers this chaos kernel while it rests. */
-  mentor: z.string().min(1).max(200).nullish(),
+  mentor: id.nullish(),
 });
 
 export const requestRestBody = z.strictObject({

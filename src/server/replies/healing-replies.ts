@@ -1,0 +1,84 @@
+/**
+ * The self-healing status and history as the original's clients parse them (SPEC §6):
+ * SelfHealingStatus's monitor / evaluator / engine objects, and history as
+ * `{history, count}` with each move's `timestamp`, beside our own fields.
+ */
+import type { AutonomicConfig } from "../../core/config.js";
+import { FITNESS_WEIGHTS } from "../../core/healing/fitness.js";
+import type { Patch } from "../../core/healing/patch.js";
+import { STRATEGIES } from "../../core/healing/strategies.js";
+import type { ConstellationHealth } from "../../core/health/reports.js";
+
+/**
+ * Our fitness weights under the original's four names: Φ improvement is its phi_change,
+ * basin correction its basin_drift, error reduction (the kernel's performance) its
+ * performance, and validity (the kernel ran the action cleanly) its regime_stability.
+ */
+export const ORIGINAL_WEIGHT_NAMES = {
+  phi_change: FITNESS_WEIGHTS.phi_improvement,
+  basin_drift: FITNESS_WEIGHTS.basin_correction,
+  regime_stability: FITNESS_WEIGHTS.validity,
+  performance: FITNESS_WEIGHTS.error_reduction,
+} as const;
+
+/** @example compatStatus({ health, phase: 4, running: true, attempts: 12, kernelId: undefined }, config) */
+export function compatStatus(
+  s: {
+    health: ConstellationHealth;
+    /** Has a baseline: the one kernel asked about, or (for the constellation) every kernel that reported. */
+    baselineSet: boolean;
+    phase: number;
+    running: boolean;
+    attempts: number;
+    kernelSnapshots?: number;
+  },
+  config: AutonomicConfig,
+) {
+  return {
+    monitor: {
+      snapshots_collected: s.kernelSnapshots ?? s.health.kernels.reduce((sum, k) => sum + k.snapshots, 0),
+      baseline_set: s.baselineSet,
+    },
+    evaluator: {
+      weights: { ...ORIGINAL_WEIGHT_NAMES },
+      thresholds: { apply: config.healing.applyThreshold, test_more: config.healing.testMoreThreshold },
+    },
+    engine: {
+      running: s.running,
+      // Only phase 4 applies a patch without review (SPEC §5).
+      auto_apply_enabled: s.phase >= 4,
+      check_interval_sec: config.healing.loopIntervalSeconds,
+      healing_attempts: s.attempts,
+      strategies_available: STRATEGIES.length,
+    },
+  };
+}
+
+/** Every move of every patch, newest first: ours (at, from, to…) and the original's timestamp and result. */
+export function historyEntries(patches: Patch[], limit: number) {
+  return patches
+    .flatMap((p) =>
+      p.transitions.map((t) => ({
+        at: new Date(t.at).toISOString(),
+        timestamp: new Date(t.at).toISOString(),
+        patch_id: p.patch_id,
+        kernel_id: p.kernel_id,
+        strategy: p.strategy,
+        action: p.action.type,
+        from: t.from,
+        to: t.to,
+        actor: t.actor,
+        reason: t.reason,
+        result: {
+          healed: t.to === "verified",
+          strategy: p.strategy,
+          patch: p.patch_id,
+          applied: t.to === "applied" || t.to === "verified",
+          reason: t.reason,
+          ...(p.sandbox ? { fitness_improvement: p.sandbox.fitness.fitness } : {}),
+        },
+      })),
+    )
+    .sort((a, b) => (a.at < b.at ? 1 : a.at > b.at ? -1 : 0))
+    .slice(0, limit);
+}
