@@ -1,5 +1,5 @@
 /**
- * `autonomic status|kernels|rest request|rest end` as a user runs them, against a real
+ * `autonomic status|kernels|kernels retire|rest request|rest end` as a user runs them, against a real
  * server: machine output that parses, exit codes that scripts can branch on (3 for a
  * refused rest, 1 for errors), and errors that say what went wrong.
  */
@@ -185,6 +185,54 @@ describe("autonomic rest commands against a running server", () => {
       const request = runs[2]?.stdout;
       expect(request).toContain("--force");
       expect(request).toContain("<kernel_id>");
+    },
+    SLOW,
+  );
+
+  it(
+    "retires a kernel with kernels retire, saying where its coverage went; an essential one needs --force and --reason",
+    async () => {
+      expect(await post("/api/rest/kernels", { kernel_id: "hermes_1", kernel_name: "Hermes" })).toBe(201);
+      expect(await post("/api/rest/kernels", { kernel_id: "heart_1", kernel_name: "Heart" })).toBe(201);
+      const granted = parseJson((await cli("rest", "request", "apollo_1", "--json")).stdout);
+      expect(granted).toMatchObject({ approved: true, covering_partner: "athena_1" });
+
+      const retired = await cli("kernels", "retire", "athena_1", "--json", "--reason", "replaced");
+      expect(retired.code, retired.stderr).toBe(0);
+      expect(parseJson(retired.stdout)).toMatchObject({
+        retired: { kernel_id: "athena_1", reason: "replaced" },
+        handoffs: [{ covered: "apollo_1", handed_to: "hermes_1", outcome: "handed_off" }],
+      });
+
+      const refused = await cli("kernels", "retire", "heart_1");
+      expect(refused.code).toBe(EXIT_REFUSED);
+      expect(refused.stdout).toContain("refused");
+      expect(refused.stdout).toContain("force=true and a reason");
+      const noReason = await cli("kernels", "retire", "heart_1", "--force");
+      expect(noReason.code).toBe(1);
+      expect(noReason.stderr).toMatch(/400.*\breason\b/);
+
+      // Client options before the subcommand's name work as well as after it.
+      const forced = await runCli([
+        ...["kernels", "--url", server.url, "retire", "heart_1"],
+        ...["--force", "--reason", "decommissioned", "--actor", "ops"],
+      ]);
+      expect(forced.code, forced.stderr).toBe(0);
+      expect(forced.stdout).toContain("retired heart_1 (Heart), forced");
+      const unknown = await cli("kernels", "retire", "ghost_1");
+      expect(unknown.code).toBe(1);
+      expect(unknown.stderr).toContain("404");
+
+      const left = parseJson((await cli("kernels", "--json")).stdout);
+      expect((left.kernels as { kernel_id: string }[]).map((k) => k.kernel_id).sort()).toEqual([
+        "apollo_1",
+        "hermes_1",
+      ]);
+      const help = await runCli(["kernels", "retire", "--help"]);
+      expect(help.code).toBe(0);
+      expect(help.stdout).toContain("Usage: autonomic kernels retire");
+      for (const option of ["--force", "--reason", "--actor", "--url", "--json", "<kernel_id>"])
+        expect(help.stdout).toContain(option);
     },
     SLOW,
   );

@@ -1,5 +1,6 @@
 /**
- * `autonomic kernels`, `autonomic rest request|end|quality`: talk to a server.
+ * `autonomic kernels`, `autonomic rest request|end|quality`: talk to a server. `kernels`
+ * holds the client options for its subcommand `retire` (retire-command.ts).
  */
 import type { Command } from "commander";
 import type { KernelStatus } from "../core/rest/status.js";
@@ -57,18 +58,23 @@ function qualityTable(rows: RestQualityRow[]): string {
   );
 }
 
-export function registerRestCommands(program: Command): void {
-  withClientOptions(
-    program.command("kernels").description("list registered kernels with their rest state"),
-  ).action(async (options: CommonOptions) => {
-    const reply = await apiRequest<{ count: number; kernels: KernelStatus[] }>(
-      clientOf(options),
-      "GET",
-      "/api/rest/kernels",
-    );
-    if (options.json) return printJson(reply);
-    process.stdout.write(`${kernelTable(reply.kernels)}\n`);
-  });
+/** Registers the commands; returns `kernels`, the parent `kernels retire` hangs under. */
+export function registerRestCommands(program: Command): { kernels: Command } {
+  // As `patches` holds its subcommands' client options (see parentCommand), so --url and
+  // --json work on either side of `retire`, and its help lists them.
+  const kernels = withClientOptions(
+    program.command("kernels").description("list registered kernels with their rest state; retire one"),
+  )
+    .configureHelp({ showGlobalOptions: true })
+    .action(async (options: CommonOptions) => {
+      const reply = await apiRequest<{ count: number; kernels: KernelStatus[] }>(
+        clientOf(options),
+        "GET",
+        "/api/rest/kernels",
+      );
+      if (options.json) return printJson(reply);
+      process.stdout.write(`${kernelTable(reply.kernels)}\n`);
+    });
 
   const rest = program.command("rest").description("request or end a kernel's rest");
   withClientOptions(
@@ -124,4 +130,5 @@ export function registerRestCommands(program: Command): void {
       `${kernelId} is ${reply.kernel.status}; ${reply.kernel.rest_count} rests, ${fixed(reply.kernel.total_rest_time, 1)} s in all\n`,
     );
   });
+  return { kernels };
 }

@@ -87,6 +87,8 @@ describe("healing circuit breaker", () => {
     const failures = h.config.healing.circuitBreakerFailures;
 
     expect(await breaker()).toBeUndefined();
+    // Guarded kernels are monitored ones: a breaker shows only for a kernel still known.
+    await h.report("apollo_1", 1);
     for (let i = 1; i < failures; i++) h.healing.guard.recordOutcome("apollo_1", h.clock.now(), "failure");
     expect(await breaker()).toBe(0);
     h.healing.guard.recordOutcome("apollo_1", h.clock.now(), "failure");

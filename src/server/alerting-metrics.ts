@@ -40,6 +40,11 @@ export function alertingMetrics(registry: Registry, { rest, health, healing }: A
     if (e.type === "health_status_changed" && DEGRADED.has(e.to) && !DEGRADED.has(e.from))
       onsets.inc({ kernel: e.kernel_id, severity: e.to });
   });
+  // A retired kernel's series go with it; the gauges below follow the services when scraped.
+  rest.events.subscribe((e) => {
+    if (e.type === "kernel_retired")
+      for (const severity of DEGRADED) onsets.remove({ kernel: e.kernel_id, severity });
+  });
 
   new Gauge({
     name: "geometric_health_kernel_status",
@@ -91,8 +96,13 @@ export function alertingMetrics(registry: Registry, { rest, health, healing }: A
     registers,
     collect() {
       this.reset();
-      for (const [kernel, k] of Object.entries(healing.guard.exportState().kernels))
+      // The guard remembers every kernel it ever guarded; a retired one is neither registered
+      // nor monitored any more, and an alert on its breaker would page for nothing.
+      const monitored = new Set(health.constellation().kernels.map((k) => k.kernel_id));
+      for (const [kernel, k] of Object.entries(healing.guard.exportState().kernels)) {
+        if (!monitored.has(kernel) && !rest.isRegistered(kernel)) continue;
         this.set({ kernel }, k.circuit_opened_at === null ? 0 : 1);
+      }
     },
   });
 }

@@ -19,7 +19,14 @@ import {
   patchIdParams,
   rejectBody,
 } from "./routes/healing-schemas.js";
-import { fatigueBody, kernelIdParams, registerBody, requestRestBody } from "./routes/rest-schemas.js";
+import {
+  fatigueBody,
+  kernelIdParams,
+  registerBody,
+  requestRestBody,
+  retirementsQuery,
+  retireQuery,
+} from "./routes/rest-schemas.js";
 
 const json = (schema: z.ZodType) => ({
   "application/json": { schema: z.toJSONSchema(schema, { io: "input" }) },
@@ -100,6 +107,34 @@ export function openApiDocument(version: string): Record<string, unknown> {
           security: [{ bearer: [] }],
           requestBody: { content: json(registerBody) },
           responses: { "201": { description: "registered" }, ...ok("already registered") },
+        },
+      },
+      "/api/rest/kernels/{kernel_id}": {
+        delete: {
+          summary:
+            "Retire a kernel (kernel or operator token). In one transaction: a resting kernel is woken (its rest ends, cause retired); what it covers is handed to another partner of the covered kernel that can cover (the rest-handoff rule) or, when none can, that rest ends (cause coverer_retired); its row is removed and the retirement recorded. Its history stays and its id may register afresh; its god name or chaos place is free. An essential kernel needs ?force=true (operator token) and a reason, else a 409 (code essential_needs_force) or a 400 naming reason. Options go in the query; a non-empty body is a 400. 404 for an unknown kernel",
+          security: [{ bearer: [] }],
+          parameters: [
+            ...kernelParam,
+            ...queryParams(retireQuery),
+            {
+              ...actorParam,
+              description:
+                'Who retires it, recorded as "user:<name>" (default "operator"); a kernel token is recorded as "kernel"',
+            },
+          ],
+          responses: ok(
+            "{status, retired:{kernel_id, kernel_name, tier, rest_policy, retired_at, forced, reason, actor, woken_from, rest_count, total_rest_seconds}, handoffs:[{covered, handed_to, outcome: handed_off|rest_ended}]}",
+          ),
+        },
+      },
+      "/api/rest/retirements": {
+        get: {
+          summary: "Recorded retirements, newest first (?kernel_id, limit ≤ 1000, default 100)",
+          parameters: queryParams(retirementsQuery),
+          responses: ok(
+            "{status, count, retirements:[{id, kernel_id, kernel_name, tier, rest_policy, retired_at, forced, reason, actor, woken_from, rest_count, total_rest_seconds, handoffs}]}",
+          ),
         },
       },
       "/api/rest/partners/{kernel_id}": {

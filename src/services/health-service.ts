@@ -214,6 +214,16 @@ export class HealthService {
     });
   }
 
+  /**
+   * Stops monitoring a kernel that left the constellation (a retired one): memory only, so its
+   * stored snapshots, baseline and resonance points stay queryable, and a later snapshot under
+   * its id starts it afresh. True when it was monitored.
+   */
+  forgetKernel(kernelId: string): boolean {
+    this.baselineOrigin.delete(kernelId);
+    return this.monitor.forget(kernelId);
+  }
+
   health(kernelId: string): KernelHealthReport {
     return this.monitor.health(kernelId);
   }

@@ -61,6 +61,13 @@ export async function openServices(o: ServicesOptions): Promise<Services> {
     logger,
     directiveFor: (id) => rest.directive(id),
   });
+  // A retired kernel leaves the health monitor too, so it is no longer counted, charted or
+  // found silent; its stored snapshots stay queryable. At start the stored snapshots would
+  // bring it back, so a retired id not registered again is dropped once more.
+  rest.events.subscribe((e) => {
+    if (e.type === "kernel_retired") health.forgetKernel(e.kernel_id);
+  });
+  for (const id of await store.retiredKernelIds()) if (!rest.isRegistered(id)) health.forgetKernel(id);
   const alerts = new AlertService({ store, clock, logger, config: config.alerts, newId: o.ids?.alert });
   const healing = await HealingService.open({
     config,

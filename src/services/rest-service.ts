@@ -27,11 +27,14 @@ import { StoreUnavailableError } from "../core/errors.js";
 import type { DirectiveAction } from "../core/healing/remediation-action.js";
 import type { Registry } from "../core/registry/registry.js";
 import { type Directive, restDirective } from "../core/rest/directive.js";
-import type { RestEvent } from "../core/rest/events.js";
+import type { KernelRetiredEvent, RestEvent } from "../core/rest/events.js";
+import type { RetireOptions } from "../core/rest/retirement.js";
 import { type RestRequestResult, RestScheduler, type ShouldRestResult } from "../core/rest/scheduler.js";
 import type { ConstellationStatus, KernelStatus, PartnerStatus } from "../core/rest/status.js";
 import type {
   FatigueSnapshot,
+  HistoryQuery,
+  KernelRetirementRow,
   NewCycleRecord,
   RestChange,
   RestQualityRow,
@@ -143,6 +146,20 @@ export class RestService {
 
   deregister(kernelId: string): Promise<null> {
     return this.transition(() => this.scheduler.deregister(kernelId));
+  }
+
+  /**
+   * Retires a kernel (SPEC §6): its wake, the handoff (or end) of what it covered, the removal
+   * of its row and the record of its retirement commit in ONE transaction, so a failed commit
+   * leaves memory and store as they were. Its history stays; its id may register afresh.
+   */
+  retire(kernelId: string, options: RetireOptions = {}): Promise<KernelRetiredEvent> {
+    return this.transition(() => this.scheduler.retire(kernelId, options));
+  }
+
+  /** Stored retirements, newest first. */
+  retirements(query: HistoryQuery = {}): Promise<KernelRetirementRow[]> {
+    return this.store.kernelRetirements(query);
   }
 
   reportFatigue(kernelId: string, sample: FatigueSample): Promise<FatigueReply> {
@@ -266,6 +283,11 @@ export class RestService {
     return this.scheduler.status(kernelId);
   }
 
+  /** Whether the kernel is registered now (a retired one is not, until it registers again). */
+  isRegistered(kernelId: string): boolean {
+    return this.scheduler.has(kernelId);
+  }
+
   kernels(): KernelStatus[] {
     return this.scheduler.kernelStatuses();
   }
@@ -322,7 +344,8 @@ export class RestService {
       if ("covered_by" in e && e.covered_by) ids.add(e.covered_by);
       if ("covered_also_by" in e && e.covered_also_by) ids.add(e.covered_also_by);
       if ("handoff_from" in e && e.handoff_from) ids.add(e.handoff_from);
-      if (e.type === "kernel_registered" || e.type === "kernel_deregistered") rosterChanged = true;
+      if (e.type === "kernel_registered" || e.type === "kernel_deregistered" || e.type === "kernel_retired")
+        rosterChanged = true;
     }
     const change: RestChange = { kernels: [], removedKernelIds: [], events, fatigue };
     for (const id of ids) {

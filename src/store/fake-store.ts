@@ -30,7 +30,13 @@ import {
   restClosing,
   restoredState,
 } from "./rest-rows.js";
-import type { ConstellationCyclesTable, CoverageEventsTable, KernelsTable } from "./schema.js";
+import { handoffsText, retirementFromRow, retirementRow } from "./retirement-rows.js";
+import type {
+  ConstellationCyclesTable,
+  CoverageEventsTable,
+  KernelRetirementsTable,
+  KernelsTable,
+} from "./schema.js";
 import type { FatigueSnapshot, HistoryQuery, RestChange, RestEventRow, Store } from "./store-types.js";
 
 /** The fake's "database file": pass it to another createFakeStore to reopen the same data. */
@@ -41,6 +47,7 @@ export class FakeDatabase {
   coverageEvents: Selectable<CoverageEventsTable>[] = [];
   fatigueSnapshots: (FatigueSnapshot & { id: number })[] = [];
   constellationCycles: Selectable<ConstellationCyclesTable>[] = [];
+  kernelRetirements: Selectable<KernelRetirementsTable>[] = [];
   health = new FakeHealthTables();
   actions = new FakeActionTables();
   healing = new FakeHealingTables();
@@ -56,6 +63,8 @@ export class FakeDatabase {
     c.fatigueSnapshots = [...this.fatigueSnapshots];
     // Row by row: closing a cycle changes its row in place.
     c.constellationCycles = this.constellationCycles.map((r) => ({ ...r }));
+    // Append-only: rows are never changed in place, so the array is enough to copy.
+    c.kernelRetirements = [...this.kernelRetirements];
     // Shared, not copied: a rest change never writes the health, action or healing tables.
     c.health = this.health;
     c.actions = this.actions;
@@ -91,6 +100,17 @@ const REST_REQUIRED = [
 const COVERAGE_REQUIRED = ["kernel_id", "covering_for", "started_at", "coverer_fatigue", "share"] as const;
 const SNAPSHOT_REQUIRED = ["kernel_id", "at", "phi", "kappa", "load", "error_rate", "fatigue"] as const;
 const CYCLE_REQUIRED = ["kind", "cycle_type", "started_at", "reason", "detail"] as const;
+const RETIREMENT_REQUIRED = [
+  "kernel_id",
+  "kernel_name",
+  "tier",
+  "rest_policy",
+  "retired_at",
+  "forced",
+  "handoffs",
+  "rest_count",
+  "total_rest_seconds",
+] as const;
 
 export function createFakeStore(database = new FakeDatabase()): FakeStore {
   let failure: Error | undefined;
@@ -158,6 +178,14 @@ export function createFakeStore(database = new FakeDatabase()): FakeStore {
       const rows = database.constellationCycles.filter((r) => kind === undefined || r.kind === kind);
       return newestFirst(rows, rest, (r) => r.started_at).map(cycleFromRow);
     },
+    async kernelRetirements(query = {}) {
+      open();
+      return newestFirst(database.kernelRetirements, query, (r) => r.retired_at).map(retirementFromRow);
+    },
+    async retiredKernelIds() {
+      open();
+      return [...new Set(database.kernelRetirements.map((r) => r.kernel_id))].sort();
+    },
     async openCycle() {
       open();
       const running = database.constellationCycles.filter(
@@ -200,6 +228,13 @@ function apply(db: FakeDatabase, change: RestChange): FakeDatabase {
       for (const r of db.coverageEvents)
         if (r.kernel_id === e.kernel_id && r.covering_for === e.covering_for && r.ended_at === null)
           Object.assign(r, coverageClosing(e));
+    } else if (e.type === "kernel_retired") {
+      const row = retirementRow(e);
+      const stored = { ...row, handoffs: handoffsText(row) };
+      db.kernelRetirements.push({
+        id: ++db.lastId,
+        ...required("kernel_retirements", stored, RETIREMENT_REQUIRED),
+      });
     }
   }
   // Closed before the new records go in, as in the SQL store.

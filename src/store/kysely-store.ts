@@ -25,6 +25,7 @@ import {
   restFromRow,
   restoredState,
 } from "./rest-rows.js";
+import { handoffsText, retirementFromRow, retirementRow } from "./retirement-rows.js";
 import { CHAOS_EVER_SPAWNED_KEY, type Database } from "./schema.js";
 import type { SqlDialect } from "./sql-dialect.js";
 import type {
@@ -33,6 +34,7 @@ import type {
   CycleQuery,
   FatigueSnapshot,
   HistoryQuery,
+  KernelRetirementRow,
   RestChange,
   RestEventRow,
   RestQualityRow,
@@ -151,6 +153,14 @@ export class KyselyRestStore implements RestStore {
           .where("ended_at", "is", null)
           .execute();
         return;
+      case "kernel_retired": {
+        const row = retirementRow(e);
+        await trx
+          .insertInto("kernel_retirements")
+          .values({ ...row, forced: this.dialect.bool(row.forced), handoffs: handoffsText(row) })
+          .execute();
+        return;
+      }
       default:
         // Registrations, refusals and threshold adaptations live in the kernels table and the
         // event stream only.
@@ -189,6 +199,24 @@ export class KyselyRestStore implements RestStore {
     if (query.kernelId !== undefined) q = q.where("kernel_id", "=", query.kernelId);
     if (query.sinceMs !== undefined) q = q.where("at", ">=", query.sinceMs);
     return q.orderBy("at", "desc").orderBy("id", "desc").limit(historyLimit(query)).execute();
+  }
+
+  async kernelRetirements(query: HistoryQuery = {}): Promise<KernelRetirementRow[]> {
+    let q = this.db.selectFrom("kernel_retirements").selectAll();
+    if (query.kernelId !== undefined) q = q.where("kernel_id", "=", query.kernelId);
+    if (query.sinceMs !== undefined) q = q.where("retired_at", ">=", query.sinceMs);
+    const rows = await q
+      .orderBy("retired_at", "desc")
+      .orderBy("id", "desc")
+      .limit(historyLimit(query))
+      .execute();
+    return rows.map(retirementFromRow);
+  }
+
+  async retiredKernelIds(): Promise<string[]> {
+    const rows = await this.db.selectFrom("kernel_retirements").select("kernel_id").distinct().execute();
+    // Sorted here, not by the database: PostgreSQL's collation may order ids unlike SQLite's.
+    return rows.map((r) => r.kernel_id).sort();
   }
 
   /** Cycles concern the whole constellation: `kernelId` does not filter them. */

@@ -93,6 +93,29 @@ export interface FatigueSnapshotsTable {
   fatigue: number;
 }
 
+/**
+ * One row per retirement, append-only (006): the kernel's row leaves `kernels`, so this is
+ * where its going is remembered, with the acknowledgement an essential kernel needs. The
+ * same id may retire again after registering afresh: rows are keyed by their own id.
+ */
+export interface KernelRetirementsTable {
+  id: Generated<number>;
+  kernel_id: string;
+  kernel_name: string;
+  tier: string;
+  rest_policy: string;
+  retired_at: number;
+  forced: DbBool;
+  reason: string | null;
+  actor: string | null;
+  /** The rest mode it was woken from, or null when it was active. */
+  woken_from: string | null;
+  /** JSON text of the RetirementHandoff list (empty when it covered nobody). */
+  handoffs: string;
+  rest_count: number;
+  total_rest_seconds: number;
+}
+
 /** Decisions, cast votes and cycles, one kind per row (CycleRecordKind); kind and reason from 005. */
 export interface ConstellationCyclesTable {
   id: Generated<number>;
@@ -272,6 +295,7 @@ export interface Database {
   coverage_events: CoverageEventsTable;
   fatigue_snapshots: FatigueSnapshotsTable;
   constellation_cycles: ConstellationCyclesTable;
+  kernel_retirements: KernelRetirementsTable;
   health_snapshots: HealthSnapshotsTable;
   baselines: BaselinesTable;
   resonance_points: ResonancePointsTable;

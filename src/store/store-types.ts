@@ -12,7 +12,8 @@
  * await store.commit({ kernels: [saved], removedKernelIds: [], events, fatigue: sample });
  * await store.close();
  */
-import type { RestEvent } from "../core/rest/events.js";
+import type { RestEvent, RetirementHandoff } from "../core/rest/events.js";
+import type { KernelPolicy, KernelTier, RestMode } from "../core/rest/kernel-state.js";
 import type { RestSchedulerState, SavedKernelState } from "../core/rest/scheduler.js";
 import type { ActionStore } from "./action-store-types.js";
 import type { HealingStore } from "./healing-store-types.js";
@@ -41,7 +42,8 @@ export interface FatigueSnapshot {
  * - `chaosEverSpawned`: when given, replaces the saved list of chaos names ever spawned
  * - `events`: rest_started opens a rest_events row and rest_ended closes it;
  *   coverage_started opens a coverage_events row and coverage_ended closes it;
- *   other event types are not stored in tables
+ *   kernel_retired appends a kernel_retirements row (the kernel's own row goes through
+ *   `removedKernelIds`); other event types are not stored in tables
  * - `fatigue`: a fatigue snapshot to append
  * - `cycleRecords`: constellation_cycles rows to append (decisions, cast votes, a cycle's start)
  * - `closeCycle`: ends the open cycle row (kind "cycle", ended_at null), replacing its detail;
@@ -103,6 +105,25 @@ export interface CoverageEventRow {
   share: number;
   /** The context payload handed over with the coverage (JSON), or null. */
   context: unknown;
+}
+
+/** One retirement as stored: the kernel_retired event, kept after the kernel's own row is gone. */
+export interface KernelRetirementRow {
+  id: number;
+  kernel_id: string;
+  kernel_name: string;
+  tier: KernelTier;
+  rest_policy: KernelPolicy;
+  retired_at: number;
+  forced: boolean;
+  reason: string | null;
+  /** "user:<name>" for an operator, "kernel" for a kernel token; null when not known. */
+  actor: string | null;
+  /** The rest mode it was woken from, or null when it was active. */
+  woken_from: RestMode | null;
+  handoffs: RetirementHandoff[];
+  rest_count: number;
+  total_rest_seconds: number;
 }
 
 /**
@@ -168,6 +189,10 @@ export interface RestStore {
   restEvents(query?: HistoryQuery): Promise<RestEventRow[]>;
   coverageEvents(query?: HistoryQuery): Promise<CoverageEventRow[]>;
   fatigueSnapshots(query?: HistoryQuery): Promise<FatigueSnapshot[]>;
+  /** Retirements, newest first (by retired_at, then id); `sinceMs` filters on retired_at. */
+  kernelRetirements(query?: HistoryQuery): Promise<KernelRetirementRow[]>;
+  /** Every kernel_id ever retired, once each, sorted: registered again or not. */
+  retiredKernelIds(): Promise<string[]>;
   /** Newest first; `kernelId` does not filter (cycles concern the whole constellation). */
   constellationCycles(query?: CycleQuery): Promise<ConstellationCycleRow[]>;
   /** The cycle row still running (kind "cycle", ended_at null), or null. */

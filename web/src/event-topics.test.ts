@@ -13,6 +13,10 @@ describe("what an event makes stale", () => {
       expect(topicsOf(type), type).toContain("kernels");
   });
 
+  it("re-reads the kernels and their health when a kernel retires, so its node and its charts' choice go", () => {
+    expect(topicsOf("kernel_retired")).toEqual(expect.arrayContaining(["kernels", "health"]));
+  });
+
   it("re-reads the queue and the gate when a patch moves, and the kernels when a cycle starts or ends", () => {
     expect(topicsOf("patch_changed")).toEqual(["patches", "phase"]);
     expect(topicsOf("cycle_started")).toEqual(expect.arrayContaining(["cycles", "kernels"]));

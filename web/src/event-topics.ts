@@ -15,6 +15,8 @@ export const EVENT_TOPICS: Readonly<Record<string, readonly Topic[]>> = {
   // rest scheduler
   kernel_registered: ["kernels"],
   kernel_deregistered: ["kernels"],
+  // A retired kernel leaves the graph (the kernels) and the monitor (health) at once.
+  kernel_retired: ["kernels", "health"],
   rest_started: ["kernels"],
   rest_ended: ["kernels"],
   coverage_started: ["kernels"],

@@ -12,7 +12,24 @@ export type WakeCause =
   | "deregistered"
   /** A rest cut short because a constellation cycle began: it continues as a cycle rest. */
   | "cycle_started"
-  | "cycle_ended";
+  | "cycle_ended"
+  /** The kernel itself retired while resting: it is woken first, so its rest is recorded. */
+  | "retired"
+  /** Its coverer retired and no other partner could take the coverage over. */
+  | "coverer_retired";
+
+/**
+ * What became of the coverage a retiring kernel held: handed to another partner (the same
+ * rule as a handoff when a coverer goes to rest), or, when none can take it, the covered
+ * kernel's rest ended, so it is never left resting uncovered.
+ */
+export interface RetirementHandoff {
+  /** The kernel the retiring one covered. */
+  covered: string;
+  /** Who covers it now; null when its rest was ended instead. */
+  handed_to: string | null;
+  outcome: "handed_off" | "rest_ended";
+}
 
 export type RestEvent =
   | {
@@ -25,6 +42,7 @@ export type RestEvent =
       mentor: string | null;
     }
   | { type: "kernel_deregistered"; at: number; kernel_id: string; kernel_name: string }
+  | KernelRetiredEvent
   | {
       type: "rest_started";
       at: number;
@@ -118,6 +136,32 @@ export type RestEvent =
       reason_code: RefusalCode;
       forced: boolean;
     };
+
+/**
+ * A kernel left the constellation for good (SPEC §6 `DELETE /kernels/:kernel_id`). Its wake
+ * and handoff are events of their own just before this one, in the same transition; its
+ * history stays, and its id may register afresh.
+ */
+export interface KernelRetiredEvent {
+  type: "kernel_retired";
+  at: number;
+  kernel_id: string;
+  kernel_name: string;
+  tier: KernelTier;
+  rest_policy: KernelPolicy;
+  /** Whether force was given: an essential kernel retires only so, with a reason. */
+  forced: boolean;
+  reason: string | null;
+  /** Who asked: "user:<name>" for an operator, "kernel" for a kernel token. */
+  actor: string | null;
+  /** The rest mode it was woken from, or null when it was active. */
+  woken_from: RestMode | null;
+  /** At most one: a kernel covers at most one other. */
+  handoffs: RetirementHandoff[];
+  /** Its rest totals over this registration, as they stood at retirement. */
+  rest_count: number;
+  total_rest_seconds: number;
+}
 
 export type RestEventType = RestEvent["type"];
 

@@ -1,6 +1,6 @@
 /**
  * Random sequences of register / fatigue / request (with and without a context) / end /
- * deregister / constellation cycle start and end / clock advance, with every SPEC §3
+ * deregister / retire / constellation cycle start and end / clock advance, with every SPEC §3
  * invariant checked after every step, multi-partner coverage included: loads run high
  * enough that single partners often cannot carry a kernel and two share it.
  */
@@ -64,6 +64,7 @@ type Step =
   | { op: "endCycle" }
   | { op: "end"; k: number }
   | { op: "deregister"; k: number }
+  | { op: "retire"; k: number; force: boolean }
   | { op: "advance"; seconds: number };
 
 const kernel = fc.integer({ min: 0, max: POOL.length - 1 });
@@ -119,6 +120,11 @@ const step: fc.Arbitrary<Step> = fc.oneof(
   { weight: 4, arbitrary: fc.constant({ op: "endCycle" as const }) },
   { weight: 2, arbitrary: kernel.map((k) => ({ op: "end" as const, k })) },
   { weight: 1, arbitrary: kernel.map((k) => ({ op: "deregister" as const, k })) },
+  // Retired kernels come back through "register" (the same id registers afresh).
+  {
+    weight: 2,
+    arbitrary: fc.record({ op: fc.constant("retire" as const), k: kernel, force: fc.boolean() }),
+  },
   // Telemetry that is not a number in range must be rejected and change nothing.
   {
     weight: 1,
@@ -175,6 +181,9 @@ function apply(rest: RestScheduler, clock: { advanceSeconds(s: number): void }, 
       return;
     case "deregister":
       rest.deregister(idAt(s.k));
+      return;
+    case "retire":
+      rest.retire(idAt(s.k), s.force ? { force: true, reason: "property test" } : {});
       return;
     case "advance":
       clock.advanceSeconds(s.seconds);
@@ -248,6 +257,46 @@ describe("rest scheduler invariants under random operation sequences", () => {
         expect(copy.rest.tick()).toEqual(rest.tick());
       }),
       { numRuns: 1000 },
+    );
+  }, 120_000);
+
+  it("hands a retiring coverer's coverage on, or ends that rest: the covered kernel is never left uncovered", () => {
+    fc.assert(
+      fc.property(scenario(60), ({ initial, steps }) => {
+        const { rest, clock } = start(initial);
+        for (const s of steps) {
+          try {
+            apply(rest, clock, s);
+          } catch {
+            // refusals are part of the sequence
+          }
+        }
+        // Every coverer retires in turn, an essential one with force and a reason.
+        const coverers = [...rest.states()].filter((k) => k.coveringFor !== null).map((k) => k.kernelId);
+        for (const id of coverers.sort()) {
+          const covered = rest.savedKernel(id)?.coveringFor ?? null;
+          if (covered === null) continue; // its coverage already moved with an earlier retirement
+          const restCount = rest.status(covered).rest_count;
+          const { value } = rest.retire(id, { force: true, reason: "property test" });
+          const [handoff] = value.handoffs;
+          expect(value.handoffs).toHaveLength(1);
+          const after = rest.status(covered);
+          if (handoff?.outcome === "handed_off") {
+            // Same rest, not a new one, now covered by the partner it was handed to.
+            expect(after.is_resting).toBe(true);
+            expect(after.rest_count).toBe(restCount);
+            expect([after.covered_by, after.covered_also_by]).toContain(handoff.handed_to);
+            expect(rest.status(handoff.handed_to as string)).toMatchObject({
+              status: "active",
+              covering_for: covered,
+            });
+          } else {
+            expect(after).toMatchObject({ status: "active", rest_count: restCount + 1 });
+          }
+          expect(invariantViolations(rest.states())).toEqual([]);
+        }
+      }),
+      { numRuns: 500 },
     );
   }, 120_000);
 

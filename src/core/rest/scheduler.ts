@@ -25,7 +25,15 @@ import {
   planCoverage,
 } from "./coverage-plan.js";
 import { measuredDutyCycle, projectedDutyCycle, pruneRecentRests, recordRest } from "./duty-cycle.js";
-import type { ApprovalCode, RefusalCode, RestEvent, RestEventListener, WakeCause } from "./events.js";
+import type {
+  ApprovalCode,
+  KernelRetiredEvent,
+  RefusalCode,
+  RestEvent,
+  RestEventListener,
+  RetirementHandoff,
+  WakeCause,
+} from "./events.js";
 import { computeFatigue } from "./fatigue.js";
 import { invariantViolations } from "./invariants.js";
 import { isResting, type KernelRestState, newKernelState, type RestMode } from "./kernel-state.js";
@@ -41,6 +49,7 @@ import {
   trendCallsForRest,
 } from "./policies.js";
 import { adaptationReason, adaptedShift, rateable, restRecovery } from "./rest-quality.js";
+import { checkRetirement, type RetireOptions } from "./retirement.js";
 import { Roster } from "./roster.js";
 import {
   type ConstellationStatus,
@@ -229,6 +238,44 @@ export class RestScheduler {
       kernel_name: k.kernelName,
     });
     return { value: null, events: this.flush() };
+  }
+
+  /**
+   * Retires a kernel for good (SPEC §6): woken first if it rests (its rest ends and is recorded
+   * as any other, cause "retired"), then what it covers is handed to another partner of the
+   * covered kernel by the rule a coverer going to rest hands over by, or, when none can take
+   * it, the covered kernel's rest ends (cause "coverer_retired"): never left uncovered. Then
+   * it leaves the roster, so its god name or chaos slot is free for a new registration.
+   * Refused, changing nothing, for an essential kernel without force and a reason (see
+   * checkRetirement). Every transition is in the returned events, for one commit.
+   */
+  retire(kernelId: string, options: RetireOptions = {}): TransitionResult<KernelRetiredEvent> {
+    const k = this.get(kernelId);
+    const { forced, reason, actor } = checkRetirement(k, options);
+    const wokenFrom = isResting(k) ? (k.status as RestMode) : null;
+    if (wokenFrom !== null) this.finishRest(k, "retired");
+    const handoffs: RetirementHandoff[] = [];
+    if (k.coveringFor !== null) handoffs.push(this.passOnCoverage(k, this.get(k.coveringFor)));
+    this.kernels.delete(kernelId);
+    this.restingIds.delete(kernelId);
+    this.roster.leave(k.kernelName, k.chaosDomain);
+    const event: KernelRetiredEvent = {
+      type: "kernel_retired",
+      at: this.clock.now(),
+      kernel_id: kernelId,
+      kernel_name: k.kernelName,
+      tier: k.tier,
+      rest_policy: k.policy,
+      forced,
+      reason,
+      actor,
+      woken_from: wokenFrom,
+      handoffs,
+      rest_count: k.restCount,
+      total_rest_seconds: k.totalRestSeconds,
+    };
+    this.emit(event);
+    return { value: event, events: this.flush() };
   }
 
   /**
@@ -656,6 +703,18 @@ export class RestScheduler {
       planned_until: null,
       events: this.flush(),
     };
+  }
+
+  /** A retiring coverer's coverage: handed over when a partner can take it, else the covered rest ends. */
+  private passOnCoverage(from: KernelRestState, covered: KernelRestState): RetirementHandoff {
+    // A plan with no cover needed for `from` itself: only the handoff is asked for.
+    const plan = planCoverage(this.config, from, false, covered, this.lookup);
+    if (plan.ok && plan.handoffTo) {
+      this.handOver(from, covered, plan.handoffTo, this.clock.now());
+      return { covered: covered.kernelId, handed_to: plan.handoffTo.kernelId, outcome: "handed_off" };
+    }
+    this.finishRest(covered, "coverer_retired");
+    return { covered: covered.kernelId, handed_to: null, outcome: "rest_ended" };
   }
 
   private handOver(from: KernelRestState, covered: KernelRestState, to: KernelRestState, now: number): void {

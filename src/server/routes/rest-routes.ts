@@ -1,14 +1,23 @@
 /**
  * /api/rest: the original rest-scheduler routes with their reply shapes, plus register,
- * fatigue and rest quality. Routes only parse, call the service and shape the reply.
+ * retire, fatigue and rest quality. Routes only parse, call the service and shape the reply.
  */
-import type { FastifyInstance } from "fastify";
-import { UnknownKernelError } from "../../core/errors.js";
+import type { FastifyInstance, FastifyRequest } from "fastify";
+import { InvalidInputError, UnknownKernelError } from "../../core/errors.js";
 import type { RestService } from "../../services/rest-service.js";
+import type { KernelRetirementRow } from "../../store/store-types.js";
 import type { AccessControl } from "../access.js";
 import { parseInput } from "../validation.js";
 import { restQualityQuery } from "./cycle-schemas.js";
-import { fatigueBody, kernelIdParams, registerBody, requestRestBody } from "./rest-schemas.js";
+import { ACTOR_HEADER, actorHeaders, DEFAULT_ACTOR } from "./healing-schemas.js";
+import {
+  fatigueBody,
+  kernelIdParams,
+  registerBody,
+  requestRestBody,
+  retirementsQuery,
+  retireQuery,
+} from "./rest-schemas.js";
 
 export function restRoutes(app: FastifyInstance, rest: RestService, access: AccessControl): void {
   app.get("/api/rest/health", async () => ({
@@ -40,6 +49,47 @@ export function restRoutes(app: FastifyInstance, rest: RestService, access: Acce
     const body = parseInput(registerBody, request.body, "body");
     const { kernel, created } = await rest.register(body.kernel_id, body.kernel_name, body.mentor);
     return reply.code(created ? 201 : 200).send({ status: "ok", created, kernel });
+  });
+
+  /** Who retires: a kernel token acts as "kernel"; anyone else (an operator, or anyone when no tokens are set) as user:<X-Autonomic-Actor>. */
+  const retiringActor = (request: FastifyRequest): string => {
+    if (access.roleOf(request) === "kernel") return "kernel";
+    const headers = parseInput(actorHeaders, { [ACTOR_HEADER]: request.headers[ACTOR_HEADER] }, "headers");
+    return `user:${headers[ACTOR_HEADER] ?? DEFAULT_ACTOR}`;
+  };
+
+  // SPEC §6: the operator or the kernel's own token. Until kernel-scoped tokens exist, any
+  // kernel token may act for any kernel here, as on the other kernel routes; this require
+  // is where the scope check goes.
+  app.delete("/api/rest/kernels/:kernel_id", async (request) => {
+    access.require(request, "kernel");
+    const { kernel_id } = parseInput(kernelIdParams, request.params, "params");
+    const query = parseInput(retireQuery, request.query, "query");
+    if (request.body !== undefined && !isEmptyObject(request.body))
+      throw new InvalidInputError("body", "is not read here: give force and reason in the query");
+    const force = query.force === "true";
+    // As a forced rest does: forcing past the essential tier's protection is an operator's call.
+    if (force) access.require(request, "operator");
+    const retired = await rest.retire(kernel_id, {
+      force,
+      reason: query.reason ?? null,
+      actor: retiringActor(request),
+    });
+    return {
+      status: "ok",
+      retired: retirementWire({ ...retired, retired_at: retired.at }),
+      handoffs: retired.handoffs,
+    };
+  });
+
+  app.get("/api/rest/retirements", async (request) => {
+    const q = parseInput(retirementsQuery, request.query, "query");
+    const rows = await rest.retirements({ kernelId: q.kernel_id, limit: q.limit ?? 100 });
+    return {
+      status: "ok",
+      count: rows.length,
+      retirements: rows.map((r) => ({ id: r.id, ...retirementWire(r), handoffs: r.handoffs })),
+    };
   });
 
   app.post("/api/rest/fatigue/:kernel_id", async (request) => {
@@ -96,4 +146,27 @@ export function restRoutes(app: FastifyInstance, rest: RestService, access: Acce
     const { kernel_id } = parseInput(kernelIdParams, request.params, "params");
     return { status: "ok", kernel: await rest.endRest(kernel_id) };
   });
+}
+
+/** A retirement on the wire: its time as ISO 8601, beside the fields it was recorded with. */
+function retirementWire(r: Omit<KernelRetirementRow, "id">) {
+  return {
+    kernel_id: r.kernel_id,
+    kernel_name: r.kernel_name,
+    tier: r.tier,
+    rest_policy: r.rest_policy,
+    retired_at: new Date(r.retired_at).toISOString(),
+    forced: r.forced,
+    reason: r.reason,
+    actor: r.actor,
+    woken_from: r.woken_from,
+    rest_count: r.rest_count,
+    total_rest_seconds: r.total_rest_seconds,
+  };
+}
+
+function isEmptyObject(value: unknown): boolean {
+  return (
+    typeof value === "object" && value !== null && !Array.isArray(value) && Object.keys(value).length === 0
+  );
 }

@@ -14,6 +14,7 @@ import { healthTablesMigration } from "./002-health-tables.js";
 import { remediationActionsMigration } from "./003-remediation-actions.js";
 import { healingTablesMigration } from "./004-healing-tables.js";
 import { cyclesAndRestQualityMigration } from "./005-cycles-and-rest-quality.js";
+import { kernelRetirementMigration } from "./006-kernel-retirement.js";
 
 /**
  * Every migration, by name. Names sort in the order they must run; never rename or
@@ -26,6 +27,7 @@ export function migrationProvider(dialect: SqlDialect): MigrationProvider {
     "003_remediation_actions": remediationActionsMigration(dialect),
     "004_healing_tables": healingTablesMigration(dialect),
     "005_cycles_and_rest_quality": cyclesAndRestQualityMigration(dialect),
+    "006_kernel_retirement": kernelRetirementMigration(dialect),
   };
   return { getMigrations: async () => migrations };
 }
