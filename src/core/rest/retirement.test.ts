@@ -177,16 +177,25 @@ describe("retiring a kernel", () => {
     expect(again.value).toMatchObject({ status: "active", rest_count: 0, total_rest_time: 0 });
   });
 
-  it("frees a chaos kernel's live place in its domain, while its name keeps its slot among those ever spawned", () => {
+  it("frees a retired chaos kernel's live place in its domain", () => {
     const { rest } = makeScheduler();
     for (let i = 1; i <= 30; i++) rest.register(`c${i}`, `chaos_focus_${i}`);
     expect(refusal(() => rest.register("c31", "chaos_focus_31"))).toBe("chaos_domain_limit");
     rest.retire("c30");
     expect(rest.register("c31", "chaos_focus_31").value.kernel_name).toBe("chaos_focus_31");
-    expect(rest.chaosEverSpawned()).toContain("chaos_focus_30");
-    // The retired name comes back without a new slot.
-    rest.retire("c31");
-    expect(rest.register("c30b", "chaos_focus_30").value.kernel_id).toBe("c30b");
+  });
+
+  it("gives a retired chaos name's slot among the 240 back, unlike a pruned one that may be revived", () => {
+    const { rest } = makeScheduler();
+    for (let i = 0; i < 240; i++) {
+      rest.register(`c${i}`, `chaos_d${Math.floor(i / 30)}_${i}`);
+      if (i >= 100) rest.deregister(`c${i}`);
+    }
+    expect(refusal(() => rest.register("new", "chaos_fresh_1"))).toBe("chaos_total_limit");
+    rest.retire("c0");
+    expect(rest.chaosEverSpawned()).not.toContain("chaos_d0_0");
+    expect(rest.register("new", "chaos_fresh_1").value.kernel_name).toBe("chaos_fresh_1");
+    expect(refusal(() => rest.register("newer", "chaos_fresh_2"))).toBe("chaos_total_limit");
   });
 
   it("keeps the restored state free of a retired kernel", () => {

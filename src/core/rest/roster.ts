@@ -6,7 +6,8 @@
  * Chaos limits, as we read the registry: `total_active_limit` counts live chaos kernels,
  * `per_domain_limit` live ones per domain, and `max_chaos_kernels` every chaos name ever
  * spawned here (pruned kernels go to Hades's archive and may be revived, so they keep
- * their slot; reviving the same name takes no new one).
+ * their slot; reviving the same name takes no new one). A *retired* kernel is gone for good,
+ * so it gives its slot back: every limit then counts only kernels that live or may be revived.
  */
 import { ConflictError, InvalidInputError } from "../errors.js";
 import { findGod, type GodContract, type Registry } from "../registry/registry.js";
@@ -97,6 +98,11 @@ export class Roster {
 
   everSpawnedChaos(): string[] {
     return [...this.chaosEverSpawned];
+  }
+
+  /** A retired chaos name: it frees its place under max_chaos_kernels. */
+  forgetSpawned(name: string): void {
+    this.chaosEverSpawned.delete(name);
   }
 
   rememberSpawned(names: Iterable<string>): void {

@@ -259,6 +259,7 @@ export class RestScheduler {
     this.kernels.delete(kernelId);
     this.restingIds.delete(kernelId);
     this.roster.leave(k.kernelName, k.chaosDomain);
+    if (k.chaosDomain !== null) this.roster.forgetSpawned(k.kernelName);
     const event: KernelRetiredEvent = {
       type: "kernel_retired",
       at: this.clock.now(),
