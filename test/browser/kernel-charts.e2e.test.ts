@@ -59,6 +59,30 @@ const thresholds = (page: Page, id: string) =>
 
 describe("a kernel's charts", () => {
   it(
+    "show the newest report's label and context as the kernel sent them",
+    async () => {
+      // A kernel of its own: the other tests count athena_1's and apollo_1's points.
+      await http.report("hermes_1", {
+        ...HEALTHY,
+        basin_coords: BASIN,
+        label: "after-cycle",
+        context: { cycle: 7, goal: "map the basin" },
+      });
+      const { page, problems } = await browser.open(`${server.url}/#kernel=hermes_1`, DESKTOP);
+      const latest = page.getByTestId("latest-report");
+      await expect
+        .poll(() => latest.locator(".report-label").textContent(), { timeout: 20_000 })
+        .toBe("after-cycle");
+      expect(await latest.locator(".report-context").textContent()).toBe(
+        '{"cycle":7,"goal":"map the basin"}',
+      );
+      expect(problems()).toEqual([]);
+      await page.close();
+    },
+    TIMEOUT,
+  );
+
+  it(
     "grow as the kernel's snapshots and fatigue reports arrive, without a reload",
     async () => {
       for (const phi of [0.8, 0.78, 0.76]) await report("apollo_1", phi);
