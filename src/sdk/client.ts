@@ -59,6 +59,8 @@ export interface KernelClientEvents {
   overflow: [{ dropped: number; total: number }];
   rejected: [{ snapshot: SnapshotInput; error: string }];
   retrying: [{ attempt: number; delayMs: number; error: string }];
+  /** The server ignored fields it does not know (one line each, e.g. 'unknown field "snapshots[0].foo" was ignored'). */
+  warning: [{ warnings: string[] }];
   error: [Error];
 }
 
@@ -210,7 +212,7 @@ export class KernelClient extends EventEmitter<KernelClientEvents> {
     while (this.buffer.size > 0) {
       const batch = this.buffer.peek(batchSize);
       try {
-        const reply = await postJson<{ directives?: Record<string, Directive> }>(
+        const reply = await postJson<{ directives?: Record<string, Directive>; warnings?: string[] }>(
           this.transport,
           "POST",
           "/api/self-healing/snapshots",
@@ -219,6 +221,7 @@ export class KernelClient extends EventEmitter<KernelClientEvents> {
         this.buffer.remove(batch);
         this.counters.sent += batch.length;
         this.attempt = 0;
+        if (reply.warnings && reply.warnings.length > 0) this.emit("warning", { warnings: reply.warnings });
         const directive = reply.directives?.[this.kernelId];
         if (directive) this.onDirective(directive);
       } catch (err) {

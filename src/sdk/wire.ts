@@ -26,8 +26,12 @@ export interface SnapshotInput {
   memory_mb?: number;
   cpu_pct?: number;
   code_hash?: string;
+  /** At most 200 characters; shown with the snapshot in history and on the dashboard. */
   label?: string;
+  /** A JSON object of at most 64 KiB and 32 levels, kept with the snapshot. */
   context?: Record<string, unknown>;
+  /** This snapshot's basin becomes the kernel's baseline (needs basin_coords). */
+  set_baseline?: boolean;
 }
 
 /** The sample behind a fatigue score (SPEC §3). */

@@ -121,6 +121,22 @@ describe("KernelClient", () => {
     expect(await server.store.snapshotCount({ kernelId: "apollo_1" })).toBe(2);
   });
 
+  it("sends set_baseline, and passes on the server's warnings about fields it ignored", async () => {
+    const server = await serve(await stores.fresh("sqlite"));
+    const kernel = client(server.url, { flushIntervalMs: 0 });
+    const warnings: string[][] = [];
+    kernel.on("warning", (w) => warnings.push(w.warnings));
+    kernel.report(snapshot(0));
+    // A field a newer kernel sends that this server does not know.
+    kernel.report({ ...snapshot(1), basin_coords: [1, 2, 3], set_baseline: true, mood: "calm" } as never);
+    await kernel.flush();
+    expect(warnings).toEqual([['unknown field "snapshots[1].mood" was ignored']]);
+    expect(kernel.stats()).toMatchObject({ sent: 2, rejected: 0 });
+    expect((await server.store.loadBaselines()).find((b) => b.kernel_id === "apollo_1")?.source).toBe(
+      "explicit",
+    );
+  });
+
   it("runs a directive's dry-run action through its handler and answers it", async () => {
     const server = await serve(await stores.fresh("sqlite"));
     const kernel = client(server.url, { flushIntervalMs: 0 });
