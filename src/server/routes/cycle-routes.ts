@@ -2,8 +2,8 @@
  * Constellation cycles under /api/rest (SPEC §3, §6): the consensus state and its record,
  * Heart's and Ocean's cast votes, and an operator's end of a running cycle. Replies follow
  * the rest scheduler's shape ({status:"ok", …}; errors {status:"error", error, code}).
- * Top-level times are ISO 8601; times inside a stored row's `detail` and a decision's
- * `checks` stay clock ms, as stored.
+ * Every instant in a reply, `detail` and `checks` included, leaves as ISO 8601 (the app's
+ * wire-instants hook); the top-level ones are converted here too, so the shapes read alone.
  *
  * Voting and ending need an operator token when tokens are configured (SPEC §6 Access);
  * reads are open. The operator is named by the optional X-Autonomic-Actor header and
