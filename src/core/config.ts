@@ -249,6 +249,11 @@ export const configSchema = z.strictObject({
     /** Refuse a field nobody knows with a 400, instead of ignoring it and naming it in `warnings`. */
     strictFields: z.boolean(),
   }),
+  /** Group commit: writes that arrive while a commit is in flight share the next transaction. */
+  writes: z.strictObject({
+    /** Most writes committed in one transaction; the rest wait for the next. */
+    maxGroupWrites: z.number().int().positive().max(100_000),
+  }),
   /** Bounds on what kernels may make the health monitor hold (SPEC §6 Hardening). */
   monitor: z.strictObject({
     /** Kernels monitored at most; a snapshot from one more is a 409 naming this key. */
@@ -465,6 +470,7 @@ export const DEFAULT_CONFIG: AutonomicConfig = {
     logLevel: "info",
   },
   api: { strictFields: false },
+  writes: { maxGroupWrites: 1024 },
   monitor: { maxKernels: 10_000, maxBatchSnapshots: 10_000, contextMaxBytes: 64 * 1024, contextMaxDepth: 32 },
   access: { kernelToken: null, operatorToken: null },
   store: {

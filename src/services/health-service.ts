@@ -8,7 +8,6 @@
  * const health = await HealthService.open({ config, store, clock, logger, directiveFor });
  * const { snapshot, directive } = await health.ingest({ kernel_id: "apollo_1", phi: 0.8, kappa_eff: 64 });
  */
-import { Mutex } from "async-mutex";
 import type { Logger } from "pino";
 import type { Clock } from "../core/clock.js";
 import type { AutonomicConfig } from "../core/config.js";
@@ -38,6 +37,7 @@ import type {
   StoredResonancePoint,
 } from "../store/health-store-types.js";
 import { EventBus } from "./event-bus.js";
+import { WriteQueue } from "./write-queue.js";
 
 export type HealthEvent =
   | { type: "health_status_changed"; at: number; kernel_id: string; from: string; to: string }
@@ -80,13 +80,29 @@ export interface SnapshotAck {
 export class HealthService {
   readonly monitor: HealthMonitor;
   readonly events = new EventBus<HealthEvent>();
-  private readonly mutex = new Mutex();
+  private readonly queue: WriteQueue<HealthWrite>;
   private readonly parseOptions: ParseSnapshotOptions;
   /** Where each kernel's baseline came from and when, kept when only its drift reference changes. */
   private readonly baselineOrigin = new Map<string, Pick<StoredBaseline, "source" | "set_at">>();
 
   private constructor(private readonly options: HealthServiceOptions) {
     this.monitor = new HealthMonitor({ config: options.config, clock: options.clock });
+    this.queue = new WriteQueue<HealthWrite>({
+      maxGroup: options.config.writes.maxGroupWrites,
+      commit: (group) => this.commitGroup(group),
+      recover: async (err, group) => {
+        const kernels = [...new Set(group.flatMap((w) => w.kernels))];
+        options.logger.error(
+          { err, kernels },
+          "snapshot commit failed; rebuilding those kernels from the store",
+        );
+        await this.reloadKernels(kernels);
+        return new StoreUnavailableError(err);
+      },
+      committed: (group) => {
+        for (const w of group) for (const e of w.events) this.emit(e);
+      },
+    });
     const { api, health, monitor } = options.config;
     this.parseOptions = {
       maxBasinDimension: health.maxBasinDimension,
@@ -112,18 +128,19 @@ export class HealthService {
 
   /**
    * Validates and records one snapshot (wire form). `warnings` names the fields it ignored.
+   * Answered once the group commit holding it has committed.
    */
   async ingest(input: unknown): Promise<{ snapshot: SnapshotAck; directive: Directive; warnings: string[] }> {
     const warnings: string[] = [];
     const snapshot = parseSnapshot(input, { ...this.parseOptions, warnings });
-    return this.mutex.runExclusive(async () => {
+    return this.queue.submit(() => {
       this.assertRoomFor([snapshot.kernel_id]);
-      const outcome = this.monitor.ingest(snapshot);
-      const ack = acknowledge(outcome, snapshot);
-      const extras = this.extrasFor(outcome, snapshot);
-      await this.commit([toStored(snapshot, outcome)], extras, [snapshot.kernel_id]);
-      this.publish(outcome, extras);
-      return { snapshot: ack, directive: this.options.directiveFor(snapshot.kernel_id), warnings };
+      const write = emptyWrite([snapshot.kernel_id]);
+      const ack = this.record(snapshot, write);
+      return {
+        value: { snapshot: ack, directive: this.options.directiveFor(snapshot.kernel_id), warnings },
+        change: write,
+      };
     });
   }
 
@@ -141,32 +158,17 @@ export class HealthService {
     const warnings: string[] = [];
     const snapshots = parseSnapshots(input, { ...this.parseOptions, field: "snapshots", warnings });
     if (snapshots.length === 0) throw new InvalidInputError("snapshots", "must hold at least one snapshot");
-    return this.mutex.runExclusive(async () => {
+    return this.queue.submit(() => {
+      // Checked whole before the first is recorded: a refused batch changes nothing.
       this.monitor.check(snapshots);
-      this.assertRoomFor(snapshots.map((s) => s.kernel_id));
-      const rows: StoredHealthSnapshot[] = [];
-      const acks: SnapshotAck[] = [];
-      const baselines: StoredBaseline[] = [];
-      const resonance: StoredResonancePoint[] = [];
-      const changes: HealthEvent[] = [];
-      for (const s of snapshots) {
-        const outcome = this.monitor.ingest(s);
-        acks.push(acknowledge(outcome, s));
-        rows.push(toStored(s, outcome));
-        const extras = this.extrasFor(outcome, s);
-        baselines.push(...(extras.baselines ?? []));
-        resonance.push(...(extras.resonance ?? []));
-        changes.push(...statusChange(outcome));
-        if (extras.explicitBaseline) changes.push(baselineEvent(outcome.kernel_id, outcome.timestamp * 1000));
-      }
       const kernels = [...new Set(snapshots.map((s) => s.kernel_id))];
-      await this.commit(rows, { baselines, resonance }, kernels);
-      for (const e of changes) this.emit(e);
-      for (const p of resonance) this.emit(resonanceEvent(p));
+      this.assertRoomFor(kernels);
+      const write = emptyWrite(kernels);
+      const acks = snapshots.map((s) => this.record(s, write));
       // No prototype: a kernel id can never reach Object.prototype's setters.
       const directives: Record<string, Directive> = Object.create(null);
       for (const id of kernels) directives[id] = this.options.directiveFor(id);
-      return { snapshots: acks, directives, warnings };
+      return { value: { snapshots: acks, directives, warnings }, change: write };
     });
   }
 
@@ -186,31 +188,26 @@ export class HealthService {
     if (encoding !== undefined && encoding !== "simplex" && encoding !== "embedding") {
       throw new InvalidInputError("basin_encoding", 'must be "simplex" or "embedding"');
     }
-    if (basin === undefined) {
-      const latest = this.monitor.latestBasin(kernelId);
-      if (latest === null)
-        throw new ConflictError(
-          "no_basin",
-          `${kernelId} has sent no basin yet: send basin_coords, or a snapshot with one first`,
-        );
-      basin = Array.from(latest);
-      encoding = "simplex";
-    }
-    return this.mutex.runExclusive(async () => {
-      const p = this.monitor.setBaseline(
-        kernelId,
-        basin as number[],
-        (encoding ?? "simplex") as "simplex" | "embedding",
-      );
-      const baseline = this.storedBaseline(kernelId, "explicit", this.options.clock.now());
-      try {
-        await this.options.store.setBaseline(baseline);
-      } catch (err) {
-        await this.reloadKernels([kernelId]);
-        throw new StoreUnavailableError(err);
+    return this.queue.submit(() => {
+      let coords = basin as number[] | undefined;
+      let enc = (encoding ?? "simplex") as "simplex" | "embedding";
+      if (coords === undefined) {
+        const latest = this.monitor.latestBasin(kernelId);
+        if (latest === null)
+          throw new ConflictError(
+            "no_basin",
+            `${kernelId} has sent no basin yet: send basin_coords, or a snapshot with one first`,
+          );
+        coords = Array.from(latest);
+        enc = "simplex";
       }
-      this.emit(baselineEvent(kernelId, this.options.clock.now()));
-      return { kernel_id: kernelId, dimension: p.length };
+      if (!this.monitor.has(kernelId)) this.assertRoomFor([kernelId]);
+      const p = this.monitor.setBaseline(kernelId, coords, enc);
+      const now = this.options.clock.now();
+      const write = emptyWrite([kernelId]);
+      write.baselines.push(this.storedBaseline(kernelId, "explicit", now));
+      write.events.push(baselineEvent(kernelId, now));
+      return { value: { kernel_id: kernelId, dimension: p.length }, change: write };
     });
   }
 
@@ -267,9 +264,45 @@ export class HealthService {
     return this.options.store.pruneHealthSnapshots(this.options.clock.now() - retentionSeconds * 1000);
   }
 
-  /** Waits for the write in progress, if any. */
+  /** Waits until every write queued so far has been committed and answered. */
   async drain(): Promise<void> {
-    await this.mutex.waitForUnlock();
+    await this.queue.idle();
+  }
+
+  /** Writes committed in groups since start. */
+  writeStats(): { groups: number; writes: number } {
+    return this.queue.stats();
+  }
+
+  /** Records one validated snapshot in memory and adds what it stores and emits to `write`. */
+  private record(s: HealthSnapshot, write: HealthWrite): SnapshotAck {
+    const outcome = this.monitor.ingest(s);
+    const ack = acknowledge(outcome, s);
+    write.rows.push(toStored(s, outcome));
+    const extras = this.extrasFor(outcome, s);
+    if (extras.baselines) write.baselines.push(...extras.baselines);
+    write.events.push(...statusChange(outcome));
+    if (extras.explicitBaseline)
+      write.events.push(baselineEvent(outcome.kernel_id, outcome.timestamp * 1000));
+    for (const p of extras.resonance ?? []) {
+      write.resonance.push(p);
+      write.events.push(resonanceEvent(p));
+    }
+    return ack;
+  }
+
+  /** One store call for a whole group: snapshots, the newest baseline per kernel, resonance points. */
+  private commitGroup(group: HealthWrite[]): Promise<void> {
+    const rows: StoredHealthSnapshot[] = [];
+    const baselines = new Map<string, StoredBaseline>();
+    const resonance: StoredResonancePoint[] = [];
+    for (const w of group) {
+      for (const r of w.rows) rows.push(r);
+      // A kernel's row is upserted once a statement (PostgreSQL refuses twice): the last wins.
+      for (const b of w.baselines) baselines.set(b.kernel_id, b);
+      for (const p of w.resonance) resonance.push(p);
+    }
+    return this.options.store.commitSnapshots(rows, { baselines: [...baselines.values()], resonance });
   }
 
   /** Refuses a snapshot from a kernel the monitor does not hold once it holds monitor.maxKernels. */
@@ -327,32 +360,6 @@ export class HealthService {
     };
   }
 
-  private async commit(
-    rows: StoredHealthSnapshot[],
-    extras: { baselines?: StoredBaseline[]; resonance?: StoredResonancePoint[] },
-    kernels: string[],
-  ): Promise<void> {
-    try {
-      await this.options.store.commitSnapshots(rows, extras);
-    } catch (err) {
-      this.options.logger.error(
-        { err, kernels },
-        "snapshot commit failed; rebuilding those kernels from the store",
-      );
-      await this.reloadKernels(kernels);
-      throw new StoreUnavailableError(err);
-    }
-  }
-
-  private publish(
-    outcome: IngestOutcome,
-    extras: { resonance?: StoredResonancePoint[]; explicitBaseline?: boolean },
-  ): void {
-    for (const e of statusChange(outcome)) this.emit(e);
-    if (extras.explicitBaseline) this.emit(baselineEvent(outcome.kernel_id, outcome.timestamp * 1000));
-    for (const p of extras.resonance ?? []) this.emit(resonanceEvent(p));
-  }
-
   /** One log line per committed event, with its kernel_id, then to subscribers. */
   private emit(event: HealthEvent): void {
     this.options.logger.info({ ...event, at: new Date(event.at).toISOString() }, event.type);
@@ -396,6 +403,20 @@ export class HealthService {
  * The reply to one snapshot: the original's fields (timestamp, phi, kappa_eff, regime,
  * code_hash as a string, "" when the kernel sent none) beside ours.
  */
+/** What one write stores and emits once its group commits. */
+interface HealthWrite {
+  /** The kernels it touched: rebuilt from the store if its group fails. */
+  kernels: string[];
+  rows: StoredHealthSnapshot[];
+  baselines: StoredBaseline[];
+  resonance: StoredResonancePoint[];
+  events: HealthEvent[];
+}
+
+function emptyWrite(kernels: string[]): HealthWrite {
+  return { kernels, rows: [], baselines: [], resonance: [], events: [] };
+}
+
 function acknowledge(o: IngestOutcome, s: HealthSnapshot): SnapshotAck {
   return {
     kernel_id: o.kernel_id,

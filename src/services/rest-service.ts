@@ -18,7 +18,6 @@
  * await rest.register("apollo_1", "Apollo");
  * await rest.reportFatigue("apollo_1", { phi: 0.4, kappa: 60 });
  */
-import { Mutex } from "async-mutex";
 import type { Logger } from "pino";
 import type { Clock } from "../core/clock.js";
 import type { AutonomicConfig } from "../core/config.js";
@@ -41,6 +40,7 @@ import type {
   RestStore,
 } from "../store/store-types.js";
 import { EventBus } from "./event-bus.js";
+import { WriteQueue } from "./write-queue.js";
 
 export interface RestServiceOptions {
   registry: Registry;
@@ -103,7 +103,7 @@ export class RestService {
    * time (the consensus window): the scheduler itself keeps only the latest score.
    */
   readonly fatigueReports = new EventBus<FatigueSnapshot>();
-  private readonly mutex = new Mutex();
+  private readonly queue: WriteQueue<Transition<unknown>>;
   private readonly store: RestStore;
   private readonly clock: Clock;
   private readonly logger: Logger;
@@ -118,6 +118,24 @@ export class RestService {
       registry: options.registry,
       config: options.config.rest,
       clock: options.clock,
+    });
+    this.queue = new WriteQueue<Transition<unknown>>({
+      maxGroup: options.config.writes.maxGroupWrites,
+      commit: (group) => this.store.commit(this.groupChange(group)),
+      recover: async (err) => {
+        this.logger.error({ err }, "commit failed; reloading rest state from the store");
+        await this.reload();
+        return new StoreUnavailableError(err);
+      },
+      committed: (group) => {
+        for (const t of group) {
+          for (const event of t.events) {
+            this.logger.info({ ...event, at: new Date(event.at).toISOString() }, event.type);
+            this.events.publish(event);
+          }
+          if (t.fatigue) this.fatigueReports.publish(t.fatigue);
+        }
+      },
     });
   }
 
@@ -300,34 +318,49 @@ export class RestService {
     return this.scheduler.partners(kernelId);
   }
 
-  /** Waits for the write in progress, if any; new writes after this wait their turn. */
+  /** Waits until every write queued so far has been committed and answered. */
   async drain(): Promise<void> {
-    await this.mutex.waitForUnlock();
+    await this.queue.idle();
   }
 
+  /** Writes committed in groups since start (group commit's effect, for tests and benches). */
+  writeStats(): { groups: number; writes: number } {
+    return this.queue.stats();
+  }
+
+  /**
+   * Queues a transition for the next group commit. `op` runs in arrival order against the
+   * scheduler; the core validates before it changes anything, so an error thrown by `op`
+   * has changed nothing and fails only its own request.
+   */
   private transition<T>(op: () => Transition<T>): Promise<T> {
-    return this.mutex.runExclusive(async () => {
-      // The core validates before it changes anything, so an error thrown here has changed nothing.
-      const { value, events, touched = [], fatigue, cycleRecords, closeCycle } = op();
-      const cycleChange = (cycleRecords?.length ?? 0) > 0 || closeCycle !== undefined;
-      if (events.length === 0 && touched.length === 0 && !fatigue && !cycleChange) return value;
-      const change = this.changeFor(events, touched, fatigue);
-      if (cycleRecords && cycleRecords.length > 0) change.cycleRecords = cycleRecords;
-      if (closeCycle) change.closeCycle = closeCycle;
-      try {
-        await this.store.commit(change);
-      } catch (err) {
-        this.logger.error({ err }, "commit failed; reloading rest state from the store");
-        await this.reload();
-        throw new StoreUnavailableError(err);
-      }
-      for (const event of events) {
-        this.logger.info({ ...event, at: new Date(event.at).toISOString() }, event.type);
-        this.events.publish(event);
-      }
-      if (fatigue) this.fatigueReports.publish(fatigue);
-      return value;
+    return this.queue.submit(() => {
+      const t = op();
+      const cycleChange = (t.cycleRecords?.length ?? 0) > 0 || t.closeCycle !== undefined;
+      const stored = t.events.length > 0 || (t.touched?.length ?? 0) > 0 || t.fatigue || cycleChange;
+      // A cycle's rows close and open in a fixed order within a commit: one cycle change a group, last.
+      return { value: t.value, change: stored ? (t as Transition<unknown>) : null, last: cycleChange };
     });
+  }
+
+  /** One change for a whole group: every kernel any member touched, saved as it stands after them all. */
+  private groupChange(group: Transition<unknown>[]): RestChange {
+    const events: RestEvent[] = [];
+    const touched: string[] = [];
+    const fatigue: FatigueSnapshot[] = [];
+    const cycleRecords: NewCycleRecord[] = [];
+    let closeCycle: RestChange["closeCycle"];
+    for (const t of group) {
+      events.push(...t.events);
+      if (t.touched) touched.push(...t.touched);
+      if (t.fatigue) fatigue.push(t.fatigue);
+      if (t.cycleRecords) cycleRecords.push(...t.cycleRecords);
+      if (t.closeCycle) closeCycle = t.closeCycle;
+    }
+    const change = this.changeFor(events, touched, fatigue);
+    if (cycleRecords.length > 0) change.cycleRecords = cycleRecords;
+    if (closeCycle) change.closeCycle = closeCycle;
+    return change;
   }
 
   /**
@@ -335,7 +368,7 @@ export class RestService {
    * kernel itself, whom it covers, its one or two coverers, the coverer it took over from),
    * so a transition never commits one side of a coverage without the other.
    */
-  private changeFor(events: RestEvent[], touched: string[], fatigue?: FatigueSnapshot): RestChange {
+  private changeFor(events: RestEvent[], touched: string[], fatigue: FatigueSnapshot[]): RestChange {
     const ids = new Set(touched);
     let rosterChanged = false;
     for (const e of events) {
@@ -347,7 +380,8 @@ export class RestService {
       if (e.type === "kernel_registered" || e.type === "kernel_deregistered" || e.type === "kernel_retired")
         rosterChanged = true;
     }
-    const change: RestChange = { kernels: [], removedKernelIds: [], events, fatigue };
+    const change: RestChange = { kernels: [], removedKernelIds: [], events };
+    if (fatigue.length > 0) change.fatigue = fatigue;
     for (const id of ids) {
       const saved = this.scheduler.savedKernel(id);
       if (saved) change.kernels.push(saved);

@@ -247,8 +247,8 @@ function apply(db: FakeDatabase, change: RestChange): FakeDatabase {
     const row = required("constellation_cycles", cycleRow(record), CYCLE_REQUIRED);
     db.constellationCycles.push({ id: ++db.lastId, ...row });
   }
-  if (change.fatigue) {
-    const snapshot = required("fatigue_snapshots", { ...change.fatigue }, SNAPSHOT_REQUIRED);
+  for (const f of change.fatigue ?? []) {
+    const snapshot = required("fatigue_snapshots", { ...f }, SNAPSHOT_REQUIRED);
     db.fatigueSnapshots.push({ id: ++db.lastId, ...snapshot });
   }
   return db;

@@ -42,6 +42,8 @@ import type {
 } from "./store-types.js";
 
 /** 10 parameters a row: well under SQLite's 32,766 bound parameters per statement. */
+/** 7 columns a row: well under SQLite's 32,766 and PostgreSQL's 65,535 bind parameters. */
+const FATIGUE_PER_STATEMENT = 1000;
 const KERNELS_PER_STATEMENT = 500;
 
 export class KyselyRestStore implements RestStore {
@@ -121,7 +123,13 @@ export class KyselyRestStore implements RestStore {
           .execute();
       if (cycleRecords.length > 0)
         await trx.insertInto("constellation_cycles").values(cycleRecords).execute();
-      if (change.fatigue) await trx.insertInto("fatigue_snapshots").values(change.fatigue).execute();
+      // One statement per chunk: a group's fatigue reports cost one round trip, not one each.
+      const fatigue = change.fatigue ?? [];
+      for (let i = 0; i < fatigue.length; i += FATIGUE_PER_STATEMENT)
+        await trx
+          .insertInto("fatigue_snapshots")
+          .values(fatigue.slice(i, i + FATIGUE_PER_STATEMENT))
+          .execute();
     });
   }
 

@@ -33,7 +33,8 @@ export function historyLimit(query: HistoryQuery): number {
  * own, so a kernel row's updated_at is the later of this and the kernel's own timestamps.
  */
 export function changeTime(change: RestChange): number {
-  let at = change.fatigue?.at ?? Number.NEGATIVE_INFINITY;
+  let at = Number.NEGATIVE_INFINITY;
+  for (const f of change.fatigue ?? []) if (f.at > at) at = f.at;
   for (const e of change.events) if (e.at > at) at = e.at;
   return at;
 }

@@ -9,7 +9,7 @@
  * const store = await openStore("./autonomic.db"); // or "postgres://…"
  * await store.migrate();
  * const state = await store.loadRestState();
- * await store.commit({ kernels: [saved], removedKernelIds: [], events, fatigue: sample });
+ * await store.commit({ kernels: [saved], removedKernelIds: [], events, fatigue: [sample] });
  * await store.close();
  */
 import type { RestEvent, RetirementHandoff } from "../core/rest/events.js";
@@ -44,7 +44,7 @@ export interface FatigueSnapshot {
  *   coverage_started opens a coverage_events row and coverage_ended closes it;
  *   kernel_retired appends a kernel_retirements row (the kernel's own row goes through
  *   `removedKernelIds`); other event types are not stored in tables
- * - `fatigue`: a fatigue snapshot to append
+ * - `fatigue`: fatigue snapshots to append (a group commit carries many), in one multi-row insert
  * - `cycleRecords`: constellation_cycles rows to append (decisions, cast votes, a cycle's start)
  * - `closeCycle`: ends the open cycle row (kind "cycle", ended_at null), replacing its detail;
  *   applied before `cycleRecords`, so one change may end a cycle and start the next; with no
@@ -55,7 +55,7 @@ export interface RestChange {
   removedKernelIds: string[];
   chaosEverSpawned?: string[];
   events: RestEvent[];
-  fatigue?: FatigueSnapshot;
+  fatigue?: FatigueSnapshot[];
   cycleRecords?: NewCycleRecord[];
   closeCycle?: { ended_at: number; detail: unknown };
 }

@@ -26,7 +26,7 @@ function snapshot(kernel_id: string, at: number, fatigue = 0.25): FatigueSnapsho
 }
 
 function fatigueOnly(fatigue: FatigueSnapshot): RestChange {
-  return { kernels: [], removedKernelIds: [], events: [], fatigue };
+  return { kernels: [], removedKernelIds: [], events: [], fatigue: [fatigue] };
 }
 
 for (const backend of BACKENDS) {
@@ -226,7 +226,7 @@ for (const backend of BACKENDS) {
       const started = rest.requestRest("apollo_1");
       // Kernels, the rest and its coverage are written before this row breaks NOT NULL.
       const broken = { ...eventOf(started.events, "rest_started"), reason: null as unknown as string };
-      const change = { ...changeOf(rest, [...started.events, broken]), fatigue: snapshot("apollo_1", T0) };
+      const change = { ...changeOf(rest, [...started.events, broken]), fatigue: [snapshot("apollo_1", T0)] };
       await expect(store.commit(change)).rejects.toThrow(/reason/);
       expect(await contents(store)).toEqual(before);
       await store.commit(changeOf(rest, started.events));
@@ -314,7 +314,7 @@ for (const backend of BACKENDS) {
       const store = await open();
       await store.commit(changeOf(rest, rest.requestRest("apollo_1").events));
       const forced = rest.requestRest("ares_1", { force: true });
-      await store.commit({ ...changeOf(rest, forced.events), fatigue: snapshot("ares_1", T0, 0.1 + 0.2) });
+      await store.commit({ ...changeOf(rest, forced.events), fatigue: [snapshot("ares_1", T0, 0.1 + 0.2)] });
       const rows = await store.restEvents();
       expect(rows.find((r) => r.kernel_id === "ares_1")?.forced).toBe(true);
       expect(rows.find((r) => r.kernel_id === "apollo_1")?.forced).toBe(false);
