@@ -12,6 +12,7 @@
 import { type Kysely, sql } from "kysely";
 import type { Patch } from "../core/healing/patch.js";
 import type { RemediationAction } from "../core/healing/remediation-action.js";
+import type { AccessTokenRecord } from "./access-token-store-types.js";
 import type { ActionQuery } from "./action-store-types.js";
 import type { AlertQuery, PatchQuery, PhaseChange, StoredAlert } from "./healing-store-types.js";
 import {
@@ -34,6 +35,7 @@ import type {
   StoredBaseline,
   StoredHealthSnapshot,
 } from "./health-store-types.js";
+import { KyselyAccessTokenStore } from "./kysely-access-token-store.js";
 import { KyselyActionStore } from "./kysely-action-store.js";
 import { KyselyHealingStore } from "./kysely-healing-store.js";
 import { KyselyRestStore } from "./kysely-store.js";
@@ -48,6 +50,7 @@ const ROWS_PER_STATEMENT = 1000;
 export class KyselyStore extends KyselyRestStore implements Store {
   private readonly actions: KyselyActionStore;
   private readonly healing: KyselyHealingStore;
+  private readonly accessTokens: KyselyAccessTokenStore;
 
   constructor(
     db: Kysely<Database>,
@@ -57,6 +60,19 @@ export class KyselyStore extends KyselyRestStore implements Store {
     super(db, dialect);
     this.actions = new KyselyActionStore(db, dialect);
     this.healing = new KyselyHealingStore(db, dialect);
+    this.accessTokens = new KyselyAccessTokenStore(db);
+  }
+
+  saveAccessToken(record: AccessTokenRecord): Promise<void> {
+    return this.accessTokens.saveAccessToken(record);
+  }
+
+  revokeAccessToken(tokenId: string, at: number, by: string): Promise<AccessTokenRecord | null> {
+    return this.accessTokens.revokeAccessToken(tokenId, at, by);
+  }
+
+  listAccessTokens(): Promise<AccessTokenRecord[]> {
+    return this.accessTokens.listAccessTokens();
   }
 
   saveAction(action: RemediationAction): Promise<void> {
