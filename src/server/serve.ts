@@ -20,6 +20,7 @@ import { openServices } from "../services/open-services.js";
 import { PeriodicRunner } from "../services/periodic-runner.js";
 import type { RestService } from "../services/rest-service.js";
 import { openStore } from "../store/open-store.js";
+import { isPostgresUrl } from "../store/store-error.js";
 import type { Store } from "../store/store-types.js";
 import { buildApp } from "./app.js";
 
@@ -29,6 +30,14 @@ function gitRepository(config: AutonomicConfig, logger: Logger): GitPatchReposit
   try {
     return new GitPatchRepository(resolveGitPatchConfig(config.healingGit as GitPatchConfigInput), {
       logger,
+      // What the test command and git must never see or print back into a stored patch.
+      secrets: [
+        config.access.kernelToken,
+        config.access.operatorToken,
+        config.access.viewerToken,
+        isPostgresUrl(config.store.location) ? config.store.location : null,
+        config.alerts.webhookUrl,
+      ],
     });
   } catch (err) {
     if (err instanceof ConfigError)
