@@ -32,7 +32,7 @@ export interface ClientOptions {
 
 export async function apiRequest<T = Record<string, unknown>>(
   options: ClientOptions,
-  method: "GET" | "POST",
+  method: "GET" | "POST" | "DELETE",
   path: string,
   body?: unknown,
 ): Promise<T> {

@@ -13,6 +13,7 @@ import { registerRestCommands } from "./rest-commands.js";
 import { registerServeCommand } from "./serve-command.js";
 import { registerSimulateCommand } from "./simulate-command.js";
 import { registerStatusCommand } from "./status-command.js";
+import { registerTokensCommands } from "./tokens-commands.js";
 
 const program = new Command()
   .name("autonomic")
@@ -28,6 +29,7 @@ registerHealthCommands(program);
 registerRestCommands(program);
 registerHealingCommands(program);
 registerCyclesCommands(program);
+registerTokensCommands(program);
 registerRegistryCommand(program);
 
 program.parseAsync(process.argv).catch((err: unknown) => {

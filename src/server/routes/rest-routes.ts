@@ -1,6 +1,7 @@
 /**
  * /api/rest: the original rest-scheduler routes with their reply shapes, plus register,
- * fatigue and rest quality. Routes only parse, call the service and shape the reply.
+ * fatigue and rest quality. Routes only parse, call the service and shape the reply. A
+ * kernel-scoped token acts for its own kernel id alone (checked here, from the parsed input).
  */
 import type { FastifyInstance } from "fastify";
 import { UnknownKernelError } from "../../core/errors.js";
@@ -38,6 +39,7 @@ export function restRoutes(app: FastifyInstance, rest: RestService, access: Acce
   app.post("/api/rest/kernels", async (request, reply) => {
     access.require(request, "kernel");
     const body = parseInput(registerBody, request.body, "body");
+    access.requireKernel(request, [body.kernel_id]);
     const { kernel, created } = await rest.register(body.kernel_id, body.kernel_name, body.mentor);
     return reply.code(created ? 201 : 200).send({ status: "ok", created, kernel });
   });
@@ -45,6 +47,7 @@ export function restRoutes(app: FastifyInstance, rest: RestService, access: Acce
   app.post("/api/rest/fatigue/:kernel_id", async (request) => {
     access.require(request, "kernel");
     const { kernel_id } = parseInput(kernelIdParams, request.params, "params");
+    access.requireKernel(request, [kernel_id]);
     const body = parseInput(fatigueBody, request.body, "body");
     const result = await rest.reportFatigue(kernel_id, body);
     return {
@@ -60,6 +63,7 @@ export function restRoutes(app: FastifyInstance, rest: RestService, access: Acce
   app.post("/api/rest/request/:kernel_id", async (request) => {
     access.require(request, "kernel");
     const { kernel_id } = parseInput(kernelIdParams, request.params, "params");
+    access.requireKernel(request, [kernel_id]);
     const body = parseInput(requestRestBody, request.body, "body");
     if (body.force) access.require(request, "operator");
     const result = await rest.requestRest(
@@ -94,6 +98,7 @@ export function restRoutes(app: FastifyInstance, rest: RestService, access: Acce
   app.post("/api/rest/end/:kernel_id", async (request) => {
     access.require(request, "kernel");
     const { kernel_id } = parseInput(kernelIdParams, request.params, "params");
+    access.requireKernel(request, [kernel_id]);
     return { status: "ok", kernel: await rest.endRest(kernel_id) };
   });
 }
