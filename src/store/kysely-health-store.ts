@@ -1,8 +1,9 @@
 /**
  * The whole Store on SQL: the rest scheduler's KyselyRestStore plus the health tables,
  * with the batch insert of snapshots left to a SnapshotWriter (a prepared statement on
- * SQLite, multi-row INSERTs on PostgreSQL), remediation actions through a KyselyActionStore
- * and self-healing through a KyselyHealingStore, both on the same connection.
+ * SQLite, multi-row INSERTs on PostgreSQL), remediation actions through a KyselyActionStore,
+ * self-healing through a KyselyHealingStore and kernel-scoped tokens through a
+ * KyselyAccessTokenStore, all on the same connection.
  *
  * @example
  * const store = new KyselyStore(db, POSTGRES_DIALECT, multiRowSnapshotWriter(POSTGRES_DIALECT));
