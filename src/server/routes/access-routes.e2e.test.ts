@@ -286,3 +286,39 @@ describe("the person acting", () => {
     ]);
   });
 });
+
+describe("browsers from an allowed origin", () => {
+  it("get CORS answers, a preflight included, while other origins are refused before any route runs", async () => {
+    const { call, state } = await accessApp({ access: { allowedOrigins: ["https://ops.example"] } });
+    const before = await state();
+
+    const preflight = await app?.inject({
+      method: "OPTIONS",
+      url: "/api/rest/kernels",
+      headers: {
+        origin: "https://ops.example",
+        "access-control-request-method": "GET",
+        "access-control-request-headers": "authorization",
+      },
+    });
+    expect(preflight?.statusCode).toBe(204);
+    expect(preflight?.headers["access-control-allow-origin"]).toBe("https://ops.example");
+    expect(preflight?.headers["access-control-allow-headers"]).toContain("authorization");
+    const read = await app?.inject({
+      method: "GET",
+      url: "/api/rest/kernels",
+      headers: { origin: "https://ops.example", authorization: `Bearer ${VIEWER}` },
+    });
+    expect(read?.statusCode).toBe(200);
+    expect(read?.headers["access-control-allow-origin"]).toBe("https://ops.example");
+
+    const foreign = await call("POST", "/api/rest/kernels", {
+      token: OPERATOR,
+      body: { kernel_id: "apollo_1", kernel_name: "Apollo" },
+      headers: { origin: "https://evil.example" },
+    });
+    expect(foreign.status).toBe(403);
+    expect(foreign.body).toMatchObject({ status: "error", code: "forbidden_origin" });
+    expect(await state()).toEqual(before);
+  });
+});
