@@ -14,6 +14,7 @@ import { registerRetireCommand } from "./retire-command.js";
 import { registerServeCommand } from "./serve-command.js";
 import { registerSimulateCommand } from "./simulate-command.js";
 import { registerStatusCommand } from "./status-command.js";
+import { registerTokensCommands } from "./tokens-commands.js";
 
 const program = new Command()
   .name("autonomic")
@@ -29,6 +30,7 @@ registerHealthCommands(program);
 registerRetireCommand(registerRestCommands(program).kernels);
 registerHealingCommands(program);
 registerCyclesCommands(program);
+registerTokensCommands(program);
 registerRegistryCommand(program);
 
 program.parseAsync(process.argv).catch((err: unknown) => {

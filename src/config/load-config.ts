@@ -22,6 +22,7 @@ export const ENVIRONMENT: Record<string, { key: string; kind: "string" | "number
   AUTONOMIC_REGISTRY: { key: "registryPath", kind: "string" },
   AUTONOMIC_KERNEL_TOKEN: { key: "access.kernelToken", kind: "string" },
   AUTONOMIC_OPERATOR_TOKEN: { key: "access.operatorToken", kind: "string" },
+  AUTONOMIC_VIEWER_TOKEN: { key: "access.viewerToken", kind: "string" },
   AUTONOMIC_ALERT_WEBHOOK_URL: { key: "alerts.webhookUrl", kind: "string" },
   AUTONOMIC_MAX_KERNELS: { key: "monitor.maxKernels", kind: "number" },
 };
@@ -47,10 +48,10 @@ export function loadConfig(sources: ConfigSources = {}): AutonomicConfig {
     return config;
   } catch (err) {
     if (err instanceof ConfigError && origin.has(err.key)) {
-      throw new ConfigError(
-        err.key,
-        `${err.message.replace(`config ${err.key}: `, "")} (from ${origin.get(err.key)})`,
-      );
+      // A message that names another key (two tokens that are the same) names its origin too.
+      const others = [...origin.keys()].filter((k) => k !== err.key && err.message.includes(k));
+      const from = [origin.get(err.key), ...others.map((k) => `${k} from ${origin.get(k)}`)].join("; ");
+      throw new ConfigError(err.key, `${err.message.replace(`config ${err.key}: `, "")} (from ${from})`);
     }
     throw err;
   }

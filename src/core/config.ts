@@ -223,6 +223,11 @@ const cyclesSchema = z
 
 const token = z.string().min(16, "must be at least 16 characters").nullable();
 
+/** "HTTP://Example.org:80/" and "http://example.org" are one origin, as a browser sends it. */
+function normalOrigin(url: string): string {
+  return new URL(url).origin;
+}
+
 export const configSchema = z.strictObject({
   geometry: z.strictObject({
     /** "full": Fisher–Rao distance in [0, π]; "half": the original code's half-angle. */
@@ -243,6 +248,16 @@ export const configSchema = z.strictObject({
     /** How long SIGTERM waits for in-flight requests before closing anyway. */
     shutdownGraceSeconds: positiveSeconds,
     logLevel: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]),
+    /** Concurrent GET /api/events streams; one more is a 503 until one closes. */
+    maxEventStreams: z.number().int().positive(),
+    /**
+     * Bytes an event-stream client may leave unread in the server's buffers; past it the
+     * client is dropped (it reconnects and re-reads), so a stalled reader cannot grow memory.
+     */
+    eventStreamMaxQueueBytes: z
+      .number()
+      .int()
+      .min(64 * 1024),
   }),
   /** The wire: how strictly requests are read. */
   api: z.strictObject({
@@ -265,12 +280,45 @@ export const configSchema = z.strictObject({
     /** A snapshot's `context` nesting (a flat object is 1). */
     contextMaxDepth: z.number().int().positive().max(1000),
   }),
-  access: z.strictObject({
-    /** May register, report and answer actions. */
-    kernelToken: token,
-    /** May also force rests, approve patches, vote, start/stop healing, advance phases. */
-    operatorToken: token,
-  }),
+  access: z
+    .strictObject({
+      /** May register, report and answer actions, for any kernel (see kernelScoped). */
+      kernelToken: token,
+      /** May also force rests, approve patches, vote, start/stop healing, advance phases, mint tokens. */
+      operatorToken: token,
+      /** May only read (every GET), e.g. for the dashboard on a shared screen. */
+      viewerToken: token,
+      /**
+       * Browser origins besides the server's own that may call the API (exact
+       * "scheme://host[:port]"), e.g. a dashboard served elsewhere.
+       */
+      allowedOrigins: z.array(z.url({ protocol: /^https?$/ }).transform(normalOrigin)),
+      /**
+       * Host names (without port) besides loopback names and the bind address that requests
+       * may name, e.g. the name a reverse proxy forwards; "*" accepts any (behind a proxy that checks it).
+       */
+      allowedHosts: z.array(z.string().min(1).max(253).toLowerCase()),
+      /** Serve /metrics without a token although tokens are configured (a scraper on a trusted network). */
+      metricsPublic: z.boolean(),
+      /** Turn the shared kernel token off: kernels then act only through their kernel-scoped tokens. */
+      kernelScoped: z.boolean(),
+    })
+    .superRefine((a, ctx) => {
+      // One secret in two roles would make the weaker role's holder an operator.
+      const roles = [
+        ["kernelToken", a.kernelToken],
+        ["operatorToken", a.operatorToken],
+        ["viewerToken", a.viewerToken],
+      ] as const;
+      for (const [i, [name, value]] of roles.entries())
+        for (const [other, otherValue] of roles.slice(0, i))
+          if (value !== null && value === otherValue)
+            ctx.addIssue({
+              code: "custom",
+              path: [name],
+              message: `must differ from access.${other}: access.${other} and access.${name} are the same token`,
+            });
+    }),
   store: z.strictObject({
     /** A SQLite file path, or a postgres:// URL. */
     location: z.string().min(1),
@@ -468,11 +516,21 @@ export const DEFAULT_CONFIG: AutonomicConfig = {
     rateLimitPerMinute: 60_000,
     shutdownGraceSeconds: 10,
     logLevel: "info",
+    maxEventStreams: 64,
+    eventStreamMaxQueueBytes: 1024 * 1024,
+  },
+  access: {
+    kernelToken: null,
+    operatorToken: null,
+    viewerToken: null,
+    allowedOrigins: [],
+    allowedHosts: [],
+    metricsPublic: false,
+    kernelScoped: false,
   },
   api: { strictFields: false },
   writes: { maxGroupWrites: 1024 },
   monitor: { maxKernels: 10_000, maxBatchSnapshots: 10_000, contextMaxBytes: 64 * 1024, contextMaxDepth: 32 },
-  access: { kernelToken: null, operatorToken: null },
   store: {
     location: "./autonomic.db",
     fatigueRetentionSeconds: 7 * 24 * 3600,

@@ -24,6 +24,7 @@
  */
 import type { Mutex } from "async-mutex";
 import { InvalidInputError } from "../core/errors.js";
+import { knownSecrets, redactSecrets } from "./child-environment.js";
 import {
   type GitPatchConfig,
   type GitPatchConfigInput,
@@ -79,6 +80,12 @@ export type GitRevertResult = GitStepResult & { commit: string | null; error?: s
 export interface GitPatchRepositoryOptions {
   fetch?: typeof fetch;
   logger?: GitPatchLogger;
+  /**
+   * The server's secrets (tokens, database and webhook URLs): kept out of the environment of
+   * git and the test command, and out of stored output and step details. Secret-looking
+   * environment variables are added to them.
+   */
+  secrets?: readonly (string | null | undefined)[];
 }
 
 /**
@@ -93,11 +100,13 @@ export class GitPatchRepository {
   private readonly github: GitHubClient | null;
   private readonly lock: Mutex;
   private readonly logger: GitPatchLogger | undefined;
+  private readonly secrets: readonly string[];
 
   constructor(config: GitPatchConfigInput, options: GitPatchRepositoryOptions = {}) {
     this.config = resolveGitPatchConfig(config);
     this.logger = options.logger;
-    this.workspace = new GitWorkspace(this.config);
+    this.secrets = knownSecrets(process.env, [...(options.secrets ?? []), this.config.github.token]);
+    this.workspace = new GitWorkspace(this.config, this.secrets);
     this.lock = repositoryLock(this.config.repositoryPath);
     const { github } = this.config;
     this.github =
@@ -111,6 +120,8 @@ export class GitPatchRepository {
           })
         : null;
   }
+
+  private readonly redact = (text: string): string => redactSecrets(text, this.secrets);
 
   /** Branch, commit, test, push, pull request, merge (see the module comment). Throws only on invalid input. */
   async proposeAndMerge(change: ParamsChange): Promise<GitPatchResult> {
@@ -131,7 +142,7 @@ export class GitPatchRepository {
     const ws = this.workspace;
     const branch = patchBranchName(change.patchId);
     const context = { patch_id: change.patchId, kernel_id: change.kernelId };
-    const steps = new StepRecorder(this.logger, context);
+    const steps = new StepRecorder(this.logger, context, this.redact);
     const result: GitPatchResult = {
       ...{ branch, commit: null, test: null, pushed: false, pullRequest: null },
       ...{ merged: false, mergeCommit: null, steps: steps.results },
@@ -164,6 +175,7 @@ export class GitPatchRepository {
             cwd: this.config.repositoryPath,
             timeoutSeconds: this.config.testTimeoutSeconds,
             outputTailBytes: this.config.testOutputTailBytes,
+            secrets: this.secrets,
           });
           result.test = run;
           await ws.discardChanges();
@@ -254,7 +266,7 @@ export class GitPatchRepository {
   private async revertLocked(patchId: string, mergeCommit: string, reason: string): Promise<GitRevertResult> {
     const { baseBranch, remote } = this.config;
     const ws = this.workspace;
-    const steps = new StepRecorder(this.logger, { patch_id: patchId });
+    const steps = new StepRecorder(this.logger, { patch_id: patchId }, this.redact);
     let touched = false;
     let baseTip: string | null = null;
     let revertCommit: string | null = null;
@@ -288,7 +300,9 @@ export class GitPatchRepository {
       await this.workspace.restore(baseTip, deleteBranch);
       return null;
     } catch (err) {
-      const message = `restore: could not leave ${this.config.baseBranch} clean: ${(err as Error).message}`;
+      const message = this.redact(
+        `restore: could not leave ${this.config.baseBranch} clean: ${(err as Error).message}`,
+      );
       this.logger?.error({ err: (err as Error).message }, message);
       if (result && !result.error) result.error = message;
       return message;

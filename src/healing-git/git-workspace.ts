@@ -5,15 +5,16 @@
  * hold the repository lock forever.
  */
 import { realpathSync } from "node:fs";
-import { mkdir, readFile, writeFile } from "node:fs/promises";
-import { dirname, join, resolve } from "node:path";
+import { resolve } from "node:path";
 import { Mutex } from "async-mutex";
 import type { Logger } from "pino";
 import { type SimpleGit, simpleGit } from "simple-git";
+import { childEnvironment } from "./child-environment.js";
 import type { GitPatchConfig } from "./git-patch-config.js";
 import { GitRepositoryStateError } from "./git-patch-errors.js";
 import type { ParamValue } from "./params-change.js";
 import { mergeKernelParams } from "./params-file.js";
+import { readRepositoryFile, writeRepositoryFile } from "./repository-file.js";
 
 export type GitPatchLogger = Pick<Logger, "info" | "warn" | "error">;
 
@@ -46,11 +47,12 @@ export function repositoryLock(path: string): Mutex {
 // explicitly, so they are dropped here and only GIT_TERMINAL_PROMPT is added back.
 const GUARDED_NON_GIT_KEYS = new Set(["editor", "pager", "prefix", "ssh_askpass", "visual"]);
 
-function gitEnvironment(): Record<string, string> {
+/** The server's environment for git, without its secrets: git runs hooks and credential helpers. */
+function gitEnvironment(secrets: readonly string[]): Record<string, string> {
   const env: Record<string, string> = {};
-  for (const [key, value] of Object.entries(process.env)) {
+  for (const [key, value] of Object.entries(childEnvironment(process.env, secrets))) {
     const k = key.toLowerCase();
-    if (value === undefined || k.startsWith("git_") || GUARDED_NON_GIT_KEYS.has(k)) continue;
+    if (k.startsWith("git_") || GUARDED_NON_GIT_KEYS.has(k)) continue;
     env[key] = value;
   }
   env.GIT_TERMINAL_PROMPT = "0";
@@ -69,14 +71,18 @@ function gitEnvironment(): Record<string, string> {
 export class GitWorkspace {
   readonly git: SimpleGit;
 
-  constructor(private readonly config: GitPatchConfig) {
+  constructor(
+    private readonly config: GitPatchConfig,
+    /** Known secrets (see child-environment.ts), kept out of git's environment. */
+    secrets: readonly string[] = [],
+  ) {
     this.git = simpleGit({
       baseDir: config.repositoryPath,
       // Author and committer are the control plane, whatever the clone's own config says.
       config: [`user.name=${config.author.name}`, `user.email=${config.author.email}`],
       timeout: { block: config.gitTimeoutSeconds * 1000 },
       allowEnvironment: ["GIT_TERMINAL_PROMPT"],
-    }).env(gitEnvironment());
+    }).env(gitEnvironment(secrets));
   }
 
   /** Refuses to start on a clone with changes nobody committed: they are not ours to move. */
@@ -183,16 +189,12 @@ export class GitWorkspace {
     message: string[],
   ): Promise<string> {
     const { paramsFile, repositoryPath } = this.config;
-    const file = join(repositoryPath, paramsFile);
-    const before = await readFile(file, "utf8").catch((err: NodeJS.ErrnoException) => {
-      if (err.code === "ENOENT") return null;
-      throw err;
-    });
+    // Never through a symlink: a committed link would point the write outside the repository.
+    const before = await readRepositoryFile(repositoryPath, paramsFile);
     const after = mergeKernelParams(before, paramsFile, kernelId, params);
     if (after === before)
       throw new GitRepositoryStateError("no_change", `${paramsFile} already holds these params`);
-    await mkdir(dirname(file), { recursive: true });
-    await writeFile(file, after, "utf8");
+    await writeRepositoryFile(repositoryPath, paramsFile, after);
     await this.git.raw(["add", "--", paramsFile]);
     return this.commit(message);
   }

@@ -46,6 +46,8 @@ export class StepRecorder {
   constructor(
     private readonly logger: GitPatchLogger | undefined,
     private readonly context: Record<string, unknown>,
+    /** Blots secrets out of details (a git error may echo a remote URL with its credentials). */
+    private readonly redact: (text: string) => string = (text) => text,
   ) {}
 
   /** "step: detail" of the first failed step, or null while all went well. */
@@ -79,7 +81,8 @@ export class StepRecorder {
     this.results.push({ step, status: "not_executed", detail, durationMs: 0 });
   }
 
-  private record(step: GitStep, status: "success" | "error", detail: string, started: number): void {
+  private record(step: GitStep, status: "success" | "error", rawDetail: string, started: number): void {
+    const detail = this.redact(rawDetail);
     const durationMs = Math.round(performance.now() - started);
     this.results.push({ step, status, detail, durationMs });
     if (status === "error") {

@@ -2,9 +2,11 @@
  * Runs the configured test command on a patch branch. The command is an operator-written
  * shell string (`npm test`, `make check && ./validate params.yaml`), so it runs through
  * the shell, in its own process group: on timeout the whole group is killed, not only the
- * shell, or a test runner's children would outlive it and hold the repository.
+ * shell, or a test runner's children would outlive it and hold the repository. It runs
+ * without the server's secrets in its environment, and its kept output is redacted.
  */
 import { spawn } from "node:child_process";
+import { childEnvironment, redactSecrets } from "./child-environment.js";
 
 /**
  * What a test run left behind. `exitCode` is null when the command was killed (timeout or
@@ -28,6 +30,12 @@ export interface TestCommandOptions {
   timeoutSeconds: number;
   /** Only the last this-many bytes of output are kept: the end is where failures are. */
   outputTailBytes: number;
+  /**
+   * Secrets the command must not see and its kept output must not show: variables holding
+   * them (and any secret-looking variable) are left out of its environment, and each one
+   * in the output becomes [redacted].
+   */
+  secrets?: readonly string[];
 }
 
 /**
@@ -40,9 +48,11 @@ export interface TestCommandOptions {
 export function runTestCommand(options: TestCommandOptions): Promise<TestRun> {
   const started = performance.now();
   const tail = new OutputTail(options.outputTailBytes);
+  const secrets = options.secrets ?? [];
   return new Promise((resolve) => {
     const child = spawn(options.command, {
       cwd: options.cwd,
+      env: childEnvironment(process.env, secrets),
       shell: true,
       detached: true,
       stdio: ["ignore", "pipe", "pipe"],
@@ -59,10 +69,10 @@ export function runTestCommand(options: TestCommandOptions): Promise<TestRun> {
       clearTimeout(timer);
       if (note) tail.push(Buffer.from(`\n${note}\n`));
       resolve({
-        command: options.command,
+        command: redactSecrets(options.command, secrets),
         exitCode: timedOut ? null : exitCode,
         durationMs: Math.round(performance.now() - started),
-        output: tail.text(),
+        output: redactSecrets(tail.text(), secrets),
         timedOut,
       });
     };

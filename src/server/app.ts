@@ -5,9 +5,16 @@
  */
 import { readFileSync } from "node:fs";
 import rateLimit from "@fastify/rate-limit";
-import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from "fastify";
+import Fastify, {
+  type FastifyBaseLogger,
+  type FastifyInstance,
+  type FastifyReply,
+  type FastifyRequest,
+  LogController,
+} from "fastify";
 import type { Logger } from "pino";
 import type { AutonomicConfig } from "../core/config.js";
+import type { AccessTokenService } from "../services/access-token-service.js";
 import type { ActionService } from "../services/action-service.js";
 import type { AlertService } from "../services/alert-service.js";
 import type { CycleService } from "../services/cycle-service.js";
@@ -16,14 +23,17 @@ import type { HealthService } from "../services/health-service.js";
 import type { RestService } from "../services/rest-service.js";
 import { AccessControl } from "./access.js";
 import { alertingMetrics } from "./alerting-metrics.js";
+import { browserGuard } from "./browser-guard.js";
 import { cycleMetrics } from "./cycle-metrics.js";
 import { dashboardStatic } from "./dashboard-static.js";
 import { dropRedundantDefaultTotals } from "./default-metrics-lint.js";
 import { eventStream } from "./event-stream.js";
 import { healingMetrics } from "./healing-metrics.js";
-import { errorBody, handleError } from "./http-errors.js";
+import { errorBody, handleError, routerRefusal } from "./http-errors.js";
 import { createMetrics } from "./metrics.js";
 import { openApiDocument } from "./openapi.js";
+import { guardReads } from "./read-guard.js";
+import { accessRoutes } from "./routes/access-routes.js";
 import { actionRoutes } from "./routes/action-routes.js";
 import { cycleRoutes } from "./routes/cycle-routes.js";
 import { dashboardRoutes, type FatigueHistoryReads } from "./routes/dashboard-routes.js";
@@ -43,6 +53,7 @@ export interface AppDependencies {
   healing: HealingService;
   alerts: AlertService;
   cycles: CycleService;
+  accessTokens: AccessTokenService;
   /** Stored patches and phase history, for the healing reads (the store itself). */
   healingRecords: HealingRecordReads;
   /** Stored fatigue reports, for the dashboard's fatigue chart (the store itself). */
@@ -58,6 +69,7 @@ export async function buildApp({
   healing,
   alerts,
   cycles,
+  accessTokens,
   healingRecords,
   fatigueHistory,
   config,
@@ -71,8 +83,18 @@ export async function buildApp({
     return503OnClosing: true,
     // Above the 200 characters a kernel_id may have, so the schema (not the router) answers.
     routerOptions: { maxParamLength: 1000 },
+    // The router's own refusals (a path parameter over that length, bad percent-encoding)
+    // answer in the route family's error shape too.
+    frameworkErrors: (error, request, reply) =>
+      routerRefusal(error, request as FastifyRequest, reply as FastifyReply),
   });
-  const access = new AccessControl(config.access);
+  const access = new AccessControl(config.access, accessTokens);
+  // First of all hooks: a refused browser request reaches nothing else.
+  browserGuard(app, {
+    bindHost: config.server.host,
+    allowedHosts: config.access.allowedHosts,
+    allowedOrigins: config.access.allowedOrigins,
+  });
 
   // A keep-alive connection busy when close began would otherwise stay open after its
   // reply and hold shutdown until the grace period ends: tell such clients to hang up.
@@ -116,11 +138,9 @@ export async function buildApp({
   await app.register(rateLimit, {
     max: config.server.rateLimitPerMinute,
     timeWindow: 60_000,
-    // Per valid token (one per role), else per address: made-up tokens buy no extra budget.
-    keyGenerator: (request) => {
-      const role = access.roleOf(request);
-      return role ? `token:${role}` : `ip:${request.ip}`;
-    },
+    // Per valid token (one per role, one per kernel-scoped token), else per address: made-up
+    // tokens buy no extra budget.
+    keyGenerator: (request) => access.rateKey(request) ?? `ip:${request.ip}`,
     errorResponseBuilder: (_request, context) => ({
       statusCode: 429,
       code: "rate_limited",
@@ -128,18 +148,26 @@ export async function buildApp({
     }),
   });
 
+  guardReads(app, access, config.access.metricsPublic);
+
   restRoutes(app, rest, access);
   cycleRoutes(app, cycles, access);
   healthRoutes(app, health, access);
   actionRoutes(app, actions, access);
-  eventStream(app, [
-    rest.events,
-    health.events,
-    actions.events,
-    healing.events,
-    alerts.events,
-    cycles.events,
-  ]);
+  accessRoutes(app, accessTokens, access);
+  eventStream(
+    app,
+    [
+      rest.events,
+      health.events,
+      actions.events,
+      healing.events,
+      alerts.events,
+      cycles.events,
+      accessTokens.events,
+    ],
+    { maxStreams: config.server.maxEventStreams, maxQueueBytes: config.server.eventStreamMaxQueueBytes },
+  );
 
   healingRoutes(app, { healing, health, alerts, records: healingRecords, access, config });
 

@@ -63,3 +63,17 @@ export function handleError(error: FastifyError | Error, request: FastifyRequest
   request.log.error({ err: error }, "unexpected error");
   void reply.code(500).send(errorBody(url, "internal error", "internal"));
 }
+
+/**
+ * The router's own refusals, before any route or hook runs: a path parameter over the
+ * router's maxParamLength (414) and a URL with bad percent-encoding (400).
+ */
+export function routerRefusal(error: FastifyError, request: FastifyRequest, reply: FastifyReply): void {
+  const tooLong = error.code === "FST_ERR_MAX_PARAM_LENGTH";
+  const message = tooLong
+    ? "url: a path parameter is longer than the router accepts"
+    : "url: is not a valid URL (bad percent-encoding)";
+  void reply
+    .code(tooLong ? 414 : 400)
+    .send(errorBody(request.url, message, tooLong ? "uri_too_long" : "bad_url"));
+}

@@ -3,6 +3,7 @@
  */
 import { z } from "zod";
 import { actionResultSchema } from "../core/healing/remediation-action.js";
+import { issueTokenBody, tokenIdParams } from "./routes/access-schemas.js";
 import { actionIdParams } from "./routes/action-routes.js";
 import { castVoteBody, cyclesQuery, endCycleBody, restQualityQuery } from "./routes/cycle-schemas.js";
 import { fatigueQuery } from "./routes/dashboard-routes.js";
@@ -66,8 +67,11 @@ const operatorAction = (summary: string, reply: string, body?: z.ZodType, parame
 });
 const errors = {
   "400": { description: "Bad input; `error` names the field" },
-  "401": { description: "Missing or unknown bearer token" },
-  "403": { description: "The token's role may not do this" },
+  "401": { description: "Missing, unknown or revoked bearer token" },
+  "403": {
+    description:
+      "The token's role or kernel may not do this, or a browser request from another origin or to a foreign Host",
+  },
   "404": { description: "Unknown kernel, action or patch" },
   "409": { description: "Conflict with the current state" },
 };
@@ -79,16 +83,26 @@ export function openApiDocument(version: string): Record<string, unknown> {
     info: {
       title: "Autonomic",
       version,
-      description: "Rest scheduling, health and healing for an agent constellation",
+      description:
+        "Rest scheduling, health and healing for an agent constellation. With tokens configured every route needs a bearer token but GET /api/rest/health, /openapi.json and (with access.metricsPublic) /metrics: a viewer token reads, a kernel token (shared, or scoped to one kernel id) also registers, reports and answers actions, an operator token does everything. Browser requests from another origin or to a foreign Host are refused (403) with or without tokens.",
     },
     components: {
       securitySchemes: {
-        bearer: { type: "http", scheme: "bearer", description: "kernel or operator token" },
+        bearer: {
+          type: "http",
+          scheme: "bearer",
+          description: "viewer, kernel, kernel-scoped (akt_…) or operator token; the scheme in any case",
+        },
       },
     },
+    security: [{ bearer: [] }],
     paths: {
       "/api/rest/health": {
-        get: { summary: "Scheduler health", responses: ok("{status, scheduler_available, kernel_count}") },
+        get: {
+          summary: "Scheduler health (open: no token needed)",
+          security: [],
+          responses: ok("{status, scheduler_available, kernel_count}"),
+        },
       },
       "/api/rest/status": {
         get: { summary: "Constellation rest status", responses: ok("{status, constellation}") },
@@ -380,13 +394,57 @@ export function openApiDocument(version: string): Record<string, unknown> {
       },
       "/api/events": {
         get: {
-          summary: "Server-sent events of every committed transition",
-          responses: { "200": { description: "text/event-stream" } },
+          summary:
+            "Server-sent events of every committed transition; a client that leaves server.eventStreamMaxQueueBytes unread is dropped",
+          responses: {
+            "200": { description: "text/event-stream" },
+            "503": { description: "server.maxEventStreams streams are open already" },
+          },
+        },
+      },
+      "/api/access/tokens": {
+        get: {
+          summary: "Every kernel-scoped token issued, revoked ones too, without secrets (operator token)",
+          responses: ok(
+            "{status, count, tokens:[{token_id, kernel_id, created_at, created_by, revoked_at, revoked_by}]}",
+          ),
+        },
+        post: {
+          summary:
+            "Mint a token that may act for this kernel id alone; the secret is in this reply only (operator token)",
+          parameters: [actorParam],
+          requestBody: { required: true, content: json(issueTokenBody) },
+          responses: {
+            "201": { description: "{status, token, access_token}" },
+            ...errors,
+            "409": { description: "tokens are off on this server" },
+          },
+        },
+      },
+      "/api/access/tokens/{token_id}": {
+        delete: {
+          summary: "Revoke a kernel-scoped token: its next request is a 401 (operator token)",
+          parameters: [
+            {
+              name: "token_id",
+              in: "path",
+              required: true,
+              schema: z.toJSONSchema(tokenIdParams.shape.token_id),
+            },
+            actorParam,
+          ],
+          responses: ok("{status, access_token}"),
+        },
+      },
+      "/api/access/me": {
+        get: {
+          summary: "What the caller's token may do: {tokens_required, role, kernel_id}",
+          responses: ok("{status, access:{tokens_required, role, kernel_id}}"),
         },
       },
       "/metrics": {
         get: {
-          summary: "Prometheus metrics",
+          summary: "Prometheus metrics (needs a token unless access.metricsPublic)",
           responses: { "200": { description: "text/plain exposition format" } },
         },
       },

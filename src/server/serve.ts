@@ -11,6 +11,7 @@ import { ConfigError } from "../core/errors.js";
 import { defaultRegistryPath } from "../core/registry/default-registry.js";
 import { requireRegistry } from "../core/registry/registry.js";
 import { type GitPatchConfigInput, GitPatchRepository, resolveGitPatchConfig } from "../healing-git/index.js";
+import type { AccessTokenService } from "../services/access-token-service.js";
 import type { ActionService } from "../services/action-service.js";
 import type { AlertService } from "../services/alert-service.js";
 import type { CycleService } from "../services/cycle-service.js";
@@ -20,6 +21,7 @@ import { openServices } from "../services/open-services.js";
 import { PeriodicRunner } from "../services/periodic-runner.js";
 import type { RestService } from "../services/rest-service.js";
 import { openStore } from "../store/open-store.js";
+import { isPostgresUrl } from "../store/store-error.js";
 import type { Store } from "../store/store-types.js";
 import { buildApp } from "./app.js";
 
@@ -29,6 +31,14 @@ function gitRepository(config: AutonomicConfig, logger: Logger): GitPatchReposit
   try {
     return new GitPatchRepository(resolveGitPatchConfig(config.healingGit as GitPatchConfigInput), {
       logger,
+      // What the test command and git must never see or print back into a stored patch.
+      secrets: [
+        config.access.kernelToken,
+        config.access.operatorToken,
+        config.access.viewerToken,
+        isPostgresUrl(config.store.location) ? config.store.location : null,
+        config.alerts.webhookUrl,
+      ],
     });
   } catch (err) {
     if (err instanceof ConfigError)
@@ -46,6 +56,7 @@ export interface RunningServer {
   healing: HealingService;
   alerts: AlertService;
   cycles: CycleService;
+  accessTokens: AccessTokenService;
   store: Store;
   runner: PeriodicRunner;
   logger: Logger;
@@ -78,7 +89,7 @@ export async function startServer(
       runId,
     });
     app = await buildApp({ ...services, healingRecords: store, fatigueHistory: store, config, logger });
-    const { actions, rest, health, alerts, healing, cycles } = services;
+    const { actions, rest, health, alerts, healing, cycles, accessTokens } = services;
     const runner = new PeriodicRunner(logger);
     runner.add("healing-loop", config.healing.loopIntervalSeconds * 1000, () => healing.loopTick());
     runner.add("healing-verification", config.scheduler.tickSeconds * 1000, () => healing.tick());
@@ -105,6 +116,7 @@ export async function startServer(
       healing,
       alerts,
       cycles,
+      accessTokens,
       store,
       runner,
       logger,

@@ -1,7 +1,8 @@
 /**
  * Wires the services on one store, in the order they need each other: actions first (every
  * directive, whichever route builds it, carries the kernel's pending actions), then rest,
- * health, alerts, healing and constellation cycles (which read rest and health). The server, the simulator and the tests all start here, so
+ * health, alerts, healing and constellation cycles (which read rest and health), then the
+ * kernel-scoped tokens. The server, the simulator and the tests all start here, so
  * they run the same wiring.
  *
  * @example
@@ -14,6 +15,7 @@ import type { AutonomicConfig } from "../core/config.js";
 import type { Registry } from "../core/registry/registry.js";
 import type { GitPatchRepository } from "../healing-git/index.js";
 import type { Store } from "../store/store-types.js";
+import { AccessTokenService } from "./access-token-service.js";
 import { ActionService } from "./action-service.js";
 import { AlertService } from "./alert-service.js";
 import { CycleService } from "./cycle-service.js";
@@ -41,6 +43,7 @@ export interface Services {
   alerts: AlertService;
   healing: HealingService;
   cycles: CycleService;
+  accessTokens: AccessTokenService;
 }
 
 export async function openServices(o: ServicesOptions): Promise<Services> {
@@ -83,5 +86,12 @@ export async function openServices(o: ServicesOptions): Promise<Services> {
     newPatchId: o.ids?.patch,
   });
   const cycles = await CycleService.open({ config, store, clock, logger, rest, health });
-  return { actions, rest, health, alerts, healing, cycles };
+  const { kernelToken, operatorToken, viewerToken } = config.access;
+  const accessTokens = await AccessTokenService.open({
+    store,
+    clock,
+    logger,
+    tokensConfigured: kernelToken !== null || operatorToken !== null || viewerToken !== null,
+  });
+  return { actions, rest, health, alerts, healing, cycles, accessTokens };
 }

@@ -15,6 +15,7 @@
 import type { Selectable } from "kysely";
 import type { RestSchedulerState } from "../core/rest/scheduler.js";
 import { CYCLE_KIND, cycleClosing, cycleFromRow, cycleRow } from "./cycle-rows.js";
+import { FakeAccessTokenTables, fakeAccessTokenStore } from "./fake-access-token-store.js";
 import { FakeActionTables, fakeActionStore } from "./fake-action-store.js";
 import { FakeHealingTables, fakeHealingStore } from "./fake-healing-store.js";
 import { FakeHealthTables, fakeHealthStore, required } from "./fake-health-store.js";
@@ -51,6 +52,7 @@ export class FakeDatabase {
   health = new FakeHealthTables();
   actions = new FakeActionTables();
   healing = new FakeHealingTables();
+  accessTokens = new FakeAccessTokenTables();
   /** Like AUTOINCREMENT: ids keep rising after deletes. */
   lastId = 0;
 
@@ -65,10 +67,11 @@ export class FakeDatabase {
     c.constellationCycles = this.constellationCycles.map((r) => ({ ...r }));
     // Append-only: rows are never changed in place, so the array is enough to copy.
     c.kernelRetirements = [...this.kernelRetirements];
-    // Shared, not copied: a rest change never writes the health, action or healing tables.
+    // Shared, not copied: a rest change never writes the health, action, healing or token tables.
     c.health = this.health;
     c.actions = this.actions;
     c.healing = this.healing;
+    c.accessTokens = this.accessTokens;
     c.lastId = this.lastId;
     return c;
   }
@@ -77,8 +80,9 @@ export class FakeDatabase {
 export interface FakeStore extends Store {
   readonly database: FakeDatabase;
   /**
-   * Makes the next write (commit, commitSnapshots, setBaseline, saveAction, or a healing write:
-   * savePatch, saveAlert, recordPhaseChange, saveHealingState, recordServerStart or Stop)
+   * Makes the next write (commit, commitSnapshots, setBaseline, saveAction, a healing write:
+   * savePatch, saveAlert, recordPhaseChange, saveHealingState, recordServerStart or Stop, or a
+   * token write: saveAccessToken, revokeAccessToken)
    * reject with `error` and store nothing.
    */
   failNextCommit(error: Error): void;
@@ -131,11 +135,13 @@ export function createFakeStore(database = new FakeDatabase()): FakeStore {
   const health = fakeHealthStore(database.health, hooks);
   const actions = fakeActionStore(database.actions, hooks);
   const healing = fakeHealingStore(database.healing, hooks);
+  const accessTokens = fakeAccessTokenStore(database.accessTokens, hooks);
 
   return {
     ...health,
     ...actions,
     ...healing,
+    ...accessTokens,
     backend: "fake",
     database,
     failNextCommit(error) {

@@ -1,8 +1,9 @@
 /**
  * The whole Store on SQL: the rest scheduler's KyselyRestStore plus the health tables,
  * with the batch insert of snapshots left to a SnapshotWriter (a prepared statement on
- * SQLite, multi-row INSERTs on PostgreSQL), remediation actions through a KyselyActionStore
- * and self-healing through a KyselyHealingStore, both on the same connection.
+ * SQLite, multi-row INSERTs on PostgreSQL), remediation actions through a KyselyActionStore,
+ * self-healing through a KyselyHealingStore and kernel-scoped tokens through a
+ * KyselyAccessTokenStore, all on the same connection.
  *
  * @example
  * const store = new KyselyStore(db, POSTGRES_DIALECT, multiRowSnapshotWriter(POSTGRES_DIALECT));
@@ -12,6 +13,7 @@
 import { type Kysely, sql } from "kysely";
 import type { Patch } from "../core/healing/patch.js";
 import type { RemediationAction } from "../core/healing/remediation-action.js";
+import type { AccessTokenRecord } from "./access-token-store-types.js";
 import type { ActionQuery } from "./action-store-types.js";
 import type { AlertQuery, PatchQuery, PhaseChange, StoredAlert } from "./healing-store-types.js";
 import {
@@ -34,6 +36,7 @@ import type {
   StoredBaseline,
   StoredHealthSnapshot,
 } from "./health-store-types.js";
+import { KyselyAccessTokenStore } from "./kysely-access-token-store.js";
 import { KyselyActionStore } from "./kysely-action-store.js";
 import { KyselyHealingStore } from "./kysely-healing-store.js";
 import { KyselyRestStore } from "./kysely-store.js";
@@ -48,6 +51,7 @@ const ROWS_PER_STATEMENT = 1000;
 export class KyselyStore extends KyselyRestStore implements Store {
   private readonly actions: KyselyActionStore;
   private readonly healing: KyselyHealingStore;
+  private readonly accessTokens: KyselyAccessTokenStore;
 
   constructor(
     db: Kysely<Database>,
@@ -57,6 +61,19 @@ export class KyselyStore extends KyselyRestStore implements Store {
     super(db, dialect);
     this.actions = new KyselyActionStore(db, dialect);
     this.healing = new KyselyHealingStore(db, dialect);
+    this.accessTokens = new KyselyAccessTokenStore(db);
+  }
+
+  saveAccessToken(record: AccessTokenRecord): Promise<void> {
+    return this.accessTokens.saveAccessToken(record);
+  }
+
+  revokeAccessToken(tokenId: string, at: number, by: string): Promise<AccessTokenRecord | null> {
+    return this.accessTokens.revokeAccessToken(tokenId, at, by);
+  }
+
+  listAccessTokens(): Promise<AccessTokenRecord[]> {
+    return this.accessTokens.listAccessTokens();
   }
 
   saveAction(action: RemediationAction): Promise<void> {

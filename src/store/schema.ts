@@ -288,6 +288,17 @@ export interface ServerRunsTable {
   stopped_at: number | null;
 }
 
+/** Kernel-scoped tokens, by id; the secret only as its SHA-256 digest. */
+export interface AccessTokensTable {
+  token_id: string;
+  kernel_id: string;
+  token_hash: string;
+  created_at: number;
+  created_by: string;
+  revoked_at: number | null;
+  revoked_by: string | null;
+}
+
 export interface Database {
   kernels: KernelsTable;
   scheduler_meta: SchedulerMetaTable;
@@ -306,6 +317,7 @@ export interface Database {
   phase_history: PhaseHistoryTable;
   healing_state: HealingStateTable;
   server_runs: ServerRunsTable;
+  access_tokens: AccessTokensTable;
 }
 
 /** The scheduler_meta key holding the JSON list of chaos names ever spawned. */

@@ -9,11 +9,12 @@
 import { statSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import SqliteDatabase from "better-sqlite3";
-import { Kysely, SqliteDialect } from "kysely";
+import { Kysely } from "kysely";
 import { KyselyStore } from "./kysely-health-store.js";
 import type { Database } from "./schema.js";
 import { sqliteSnapshotWriter } from "./snapshot-writers.js";
 import { SQLITE_DIALECT } from "./sql-dialect.js";
+import { sqliteDialect } from "./sqlite-dialect.js";
 import { StoreOpenError } from "./store-error.js";
 
 /** How long a statement waits for another process's write lock before failing (ms). */
@@ -38,12 +39,32 @@ export function openSqliteStore(path: string): KyselyStore {
     sqlite.pragma("journal_mode = WAL");
     sqlite.pragma("synchronous = NORMAL");
     sqlite.pragma("foreign_keys = ON");
+    if (path !== ":memory:") assertWritable(sqlite);
   } catch (error) {
     sqlite.close();
     throw new StoreOpenError(path, messageOf(error), { cause: error });
   }
-  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) });
+  const db = new Kysely<Database>({ dialect: sqliteDialect(sqlite) });
   return new KyselyStore(db, SQLITE_DIALECT, sqliteSnapshotWriter(sqlite));
+}
+
+/**
+ * A read-only file (or folder) opens and reads fine and fails only at the first write, deep
+ * in start-up and without saying which file: try one now, rolled back, so the StoreOpenError
+ * names it. Setting user_version to its own value needs a write lock and changes nothing.
+ */
+function assertWritable(sqlite: SqliteDatabase.Database): void {
+  const version = Number(sqlite.pragma("user_version", { simple: true }));
+  sqlite.exec("begin immediate");
+  try {
+    sqlite.pragma(`user_version = ${version}`);
+  } catch (error) {
+    throw new Error(`${messageOf(error)}: the server must be able to write this file and its folder`, {
+      cause: error,
+    });
+  } finally {
+    sqlite.exec("rollback");
+  }
 }
 
 /** SQLite creates the file but not its folder; say so plainly instead of its "unable to open". */

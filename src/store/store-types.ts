@@ -15,6 +15,7 @@
 import type { RestEvent, RetirementHandoff } from "../core/rest/events.js";
 import type { KernelPolicy, KernelTier, RestMode } from "../core/rest/kernel-state.js";
 import type { RestSchedulerState, SavedKernelState } from "../core/rest/scheduler.js";
+import type { AccessTokenStore } from "./access-token-store-types.js";
 import type { ActionStore } from "./action-store-types.js";
 import type { HealingStore } from "./healing-store-types.js";
 import type { HealthStore } from "./health-store-types.js";
@@ -212,7 +213,8 @@ export interface RestStore {
 }
 
 /**
- * Everything the services persist, rest, health, remediation actions and self-healing: what
+ * Everything the services persist, rest, health, remediation actions, self-healing and
+ * kernel-scoped tokens: what
  * `openStore` returns.
  *
  * @example
@@ -221,4 +223,4 @@ export interface RestStore {
  * const pending = await store.loadOpenActions();
  * const openPatches = await store.loadOpenPatches();
  */
-export type Store = RestStore & HealthStore & ActionStore & HealingStore;
+export type Store = RestStore & HealthStore & ActionStore & HealingStore & AccessTokenStore;

@@ -22,6 +22,7 @@ const TIMEOUT = 120_000;
 const API = "/api/self-healing";
 const KERNEL_TOKEN = "kernel-token-0123456789";
 const OPERATOR_TOKEN = "operator-token-0123456789";
+const VIEWER_TOKEN = "viewer-token-0123456789";
 
 const stores = storeLocations("autonomic-browser-review-");
 let server: ServerProcess;
@@ -163,11 +164,15 @@ describe("patch review in the page", () => {
 
 describe("patch review on a server with tokens", () => {
   it(
-    "asks for the operator token, says why an approval without it is refused, and approves once it is given",
+    "reads with a viewer token, says why an approval with it is refused, and approves once the operator token is given",
     async () => {
       const guarded = await startServerProcess({
         db: await stores.fresh("sqlite"),
-        env: { AUTONOMIC_KERNEL_TOKEN: KERNEL_TOKEN, AUTONOMIC_OPERATOR_TOKEN: OPERATOR_TOKEN },
+        env: {
+          AUTONOMIC_KERNEL_TOKEN: KERNEL_TOKEN,
+          AUTONOMIC_OPERATOR_TOKEN: OPERATOR_TOKEN,
+          AUTONOMIC_VIEWER_TOKEN: VIEWER_TOKEN,
+        },
       });
       const operator = healingHttp(guarded.url, { token: OPERATOR_TOKEN });
       await operator.forcePhase(3);
@@ -183,18 +188,25 @@ describe("patch review on a server with tokens", () => {
         { phi: 0.75, kappa_eff: 64.21, avg_latency: 150 },
       );
 
+      // Reads need a token: the page asks for one first.
       const { page, problems } = await browser.open(`${guarded.url}/`, DESKTOP);
+      const prompt = page.locator("[data-token-prompt]");
+      await prompt.waitFor({ timeout: 20_000 });
+      await prompt.locator('input[name="token"]').fill(VIEWER_TOKEN);
+      await prompt.locator('button[type="submit"]').click();
       const waiting = card(page, patch.patch_id);
       await waiting.waitFor({ timeout: 20_000 });
       const token = page.locator('.operator input[type="password"]');
       await token.waitFor();
 
       await waiting.locator("button.approve").click();
-      await expect.poll(() => waiting.locator('[role="alert"]').textContent()).toContain("bearer token");
+      await expect
+        .poll(() => waiting.locator('[role="alert"]').textContent())
+        .toContain("viewer token may only read");
       expect((await operator.patch(patch.patch_id)).transitions.at(-1).to).toBe("pending_review");
-      // The refusal is the only request that failed.
-      expect(problems().every((p) => p.includes("401"))).toBe(true);
-      expect(problems().length).toBeGreaterThan(0);
+      // The reads before the token and the refused approval are the only requests that failed.
+      expect(problems().filter((p) => !/\b40[13]\b/.test(p))).toEqual([]);
+      expect(problems().some((p) => /\b403\b/.test(p))).toBe(true);
 
       await token.fill(OPERATOR_TOKEN);
       await waiting.locator("button.approve").click();
@@ -204,7 +216,7 @@ describe("patch review on a server with tokens", () => {
         "user:dashboard",
       );
       await expect.poll(() => waiting.count(), { timeout: 10_000 }).toBe(0);
-      expect(problems().every((p) => p.includes("401"))).toBe(true);
+      expect(problems().filter((p) => !/\b40[13]\b/.test(p))).toEqual([]);
       await page.close();
       guarded.kill("SIGTERM");
     },

@@ -17,6 +17,8 @@ import { storeLocations } from "../support/store-locations.js";
 const T0 = Date.UTC(2026, 10, 22, 12, 0, 0);
 const KERNEL_TOKEN = "kernel-token-0123456789";
 const OPERATOR_TOKEN = "operator-token-0123456789";
+/** Reads need a token when tokens are configured: the viewer's, unless a test says otherwise. */
+const VIEWER_TOKEN = "viewer-token-0123456789";
 /** Three essential gods (Heart, Ocean, Hermes) and two specialised ones. */
 const KERNELS = [
   ["apollo_1", "Apollo"],
@@ -40,12 +42,17 @@ async function serve(backend: string) {
   const config = buildConfig({
     server: { port: 0, logLevel: "silent" },
     store: { location: await stores.fresh(backend) },
-    access: { kernelToken: KERNEL_TOKEN, operatorToken: OPERATOR_TOKEN },
+    access: { kernelToken: KERNEL_TOKEN, operatorToken: OPERATOR_TOKEN, viewerToken: VIEWER_TOKEN },
     // The test fires each consensus run itself.
     cycles: { consensusIntervalSeconds: 3600 },
   });
   const server = await startServer(config, { clock, logger: pino({ level: "silent" }) });
-  const call = async (method: string, path: string, body?: unknown, token?: string): Promise<Reply> => {
+  const call = async (
+    method: string,
+    path: string,
+    body?: unknown,
+    token = method === "GET" ? VIEWER_TOKEN : undefined,
+  ): Promise<Reply> => {
     const headers: Record<string, string> = {};
     if (body !== undefined) headers["content-type"] = "application/json";
     if (token) headers.authorization = `Bearer ${token}`;
@@ -81,7 +88,10 @@ async function serve(backend: string) {
 /** Reads the event stream until an event of `last` type arrives; returns the events' types and data. */
 async function eventsUntil(server: RunningServer, last: string, act: () => Promise<void>) {
   const controller = new AbortController();
-  const response = await fetch(`${server.url}/api/events`, { signal: controller.signal });
+  const response = await fetch(`${server.url}/api/events`, {
+    signal: controller.signal,
+    headers: { authorization: `Bearer ${VIEWER_TOKEN}` },
+  });
   const reader = (response.body as ReadableStream<Uint8Array>).getReader();
   await act();
   const decoder = new TextDecoder();

@@ -482,16 +482,17 @@ describe("alerts over HTTP", () => {
 
 describe("healing access over HTTP", () => {
   it(
-    "needs the operator token for every healing write, changing nothing without it, keeps reads open, and records the actor header",
+    "needs the operator token for every healing write, changing nothing without it, any token to read, and records the actor header",
     async () => {
       const { server, http } = await serve(
         "access",
         {},
         { AUTONOMIC_KERNEL_TOKEN: KERNEL_TOKEN, AUTONOMIC_OPERATOR_TOKEN: OPERATOR_TOKEN },
       );
+      const reader = { token: KERNEL_TOKEN };
       const state = async () => ({
-        status: (await http.get(`${API}/status`)).body.status,
-        phase: (await http.get(`${API}/phase`)).body.phase,
+        status: (await http.get(`${API}/status`, reader)).body.status,
+        phase: (await http.get(`${API}/phase`, reader)).body.phase,
       });
       const before = await state();
       const writes: [string, unknown][] = [
@@ -510,8 +511,10 @@ describe("healing access over HTTP", () => {
         expect(kernel.body).toMatchObject({ success: false, code: "forbidden" });
       }
       expect(await state()).toEqual(before);
-      for (const path of ["status", "patches", "phase", "alerts", "history"])
-        expect((await http.get(`${API}/${path}`)).status, path).toBe(200);
+      for (const path of ["status", "patches", "phase", "alerts", "history"]) {
+        expect((await http.get(`${API}/${path}`)).status, path).toBe(401);
+        expect((await http.get(`${API}/${path}`, reader)).status, path).toBe(200);
+      }
 
       const badActor = await http.post(`${API}/stop`, {}, { token: OPERATOR_TOKEN, actor: "Ada Lovelace" });
       expect(badActor.status).toBe(400);
@@ -528,7 +531,7 @@ describe("healing access over HTTP", () => {
         { ...operator, actor: "ops.bot@example.org" },
       );
       expect(
-        (await http.get(`${API}/phase`)).body.phase.history.map((h: { actor: string }) => h.actor),
+        (await http.get(`${API}/phase`, reader)).body.phase.history.map((h: { actor: string }) => h.actor),
       ).toEqual(["user:operator", "user:ops.bot@example.org"]);
       server.kill("SIGKILL");
     },

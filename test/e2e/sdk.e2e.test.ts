@@ -23,11 +23,12 @@ afterEach(async () => {
 });
 afterAll(() => stores.cleanup());
 
-async function serve(db: string, port = 0): Promise<RunningServer> {
+async function serve(db: string, port = 0, access: { operatorToken?: string } = {}): Promise<RunningServer> {
   const config = buildConfig({
     server: { port, logLevel: "silent" },
     store: { location: db },
     registryPath: "../shared/pantheon-registry.yaml",
+    access,
   });
   const server = await startServer(config, { logger: pino({ level: "silent" }) });
   running.add(server);
@@ -191,5 +192,32 @@ describe("KernelClient", () => {
     expect(reply.should_rest).toBe(true);
     await until(() => server.rest.status("artemis_1").status !== "active", "the automatic rest request");
     expect(server.rest.status("artemis_1")).toMatchObject({ status: "micro_pause", covered_by: "hermes_1" });
+  });
+
+  it("sends a kernel-scoped token as its bearer token: its own kernel is served, another's refused and not retried", async () => {
+    const server = await serve(await stores.fresh("sqlite"), 0, {
+      operatorToken: "operator-token-0123456789",
+    });
+    const { token } = await server.accessTokens.issue("apollo_1", "user:ada");
+    const own = client(server.url, { token, flushIntervalMs: 0 });
+    await own.register();
+    own.report(snapshot(0));
+    await own.flush();
+    expect(await server.store.snapshotCount({ kernelId: "apollo_1" })).toBe(1);
+
+    const other = client(server.url, {
+      token,
+      kernelId: "athena_1",
+      kernelName: "Athena",
+      flushIntervalMs: 0,
+    });
+    await expect(other.register()).rejects.toMatchObject({
+      status: 403,
+      transient: false,
+      code: "forbidden_kernel",
+    });
+    const anonymous = client(server.url, { flushIntervalMs: 0 });
+    await expect(anonymous.register()).rejects.toMatchObject({ status: 401, transient: false });
+    expect(server.rest.kernels().map((k) => k.kernel_id)).toEqual(["apollo_1"]);
   });
 });

@@ -145,9 +145,10 @@ const register = (server: ServerProcess, kernelId: string, kernelName: string, t
 const TIRED = { phi: 0.1, kappa: 10, load: 0.9, error_rate: 0.5 };
 
 /** Every kernel's state and the constellation, minus time_in_status (it grows by itself). */
-async function stateOf(server: ServerProcess): Promise<unknown> {
-  const kernels = await get(server, "/api/rest/kernels");
-  const constellation = await get(server, "/api/rest/status");
+/** The rest state a refusal must not change; `token` when the server needs one to read. */
+async function stateOf(server: ServerProcess, token?: string): Promise<unknown> {
+  const kernels = await call(server, "GET", "/api/rest/kernels", undefined, { token });
+  const constellation = await call(server, "GET", "/api/rest/status", undefined, { token });
   expect(kernels.status).toBe(200);
   return {
     kernels: kernels.body.kernels.map(({ time_in_status: _, ...k }: Record<string, unknown>) => k),
@@ -741,20 +742,20 @@ describe("access and limits (SQLite)", () => {
   const OPERATOR_TOKEN = "operator-token-0123456789";
 
   it(
-    "needs a token for writes, a kernel token to register and an operator token to force; reads are open",
+    "needs a token for writes, a kernel token to register and an operator token to force, and any token to read",
     async () => {
       const server = await startServerProcess({
         db: await freshStore("sqlite"),
         env: { AUTONOMIC_KERNEL_TOKEN: KERNEL_TOKEN, AUTONOMIC_OPERATOR_TOKEN: OPERATOR_TOKEN },
       });
-      const empty = await stateOf(server);
+      const empty = await stateOf(server, KERNEL_TOKEN);
 
       for (const token of [undefined, "not-a-token-of-this-server"]) {
         const refused = await register(server, "apollo_1", "Apollo", token);
         expect(refused.status).toBe(401);
         expect(refused.body.status).toBe("error");
       }
-      expect(await stateOf(server)).toEqual(empty);
+      expect(await stateOf(server, KERNEL_TOKEN)).toEqual(empty);
 
       expect((await register(server, "apollo_1", "Apollo", KERNEL_TOKEN)).status).toBe(201);
       for (const [path, body] of [
@@ -764,7 +765,7 @@ describe("access and limits (SQLite)", () => {
       ] as const) {
         expect((await post(server, path, body)).status, path).toBe(401);
       }
-      const registered = await stateOf(server);
+      const registered = await stateOf(server, KERNEL_TOKEN);
 
       // Apollo alone: no partner, so only a forced rest is possible.
       const kernelForce = await post(
@@ -774,7 +775,7 @@ describe("access and limits (SQLite)", () => {
         { token: KERNEL_TOKEN },
       );
       expect(kernelForce.status).toBe(403);
-      expect(await stateOf(server)).toEqual(registered);
+      expect(await stateOf(server, KERNEL_TOKEN)).toEqual(registered);
 
       const operatorForce = await post(
         server,
@@ -785,18 +786,25 @@ describe("access and limits (SQLite)", () => {
       expect(operatorForce.status).toBe(200);
       expect(operatorForce.body).toMatchObject({ approved: true, covering_partner: null });
 
+      // Scheduler health (a load balancer's probe) and the OpenAPI document stay open.
+      for (const path of ["/api/rest/health", "/openapi.json"])
+        expect((await get(server, path)).status, path).toBe(200);
       for (const path of [
-        "/api/rest/health",
         "/api/rest/status",
         "/api/rest/kernels",
         "/api/rest/status/apollo_1",
         "/api/rest/partners/apollo_1",
         "/metrics",
-        "/openapi.json",
       ]) {
-        expect((await get(server, path)).status, path).toBe(200);
+        const anonymous = await get(server, path);
+        expect(anonymous.status, path).toBe(401);
+        expect(JSON.stringify(anonymous.body), path).not.toContain("apollo_1");
+        expect((await call(server, "GET", path, undefined, { token: KERNEL_TOKEN })).status, path).toBe(200);
       }
-      expect((await get(server, "/api/rest/status/apollo_1")).body.kernel.status).toBe("resting");
+      const apollo = await call(server, "GET", "/api/rest/status/apollo_1", undefined, {
+        token: OPERATOR_TOKEN,
+      });
+      expect(apollo.body.kernel.status).toBe("resting");
       server.kill("SIGKILL");
     },
     SLOW,

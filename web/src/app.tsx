@@ -14,9 +14,11 @@ import { KernelCharts } from "./kernel-charts.js";
 import { PatchQueue } from "./patch-queue.js";
 import { PhaseGate } from "./phase-gate.js";
 import { SummaryBar } from "./summary-bar.js";
+import { TokenPrompt } from "./token-prompt.js";
 import type { HealthStatus } from "./wire-types.js";
 
 const ACTOR_KEY = "autonomic.actor";
+/** The operator token for review, beside the token the page reads with (api.ts); both for this tab only. */
 const TOKEN_KEY = "autonomic.operatorToken";
 
 function kernelInHash(): string | null {
@@ -73,6 +75,16 @@ export function App() {
   };
   const failures = Object.entries(data.failed);
 
+  if (data.tokenPrompt !== null)
+    return (
+      <>
+        <SummaryBar data={data} />
+        <main>
+          <TokenPrompt reason={data.tokenPrompt} onToken={(token) => store.useToken(token)} />
+        </main>
+      </>
+    );
+
   return (
     <>
       <SummaryBar data={data} />
@@ -108,6 +120,7 @@ export function App() {
           phase={data.phase?.phase ?? null}
           operator={operator}
           tokenRequired={data.config?.operator_token_required ?? false}
+          role={data.access?.role ?? null}
           onOperator={changeOperator}
           decide={(id, decision, body) => store.decide(id, decision, body, operator)}
         />

@@ -3,11 +3,15 @@
  * event says it changed (coalesced, so a burst of rest events costs one read), when the feed
  * (re)connects, and for the views whose numbers move without any event (fatigue scores,
  * health, the gate's snapshot count) on a slow poll.
+ *
+ * A server with tokens answers 401 to reads without one: the page then asks for a token
+ * (`tokenPrompt`), stops reading until it has one, and starts over with it.
  */
-import { ApiError, getJson, type Operator, postJson } from "./api.js";
+import { ApiError, getJson, type Operator, postJson, readToken, setReadToken } from "./api.js";
 import { TOPICS, type Topic } from "./event-topics.js";
 import { type FeedState, openLiveFeed } from "./live-feed.js";
 import type {
+  AccessView,
   Alert,
   ConstellationHealth,
   ConstellationStatus,
@@ -30,6 +34,10 @@ export interface DashboardData {
   /** "unavailable" when this server has no cycle routes. */
   cycles: CyclesView | "unavailable" | null;
   alerts: Alert[] | null;
+  /** What the page's token may do (GET /api/access/me); null until read. */
+  access: AccessView | null;
+  /** Why the page asks for a token: it has none, or the server refused the one it has; null: it does not ask. */
+  tokenPrompt: "needed" | "refused" | null;
   feed: FeedState;
   /** The last failed read of a view, by view; cleared by its next success. */
   failed: Partial<Record<Topic | "config", string>>;
@@ -54,6 +62,8 @@ const EMPTY: DashboardData = {
   phase: null,
   cycles: null,
   alerts: null,
+  access: null,
+  tokenPrompt: null,
   feed: "connecting",
   failed: {},
 };
@@ -78,15 +88,33 @@ export class DashboardStore {
   }
 
   start(): void {
-    this.closeFeed = openLiveFeed("/api/events", {
+    this.openFeed();
+    void this.readAll();
+    this.pollTimer = window.setInterval(() => {
+      if (document.visibilityState === "visible" && this.data.tokenPrompt === null) this.markStale(POLLED);
+    }, POLL_MS);
+  }
+
+  /** Reads (and follows the feed) with `token` from now on, kept for this tab. */
+  useToken(token: string): void {
+    setReadToken(token.trim());
+    this.set({ tokenPrompt: null, failed: {} });
+    this.closeFeed?.();
+    this.openFeed();
+    void this.readAll();
+  }
+
+  private openFeed(): void {
+    this.closeFeed = openLiveFeed("/api/events", readToken, {
       onStale: (topics) => this.markStale(topics),
       onConnected: () => void this.readAll(),
       onState: (feed) => this.set({ feed }),
+      onUnauthorized: () => this.askForToken(),
     });
-    void this.readAll();
-    this.pollTimer = window.setInterval(() => {
-      if (document.visibilityState === "visible") this.markStale(POLLED);
-    }, POLL_MS);
+  }
+
+  private askForToken(): void {
+    if (this.data.tokenPrompt === null) this.set({ tokenPrompt: readToken() === "" ? "needed" : "refused" });
   }
 
   stop(): void {
@@ -120,7 +148,13 @@ export class DashboardStore {
       const { config } = await getJson<{ config: DashboardConfig }>("/api/dashboard/config");
       this.set({ config, failed: without(this.data.failed, "config") });
     } catch (err) {
+      if (isUnauthorized(err)) return this.askForToken();
       this.set({ failed: { ...this.data.failed, config: messageOf(err) } });
+    }
+    try {
+      this.set({ access: (await getJson<{ access: AccessView }>("/api/access/me")).access });
+    } catch {
+      // A server without /api/access/me: the review says what a refusal says.
     }
     this.markStale(TOPICS);
   }
@@ -147,7 +181,8 @@ export class DashboardStore {
     try {
       this.set({ ...(await this.fetchView(topic)), failed: without(this.data.failed, topic) });
     } catch (err) {
-      this.set({ failed: { ...this.data.failed, [topic]: messageOf(err) } });
+      if (isUnauthorized(err)) this.askForToken();
+      else this.set({ failed: { ...this.data.failed, [topic]: messageOf(err) } });
     } finally {
       this.inFlight.delete(topic);
       if (this.again.delete(topic)) void this.read(topic);
@@ -207,6 +242,10 @@ function without<K extends string>(record: Partial<Record<K, string>>, key: K): 
   const copy = { ...record };
   delete copy[key];
   return copy;
+}
+
+function isUnauthorized(err: unknown): boolean {
+  return err instanceof ApiError && err.status === 401;
 }
 
 function messageOf(err: unknown): string {

@@ -29,11 +29,23 @@ interface Props {
   phase: number | null;
   operator: Operator;
   tokenRequired: boolean;
+  /** What the token the page reads with may do; an operator's needs no second token. */
+  role: "viewer" | "kernel" | "operator" | null;
   onOperator(operator: Operator): void;
   decide: Decide;
 }
 
-export function PatchQueue({ pending, recent, phase, operator, tokenRequired, onOperator, decide }: Props) {
+export function PatchQueue({
+  pending,
+  recent,
+  phase,
+  operator,
+  tokenRequired,
+  role,
+  onOperator,
+  decide,
+}: Props) {
+  const readOnly = tokenRequired && role !== null && role !== "operator";
   return (
     <section class="panel" aria-labelledby="queue-title">
       <header class="panel-head">
@@ -51,7 +63,7 @@ export function PatchQueue({ pending, recent, phase, operator, tokenRequired, on
             onInput={(e) => onOperator({ ...operator, actor: (e.target as HTMLInputElement).value })}
           />
         </label>
-        {tokenRequired && (
+        {tokenRequired && role !== "operator" && (
           <label>
             operator token
             <input
@@ -63,6 +75,11 @@ export function PatchQueue({ pending, recent, phase, operator, tokenRequired, on
           </label>
         )}
       </div>
+      {readOnly && operator.token === "" && (
+        <p class="muted" data-read-only>
+          This page reads with a {role} token: approving or rejecting needs the operator token above.
+        </p>
+      )}
       {pending !== null && pending.length === 0 && (
         <p class="empty">
           Nothing waits for review.{" "}

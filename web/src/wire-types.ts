@@ -50,6 +50,14 @@ export interface DashboardConfig {
   cycles_available: boolean;
 }
 
+/** GET /api/access/me → access: what the page's own token may do. */
+export interface AccessView {
+  tokens_required: boolean;
+  /** null: no valid token; "operator" on a server without tokens, where everyone may act. */
+  role: "viewer" | "kernel" | "operator" | null;
+  kernel_id: string | null;
+}
+
 /** GET /api/self-healing/health (no kernel_id) → health */
 export interface ConstellationHealth {
   worst: HealthStatus;

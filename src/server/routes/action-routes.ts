@@ -25,6 +25,9 @@ export function actionRoutes(app: FastifyInstance, actions: ActionService, acces
     // Answering is part of a kernel's reporting: a kernel token suffices.
     access.require(request, "kernel");
     const { action_id } = parseInput(actionIdParams, request.params, "params");
+    // A kernel-scoped token answers only its own kernel's actions; an unknown id is the service's 404.
+    const sent = await actions.find(action_id);
+    if (sent !== null) access.requireKernel(request, [sent.kernel_id]);
     const warnings: string[] = [];
     return { success: true, action: await actions.recordResult(action_id, request.body, warnings), warnings };
   });

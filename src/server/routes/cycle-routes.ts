@@ -6,7 +6,7 @@
  * wire-instants hook); the top-level ones are converted here too, so the shapes read alone.
  *
  * Voting and ending need an operator token when tokens are configured (SPEC §6 Access);
- * reads are open. The operator is named by the optional X-Autonomic-Actor header and
+ * reads any token. The operator is named by the optional X-Autonomic-Actor header and
  * recorded with the vote or the end as `user:<name>`.
  */
 import type { FastifyInstance, FastifyRequest } from "fastify";
@@ -15,18 +15,17 @@ import type { CycleService } from "../../services/cycle-service.js";
 import type { ConstellationCycleRow } from "../../store/store-types.js";
 import type { AccessControl } from "../access.js";
 import { parseInput } from "../validation.js";
+import { personActing } from "./actor.js";
 import { cyclesQuery, endCycleBody } from "./cycle-schemas.js";
-import { ACTOR_HEADER, actorHeaders, DEFAULT_ACTOR } from "./healing-schemas.js";
 import { parseSince } from "./health-routes.js";
 
 const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
 
 export function cycleRoutes(app: FastifyInstance, cycles: CycleService, access: AccessControl): void {
-  /** Checks the operator token, then names the operator acting. */
+  /** Checks the operator token, then names the person acting. */
   const operator = (request: FastifyRequest): string => {
     access.require(request, "operator");
-    const headers = parseInput(actorHeaders, { [ACTOR_HEADER]: request.headers[ACTOR_HEADER] }, "headers");
-    return `user:${headers[ACTOR_HEADER] ?? DEFAULT_ACTOR}`;
+    return personActing(request);
   };
 
   app.get("/api/rest/cycles", async (request) => {

@@ -31,8 +31,9 @@ async function dashboardApp(overrides: DeepPartial<AutonomicConfig> = {}) {
   const services = await openServices({ config, store, clock, logger, registry: usersRegistry() });
   app = await buildApp({ ...services, healingRecords: store, fatigueHistory: store, config, logger });
   const built = app;
-  const get = async (url: string) => {
-    const reply = await built.inject({ method: "GET", url });
+  const get = async (url: string, token?: string) => {
+    const headers = token ? { authorization: `Bearer ${token}` } : {};
+    const reply = await built.inject({ method: "GET", url, headers });
     return { status: reply.statusCode, body: reply.json() };
   };
   return { ...services, clock, get };
@@ -64,7 +65,10 @@ describe("GET /api/dashboard/config", () => {
     const { get } = await dashboardApp({
       access: { kernelToken: "kernel-token-0123456789", operatorToken: "operator-token-0123456789" },
     });
-    expect((await get("/api/dashboard/config")).body.config.operator_token_required).toBe(true);
+    expect((await get("/api/dashboard/config")).status).toBe(401);
+    expect(
+      (await get("/api/dashboard/config", "kernel-token-0123456789")).body.config.operator_token_required,
+    ).toBe(true);
   });
 
   it("refuses options it does not take, naming them", async () => {

@@ -5,9 +5,9 @@
  * handler ({success:false, error, code}): 400 naming the field, 404 for an unknown patch,
  * 409 for a refusal (a patch not waiting for review, an unmet gate).
  *
- * Operator actions need an operator token when tokens are configured; reads are open. The
- * operator is named by the optional `X-Autonomic-Actor` header (default "operator") and
- * recorded on every move as `user:<name>`.
+ * Operator actions need an operator token when tokens are configured, reads any token (the
+ * read guard). The operator is named by the optional `X-Autonomic-Actor` header (default
+ * "operator") and recorded on every move as `user:<name>`, `system` included.
  */
 import type { FastifyInstance, FastifyRequest } from "fastify";
 import type { AutonomicConfig } from "../../core/config.js";
@@ -22,13 +22,11 @@ import type { HealingStore } from "../../store/healing-store-types.js";
 import type { AccessControl } from "../access.js";
 import { compatStatus, historyEntries } from "../replies/healing-replies.js";
 import { parseInput } from "../validation.js";
+import { personActing } from "./actor.js";
 import {
-  ACTOR_HEADER,
-  actorHeaders,
   advancePhaseBody,
   alertsQuery,
   approveBody,
-  DEFAULT_ACTOR,
   evaluatePatchBody,
   historyQuery,
   kernelQuery,
@@ -74,11 +72,10 @@ export function healingRoutes(
   app: FastifyInstance,
   { healing, health, alerts, records, access, config }: HealingRouteDependencies,
 ): void {
-  /** Checks the token, then names the operator acting. */
+  /** Checks the token, then names the person acting (never `system`). */
   const operator = (request: FastifyRequest): string => {
     access.require(request, "operator");
-    const headers = parseInput(actorHeaders, { [ACTOR_HEADER]: request.headers[ACTOR_HEADER] }, "headers");
-    return headers[ACTOR_HEADER] ?? DEFAULT_ACTOR;
+    return personActing(request);
   };
   const loopStatus = () => ({ running: healing.isRunning, phase: healing.phase });
 

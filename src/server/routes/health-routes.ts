@@ -41,7 +41,7 @@ const baselineBody = z.strictObject({
 export function healthRoutes(app: FastifyInstance, health: HealthService, access: AccessControl): void {
   const now = () => health.now();
   app.post("/api/self-healing/snapshot", async (request) => {
-    access.require(request, "kernel");
+    access.requireKernel(request, snapshotKernelIds([request.body ?? {}]));
     const { snapshot, directive, warnings } = await health.ingest(request.body ?? {});
     return { success: true, snapshot, directive, warnings };
   });
@@ -49,6 +49,8 @@ export function healthRoutes(app: FastifyInstance, health: HealthService, access
   app.post("/api/self-healing/snapshots", async (request) => {
     access.require(request, "kernel");
     const body = parseInput(batchBody, request.body, "body");
+    // A kernel-scoped token must own every item: a batch may mix kernels.
+    access.requireKernel(request, snapshotKernelIds(Array.isArray(body.snapshots) ? body.snapshots : []));
     const { snapshots, directives, warnings } = await health.ingestBatch(body.snapshots);
     const kernels = Object.keys(directives);
     return {
@@ -113,24 +115,59 @@ export function healthRoutes(app: FastifyInstance, health: HealthService, access
   app.post("/api/self-healing/baseline", async (request) => {
     access.require(request, "kernel");
     const body = parseInput(baselineBody, request.body, "body");
-    const baseline = await health.setBaseline(
-      body.kernel_id ?? "default",
-      body.basin_coords,
-      body.basin_encoding,
-    );
+    const kernelId = body.kernel_id ?? "default";
+    access.requireKernel(request, [kernelId]);
+    const baseline = await health.setBaseline(kernelId, body.basin_coords, body.basin_encoding);
     return { success: true, message: "Baseline updated", baseline };
   });
 }
 
-/** ISO 8601 or epoch seconds → clock ms; anything else is a 400 on "since". */
+/**
+ * The kernel each snapshot reports for, as the snapshot path reads it: its kernel_id, or
+ * "default" without one. An item whose kernel_id is not a string is left to the snapshot's
+ * own validation (a 400 that changes nothing).
+ */
+function snapshotKernelIds(items: readonly unknown[]): string[] {
+  return items.flatMap((item) => {
+    if (typeof item !== "object" || item === null) return [];
+    const id = (item as { kernel_id?: unknown }).kernel_id;
+    if (id === undefined || id === null) return ["default"];
+    return typeof id === "string" ? [id] : [];
+  });
+}
+
+/**
+ * ISO 8601 or epoch seconds → clock ms; anything else is a 400 on "since", a date that does
+ * not exist (2026-02-31, which Date.parse would read as March 3) included.
+ */
 export function parseSince(value: string): number {
   // Strict: a date-time needs its zone, or its meaning would depend on the server's.
-  const iso = /^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2}))?$/;
-  const ms = /^\d+(\.\d+)?$/.test(value)
-    ? Number(value) * 1000
-    : iso.test(value)
-      ? Date.parse(value)
-      : Number.NaN;
-  if (!Number.isFinite(ms)) throw new InvalidInputError("since", "must be an ISO 8601 time or epoch seconds");
+  const iso =
+    /^(\d{4})-(\d{2})-(\d{2})(?:T(\d{2}):(\d{2})(?::(\d{2})(?:\.\d+)?)?(?:Z|[+-](\d{2}):?(\d{2})))?$/;
+  const invalid = () => new InvalidInputError("since", "must be an ISO 8601 time or epoch seconds");
+  if (/^\d+(\.\d+)?$/.test(value)) {
+    const ms = Number(value) * 1000;
+    if (!Number.isFinite(ms)) throw invalid();
+    return ms;
+  }
+  const match = iso.exec(value);
+  if (match === null) throw invalid();
+  const [year = 0, month = 0, day = 0, hour = 0, minute = 0, second = 0, zoneHour = 0, zoneMinute = 0] = match
+    .slice(1)
+    .map((part) => (part === undefined ? 0 : Number(part)));
+  const daysInMonth = new Date(Date.UTC(year, month, 0)).getUTCDate();
+  const exists =
+    month >= 1 &&
+    month <= 12 &&
+    day >= 1 &&
+    day <= daysInMonth &&
+    hour <= 23 &&
+    minute <= 59 &&
+    second <= 59 &&
+    zoneHour <= 23 &&
+    zoneMinute <= 59;
+  if (!exists) throw new InvalidInputError("since", `${value} is not a date that exists`);
+  const ms = Date.parse(value);
+  if (!Number.isFinite(ms)) throw invalid();
   return ms;
 }

@@ -1,6 +1,7 @@
 /**
  * /api/rest: the original rest-scheduler routes with their reply shapes, plus register,
- * retire, fatigue and rest quality. Routes only parse, call the service and shape the reply.
+ * retire, fatigue and rest quality. Routes only parse, call the service and shape the reply. A
+ * kernel-scoped token acts for its own kernel id alone (checked here, from the parsed input).
  */
 import type { FastifyInstance, FastifyRequest } from "fastify";
 import { InvalidInputError, UnknownKernelError } from "../../core/errors.js";
@@ -47,23 +48,24 @@ export function restRoutes(app: FastifyInstance, rest: RestService, access: Acce
   app.post("/api/rest/kernels", async (request, reply) => {
     access.require(request, "kernel");
     const body = parseInput(registerBody, request.body, "body");
+    access.requireKernel(request, [body.kernel_id]);
     const { kernel, created } = await rest.register(body.kernel_id, body.kernel_name, body.mentor);
     return reply.code(created ? 201 : 200).send({ status: "ok", created, kernel });
   });
 
   /** Who retires: a kernel token acts as "kernel"; anyone else (an operator, or anyone when no tokens are set) as user:<X-Autonomic-Actor>. */
   const retiringActor = (request: FastifyRequest): string => {
-    if (access.roleOf(request) === "kernel") return "kernel";
+    if (access.principalOf(request)?.role === "kernel") return "kernel";
     const headers = parseInput(actorHeaders, { [ACTOR_HEADER]: request.headers[ACTOR_HEADER] }, "headers");
     return `user:${headers[ACTOR_HEADER] ?? DEFAULT_ACTOR}`;
   };
 
-  // SPEC §6: the operator or the kernel's own token. Until kernel-scoped tokens exist, any
-  // kernel token may act for any kernel here, as on the other kernel routes; this require
-  // is where the scope check goes.
+  // SPEC §6: the operator, or the kernel's own token (a kernel-scoped token for another
+  // kernel is a 403 that changes nothing).
   app.delete("/api/rest/kernels/:kernel_id", async (request) => {
     access.require(request, "kernel");
     const { kernel_id } = parseInput(kernelIdParams, request.params, "params");
+    access.requireKernel(request, [kernel_id]);
     const query = parseInput(retireQuery, request.query, "query");
     if (request.body !== undefined && !isEmptyObject(request.body))
       throw new InvalidInputError("body", "is not read here: give force and reason in the query");
@@ -95,6 +97,7 @@ export function restRoutes(app: FastifyInstance, rest: RestService, access: Acce
   app.post("/api/rest/fatigue/:kernel_id", async (request) => {
     access.require(request, "kernel");
     const { kernel_id } = parseInput(kernelIdParams, request.params, "params");
+    access.requireKernel(request, [kernel_id]);
     const body = parseInput(fatigueBody, request.body, "body");
     const result = await rest.reportFatigue(kernel_id, body);
     return {
@@ -110,6 +113,7 @@ export function restRoutes(app: FastifyInstance, rest: RestService, access: Acce
   app.post("/api/rest/request/:kernel_id", async (request) => {
     access.require(request, "kernel");
     const { kernel_id } = parseInput(kernelIdParams, request.params, "params");
+    access.requireKernel(request, [kernel_id]);
     const body = parseInput(requestRestBody, request.body, "body");
     if (body.force) access.require(request, "operator");
     const result = await rest.requestRest(
@@ -144,6 +148,7 @@ export function restRoutes(app: FastifyInstance, rest: RestService, access: Acce
   app.post("/api/rest/end/:kernel_id", async (request) => {
     access.require(request, "kernel");
     const { kernel_id } = parseInput(kernelIdParams, request.params, "params");
+    access.requireKernel(request, [kernel_id]);
     return { status: "ok", kernel: await rest.endRest(kernel_id) };
   });
 }

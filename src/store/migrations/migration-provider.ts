@@ -15,6 +15,7 @@ import { remediationActionsMigration } from "./003-remediation-actions.js";
 import { healingTablesMigration } from "./004-healing-tables.js";
 import { cyclesAndRestQualityMigration } from "./005-cycles-and-rest-quality.js";
 import { kernelRetirementMigration } from "./006-kernel-retirement.js";
+import { accessTokensMigration } from "./007-access-tokens.js";
 
 /**
  * Every migration, by name. Names sort in the order they must run; never rename or
@@ -28,13 +29,16 @@ export function migrationProvider(dialect: SqlDialect): MigrationProvider {
     "004_healing_tables": healingTablesMigration(dialect),
     "005_cycles_and_rest_quality": cyclesAndRestQualityMigration(dialect),
     "006_kernel_retirement": kernelRetirementMigration(dialect),
+    "007_access_tokens": accessTokensMigration(dialect),
   };
   return { getMigrations: async () => migrations };
 }
 
 /** Runs every pending migration; a no-op when the schema is current. */
 export async function migrateToLatest(db: Kysely<Database>, dialect: SqlDialect): Promise<void> {
-  const migrator = new Migrator({ db, provider: migrationProvider(dialect) });
+  // Unordered: branches built side by side each add a migration (006 and 007 here), and a
+  // database migrated by one must still take the other's when it lands, lower number or not.
+  const migrator = new Migrator({ db, provider: migrationProvider(dialect), allowUnorderedMigrations: true });
   // Kysely reports a failure as a result set rather than throwing halfway.
   const { error, results } = await migrator.migrateToLatest();
   if (error === undefined) return;
