@@ -52,7 +52,7 @@ async function call(server: ServerProcess, method: string, path: string, options
   return { status: response.status, body } as Reply;
 }
 
-const get = (server: ServerProcess, path: string) => call(server, "GET", path);
+const get = (server: ServerProcess, path: string, token?: string) => call(server, "GET", path, { token });
 const post = (server: ServerProcess, path: string, body: unknown, token?: string) =>
   call(server, "POST", path, { body, token });
 const retire = (server: ServerProcess, kernelId: string, query = "", options: CallOptions = {}) =>
@@ -343,7 +343,16 @@ describe("who may retire a kernel (SQLite)", () => {
       expect((await retire(server, "apollo_1", "", { token: "not-a-token" })).status).toBe(401);
       const forcedByKernel = await retire(server, "heart_1", "?force=true&reason=x", { token: KERNEL_TOKEN });
       expect(forcedByKernel.status).toBe(403);
-      expect((await get(server, "/api/rest/kernels")).body.count).toBe(3);
+      // Reads need a token too once tokens are configured.
+      expect((await get(server, "/api/rest/kernels")).status).toBe(401);
+      expect((await get(server, "/api/rest/kernels", KERNEL_TOKEN)).body.count).toBe(3);
+
+      // A kernel-scoped token retires its own kernel alone.
+      const minted = await post(server, "/api/access/tokens", { kernel_id: "athena_1" }, OPERATOR_TOKEN);
+      expect(minted.status).toBe(201);
+      const other = await retire(server, "apollo_1", "", { token: minted.body.token });
+      expect([other.status, other.body.code]).toEqual([403, "forbidden_kernel"]);
+      expect((await get(server, "/api/rest/kernels", KERNEL_TOKEN)).body.count).toBe(3);
 
       const byKernel = await retire(server, "apollo_1", "", { token: KERNEL_TOKEN });
       expect(byKernel.status).toBe(200);
@@ -356,7 +365,7 @@ describe("who may retire a kernel (SQLite)", () => {
       expect(byOperator.body.retired).toMatchObject({ forced: true, actor: "user:alice" });
       const operatorPlain = await retire(server, "athena_1", "", { token: OPERATOR_TOKEN });
       expect(operatorPlain.body.retired.actor).toBe("user:operator");
-      expect((await get(server, "/api/rest/kernels")).body.count).toBe(0);
+      expect((await get(server, "/api/rest/kernels", OPERATOR_TOKEN)).body.count).toBe(0);
       server.kill("SIGKILL");
     },
     SLOW,
