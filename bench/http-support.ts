@@ -39,21 +39,26 @@ export function percentile(sorted: Float64Array, p: number): number {
 
 export const round = (n: number, digits: number) => Number(n.toFixed(digits));
 
+export type Backend = "sqlite" | "postgres";
+
 /**
  * Runs `bench(backend, location, configFile)` on a SQLite file, then on a fresh PostgreSQL
  * database (printing an error line for `name` if PostgreSQL is unreachable), and cleans up.
+ * `backends` picks either or both.
  * The config raises the rate limit so the limiter stays out of the measurement; the log
  * level stays info, as in production.
  */
 export async function onEachBackend(
   name: string,
-  bench: (backend: "sqlite" | "postgres", location: string, configFile: string) => Promise<void>,
+  bench: (backend: Backend, location: string, configFile: string) => Promise<void>,
+  backends: readonly Backend[] = ["sqlite", "postgres"],
 ): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), `autonomic-${name}-`));
   try {
     const config = join(dir, "bench.yaml");
     writeFileSync(config, "server:\n  rateLimitPerMinute: 100000000\n");
-    await bench("sqlite", join(dir, "bench.db"), config);
+    if (backends.includes("sqlite")) await bench("sqlite", join(dir, "bench.db"), config);
+    if (!backends.includes("postgres")) return;
     let database: Awaited<ReturnType<typeof createTestDatabase>> | undefined;
     try {
       database = await createTestDatabase();

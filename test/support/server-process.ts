@@ -27,6 +27,10 @@ export interface ServerProcessOptions {
   env?: Record<string, string>;
   /** Default "info": the "listening" line is logged at info. */
   logLevel?: string;
+  /** Node flags before the script, e.g. ["--cpu-prof", "--cpu-prof-dir=/tmp/p"]. */
+  nodeArgs?: string[];
+  /** Run the build (dist/cli/main.js, after `npm run build`) rather than the source through tsx. */
+  built?: boolean;
 }
 
 export interface ExitStatus {
@@ -70,6 +74,9 @@ export function cleanEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv 
 /** Arguments that run the CLI from source: `node <these> …`. */
 export const CLI_ARGS = ["--import", "tsx", "src/cli/main.ts"];
 
+/** Arguments that run the built CLI, as the `autonomic` bin does. */
+export const BUILT_CLI_ARGS = ["dist/cli/main.js"];
+
 interface Spawned {
   child: ChildProcess;
   stdoutLines: string[];
@@ -79,8 +86,8 @@ interface Spawned {
   onLine: (listener: (line: string) => void) => () => void;
 }
 
-function spawnCli(args: string[], env: NodeJS.ProcessEnv): Spawned {
-  const child = spawn(process.execPath, [...CLI_ARGS, ...args], {
+function spawnCli(args: string[], env: NodeJS.ProcessEnv, cli: string[] = CLI_ARGS): Spawned {
+  const child = spawn(process.execPath, [...cli, ...args], {
     cwd: REPO_ROOT,
     env,
     stdio: ["ignore", "pipe", "pipe"],
@@ -145,7 +152,12 @@ function serveArgs(options: ServerProcessOptions): string[] {
 
 /** Starts a server and resolves once it logs "listening"; rejects (with its stderr) if it exits or takes over 30 s. */
 export async function startServerProcess(options: ServerProcessOptions): Promise<ServerProcess> {
-  const { child, stdoutLines, stderr, exited, onLine } = spawnCli(serveArgs(options), cleanEnv(options.env));
+  const cli = [...(options.nodeArgs ?? []), ...(options.built ? BUILT_CLI_ARGS : CLI_ARGS)];
+  const { child, stdoutLines, stderr, exited, onLine } = spawnCli(
+    serveArgs(options),
+    cleanEnv(options.env),
+    cli,
+  );
   const describe = () =>
     `stderr:\n${stderr() || "(empty)"}\nstdout:\n${stdoutLines.slice(-20).join("\n") || "(empty)"}`;
 
