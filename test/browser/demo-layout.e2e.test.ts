@@ -101,14 +101,15 @@ describe("autonomic demo's dashboard", () => {
     expect(page.status).toBe(200);
     expect(page.headers.get("content-type")).toContain("text/html");
     expect(await page.text()).toContain('<div id="app">');
-  });
+    // The demo's 16 kernels keep both cores busy: a first page can take seconds.
+  }, 30_000);
 
   it("with --open and no browser on the machine, says so and runs on", async () => {
     await expect.poll(() => stderr, { timeout: 10_000 }).toContain("--open: could not open a browser");
     expect(stderr).toContain(dashboardUrl());
     expect(demo.exitCode).toBeNull();
     expect((await fetch(`${dashboardUrl()}api/rest/health`)).status).toBe(200);
-  });
+  }, 30_000);
 
   it(
     "reads well at 1280×800: graph and charts side by side in the first screen, nothing spilling, no error while it lives",
