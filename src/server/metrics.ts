@@ -14,6 +14,25 @@ export function createMetrics(rest: RestService, health: HealthService): Registr
   const registry = new Registry();
   collectDefaultMetrics({ register: registry, prefix: "autonomic_" });
 
+  // Group commit at work: writes per transaction is writes ÷ groups (a Counter's collect
+  // sets the running totals the queues keep).
+  for (const [name, help, pick] of [
+    ["autonomic_write_groups_total", "Transactions committed by group commit, by service", "groups"],
+    ["autonomic_write_group_writes_total", "Writes committed in those transactions, by service", "writes"],
+  ] as const) {
+    new Counter({
+      name,
+      help,
+      labelNames: ["service"],
+      registers: [registry],
+      collect() {
+        this.reset();
+        this.inc({ service: "rest" }, rest.writeStats()[pick]);
+        this.inc({ service: "health" }, health.writeStats()[pick]);
+      },
+    });
+  }
+
   new Gauge({
     name: "autonomic_rest_kernels",
     help: "Registered kernels by rest status",

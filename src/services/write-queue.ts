@@ -4,8 +4,12 @@
  * arrival order, commits them all in ONE transaction, and only then answers each request,
  * the same shape as PostgreSQL's own group commit.
  *
- * - A lone request commits at once: nothing waits for company, so latency under light load
- *   does not grow. Requests that arrive while a commit is in flight form the next group.
+ * - A lone request commits at once: nothing waits for company or a timer, so latency under
+ *   light load does not grow. Before each commit the queue yields one turn of the event loop
+ *   (setImmediate), so requests already received on other connections join the group; on
+ *   SQLite, whose commits run synchronously and so never leave time for more to arrive, that
+ *   turn is the only way a group forms. Requests that arrive while a commit is in flight
+ *   form the next group.
  * - A write refused while applying (bad input, a conflict) changes nothing, by the core's
  *   rule "validate, then change"; it is answered with its error and the group goes on.
  * - A failed commit fails every member with the store's error, after `recover` has put
@@ -79,7 +83,10 @@ export class WriteQueue<C> {
 
   private async drain(): Promise<void> {
     try {
-      while (this.waiting.length > 0) await this.commitGroup();
+      while (this.waiting.length > 0) {
+        await new Promise<void>((resolve) => setImmediate(resolve));
+        await this.commitGroup();
+      }
     } finally {
       this.draining = null;
     }
