@@ -54,7 +54,8 @@ type Goal = { min_ratio_of_ceiling: number } | { min_per_second: number };
 const GOALS: Partial<Record<Route, Partial<Record<Backend, Goal>>>> = {
   fatigue: { sqlite: { min_ratio_of_ceiling: 0.5 }, postgres: { min_per_second: 5000 } },
   snapshot: { sqlite: { min_ratio_of_ceiling: 0.5 } },
-  batch: { sqlite: { min_per_second: 20_000 }, postgres: { min_per_second: 20_000 } },
+  // The issue measured and set this floor on SQLite; PostgreSQL's batches have no goal of their own.
+  batch: { sqlite: { min_per_second: 20_000 } },
 };
 
 const options = readOptions();

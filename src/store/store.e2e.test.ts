@@ -233,6 +233,39 @@ for (const backend of BACKENDS) {
       expect(await store.restEvents()).toHaveLength(1);
     });
 
+    it("commits a group of reports (kernels and fatigue rows, nothing else) whole, or nothing of it", async () => {
+      const { rest } = makeScheduler();
+      registerGods(rest, ["Apollo", "Athena"]);
+      const store = await open();
+      await store.commit(changeOf(rest, []));
+      const before = await contents(store);
+      setFatigue(rest, "apollo_1", 0.4);
+      setFatigue(rest, "athena_1", 0.3);
+      const { kernels } = rest.exportState();
+      const group: RestChange = {
+        kernels,
+        removedKernelIds: [],
+        events: [],
+        fatigue: [
+          snapshot("apollo_1", T0, 0.4),
+          { ...snapshot("athena_1", T0, 0.3), load: null as unknown as number },
+        ],
+      };
+      // The second report breaks NOT NULL after the kernels were saved: none of it may stay.
+      await expect(store.commit(group)).rejects.toThrow(/load/);
+      expect(await contents(store)).toEqual(before);
+      await store.commit({
+        ...group,
+        fatigue: [snapshot("apollo_1", T0, 0.4), snapshot("athena_1", T0, 0.3)],
+      });
+      const saved = (await store.loadRestState()).kernels.map((k) => [k.kernelId, k.fatigue]);
+      expect(saved).toEqual([
+        ["apollo_1", 0.4],
+        ["athena_1", 0.3],
+      ]);
+      expect(await store.fatigueSnapshots()).toHaveLength(2);
+    });
+
     it("forgets removed kernels but keeps their history", async () => {
       const { rest, clock } = makeScheduler();
       registerGods(rest, ["Apollo", "Athena"]);
