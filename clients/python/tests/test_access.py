@@ -84,3 +84,32 @@ def test_the_server_fixture_says_to_build_when_dist_is_missing(tmp_path, monkeyp
     monkeypatch.setattr(server_process, "SERVER_MAIN", tmp_path / "dist" / "cli" / "main.js")
     with pytest.raises(server_process.ServerMissing, match="npm run build"):
         server_process.ServerProcess(tmp_path).start()
+
+
+def test_a_kernel_scoped_token_acts_for_its_own_kernel_alone(guarded):
+    """The operator mints a token for apollo_1 (POST /api/access/tokens); the client takes it
+    as its token: it reports for apollo_1, and a report for athena_1 is refused (403) without
+    raising into the kernel's work."""
+    from server_process import post_json
+
+    minted = post_json(
+        f"{guarded.url}/api/access/tokens", {"kernel_id": "apollo_1"}, token=OPERATOR_TOKEN
+    )
+    scoped = minted["token"]
+    operator = KernelRestScheduler(url=guarded.url, token=OPERATOR_TOKEN)
+    apollo = KernelRestScheduler(url=guarded.url, token=scoped)
+    try:
+        operator.register_kernel("athena_1", "Athena")
+        apollo.register_kernel("apollo_1", "Apollo")
+        apollo.update_fatigue("apollo_1", phi=0.6, kappa=60.0)
+        assert apollo.stats().rejected == 0
+        status = get_json(f"{guarded.url}/api/rest/status/apollo_1", token=scoped)["kernel"]
+        assert status["fatigue_score"] > 0
+
+        apollo.update_fatigue("athena_1", phi=0.1, kappa=10.0)  # another kernel's: refused
+        assert apollo.stats().rejected == 1
+        athena = get_json(f"{guarded.url}/api/rest/status/athena_1", token=OPERATOR_TOKEN)["kernel"]
+        assert athena["fatigue_score"] == 0
+    finally:
+        apollo.close(timeout=0.5)
+        operator.close(timeout=0.5)
