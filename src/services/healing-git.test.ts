@@ -33,53 +33,68 @@ async function healingWithRepository(testCommand: string) {
   return { h, r };
 }
 
+/** Real git in a temp repository: a clone, commits, a test command and a push take seconds on a busy machine. */
+const GIT_TIMEOUT = 30_000;
+
 describe("config patches as git commits", () => {
-  it("commits the params on autonomic/patch-<id>, tests, pushes and merges on approval, then applies", async () => {
-    const { h, r } = await healingWithRepository("grep -q rollback_config kernels.yaml");
-    await h.healing.approve("pat_1", "ops");
+  it(
+    "commits the params on autonomic/patch-<id>, tests, pushes and merges on approval, then applies",
+    async () => {
+      const { h, r } = await healingWithRepository("grep -q rollback_config kernels.yaml");
+      await h.healing.approve("pat_1", "ops");
 
-    const refs = remoteRefs(r.remote);
-    expect(refs.has("refs/heads/autonomic/patch-pat_1")).toBe(true);
-    const onMain = fileAt(r.remote, "main", "kernels.yaml");
-    expect(onMain).toMatch(/apollo_1:\n\s+rollback_config: true/);
-    expect(onMain).toMatch(/athena_1:\n\s+cache_entries: 10/);
-    const git = (await h.patch("pat_1")).git as { merged: boolean; test: { exitCode: number } };
-    expect(git).toMatchObject({ merged: true, test: { exitCode: 0 } });
-    // Only then is the live action sent.
-    expect(h.pendingAction("apollo_1")).toMatchObject({ type: "rollback_config", dry_run: false });
-  });
+      const refs = remoteRefs(r.remote);
+      expect(refs.has("refs/heads/autonomic/patch-pat_1")).toBe(true);
+      const onMain = fileAt(r.remote, "main", "kernels.yaml");
+      expect(onMain).toMatch(/apollo_1:\n\s+rollback_config: true/);
+      expect(onMain).toMatch(/athena_1:\n\s+cache_entries: 10/);
+      const git = (await h.patch("pat_1")).git as { merged: boolean; test: { exitCode: number } };
+      expect(git).toMatchObject({ merged: true, test: { exitCode: 0 } });
+      // Only then is the live action sent.
+      expect(h.pendingAction("apollo_1")).toMatchObject({ type: "rollback_config", dry_run: false });
+    },
+    GIT_TIMEOUT,
+  );
 
-  it("rejects the patch when the test command fails: nothing merged, nothing sent to the kernel", async () => {
-    const { h, r } = await healingWithRepository("exit 3");
-    await h.healing.approve("pat_1", "ops");
+  it(
+    "rejects the patch when the test command fails: nothing merged, nothing sent to the kernel",
+    async () => {
+      const { h, r } = await healingWithRepository("exit 3");
+      await h.healing.approve("pat_1", "ops");
 
-    const patch = await h.patch("pat_1");
-    expect(patch.state).toBe("rejected");
-    expect(patch.transitions.at(-1)?.reason).toMatch(/config change not merged/);
-    expect((patch.git as { test: { exitCode: number } }).test.exitCode).toBe(3);
-    expect(fileAt(r.remote, "main", "kernels.yaml")).not.toMatch(/apollo_1/);
-    expect(h.actions.pendingFor("apollo_1")).toEqual([]);
-  });
+      const patch = await h.patch("pat_1");
+      expect(patch.state).toBe("rejected");
+      expect(patch.transitions.at(-1)?.reason).toMatch(/config change not merged/);
+      expect((patch.git as { test: { exitCode: number } }).test.exitCode).toBe(3);
+      expect(fileAt(r.remote, "main", "kernels.yaml")).not.toMatch(/apollo_1/);
+      expect(h.actions.pendingFor("apollo_1")).toEqual([]);
+    },
+    GIT_TIMEOUT,
+  );
 
-  it("reverts the merge in a new commit when verification rolls the patch back", async () => {
-    const { h, r } = await healingWithRepository("true");
-    await h.healing.approve("pat_1", "ops");
-    await h.answer("apollo_1", { ok: true });
-    expect((await h.patch("pat_1")).state).toBe("applied");
-    // The errors go on: live fitness stays low over the verification window.
-    const start = h.clock.now();
-    for (let k = 1; k <= 3; k++) {
-      h.clock.set(start + k * 60_000 - 5_000);
-      await h.report("apollo_1", 1, ERRORING);
+  it(
+    "reverts the merge in a new commit when verification rolls the patch back",
+    async () => {
+      const { h, r } = await healingWithRepository("true");
+      await h.healing.approve("pat_1", "ops");
+      await h.answer("apollo_1", { ok: true });
+      expect((await h.patch("pat_1")).state).toBe("applied");
+      // The errors go on: live fitness stays low over the verification window.
+      const start = h.clock.now();
+      for (let k = 1; k <= 3; k++) {
+        h.clock.set(start + k * 60_000 - 5_000);
+        await h.report("apollo_1", 1, ERRORING);
+        await h.healing.tick();
+      }
+      h.clock.set(start + 181_000);
       await h.healing.tick();
-    }
-    h.clock.set(start + 181_000);
-    await h.healing.tick();
-    await h.answer("apollo_1", { ok: true }); // restore_config, the inverse
+      await h.answer("apollo_1", { ok: true }); // restore_config, the inverse
 
-    const patch = await h.patch("pat_1");
-    expect(patch.state).toBe("rolled_back");
-    expect(patch.rollback).toMatchObject({ type: "restore_config", ok: true });
-    expect(fileAt(r.remote, "main", "kernels.yaml")).not.toMatch(/rollback_config/);
-  });
+      const patch = await h.patch("pat_1");
+      expect(patch.state).toBe("rolled_back");
+      expect(patch.rollback).toMatchObject({ type: "restore_config", ok: true });
+      expect(fileAt(r.remote, "main", "kernels.yaml")).not.toMatch(/rollback_config/);
+    },
+    GIT_TIMEOUT,
+  );
 });
