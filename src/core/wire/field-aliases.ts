@@ -56,6 +56,8 @@ export function resolveAliases(
   known: ReadonlySet<string>,
   options: ResolveOptions = {},
 ): Record<string, unknown> {
+  // The common case, a client that speaks our names only: nothing to rename or drop, so no copy.
+  if (onlyOwnNames(input, aliases, known)) return input;
   const at = (name: string) => (options.field ? `${options.field}.${name}` : name);
   // A null-prototype object: a client's "__proto__" key stays an ordinary (unknown) field.
   const out: Record<string, unknown> = Object.create(null);
@@ -81,6 +83,18 @@ export function resolveAliases(
     out[name] = value;
   }
   return out;
+}
+
+/** Every key is one of our names and none is another name for one. */
+function onlyOwnNames(
+  input: Record<string, unknown>,
+  aliases: AliasTable,
+  known: ReadonlySet<string>,
+): boolean {
+  for (const key in input) {
+    if (!Object.hasOwn(input, key) || !known.has(key) || Object.hasOwn(aliases, key)) return false;
+  }
+  return true;
 }
 
 /** Equal as JSON values: numbers, strings, booleans, and arrays of them element by element. */
