@@ -3,6 +3,7 @@
  * up to 127 of letters, digits and `_ . : -`. Nothing that could break a log line, a commit
  * trailer, a Prometheus label or a chat message can ride in on an id.
  */
+import { z } from "zod";
 import { InvalidInputError } from "../errors.js";
 
 export const KERNEL_ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_.:-]{0,127}$/;
@@ -19,3 +20,6 @@ export function assertKernelId(value: unknown, field: string): string {
     throw new InvalidInputError(field, KERNEL_ID_RULE);
   return value;
 }
+
+/** The rule as a zod schema, for the routes' params, queries and bodies. */
+export const kernelIdSchema = z.string("is required").min(1, "is required").regex(KERNEL_ID_PATTERN, KERNEL_ID_RULE);

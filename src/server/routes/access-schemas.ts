@@ -2,14 +2,10 @@
  * Input schemas of /api/access, shared by validation and /openapi.json.
  */
 import { z } from "zod";
+import { kernelIdSchema } from "../../core/wire/kernel-id.js";
 
 /** SPEC §6's kernel_id: what a token may be scoped to. */
-export const scopedKernelId = z
-  .string("is required")
-  .regex(
-    /^[A-Za-z0-9][A-Za-z0-9_.:-]{0,127}$/,
-    "must be 1–128 letters, digits and _ . : -, starting with a letter or digit",
-  );
+export const scopedKernelId = kernelIdSchema;
 
 export const issueTokenBody = z.strictObject({ kernel_id: scopedKernelId });
 

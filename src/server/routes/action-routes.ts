@@ -7,7 +7,7 @@
 import type { FastifyInstance } from "fastify";
 import { z } from "zod";
 import { UnknownActionError } from "../../core/errors.js";
-import { KERNEL_ID_PATTERN, KERNEL_ID_RULE } from "../../core/wire/kernel-id.js";
+import { kernelIdSchema } from "../../core/wire/kernel-id.js";
 import type { ActionService } from "../../services/action-service.js";
 import type { AccessControl } from "../access.js";
 import { parseInput } from "../validation.js";
@@ -16,7 +16,7 @@ export const actionIdParams = z.object({
   action_id: z.string().min(1, "is required").max(200, "must be at most 200 characters"),
 });
 const actionsQuery = z.strictObject({
-  kernel_id: z.string().regex(KERNEL_ID_PATTERN, KERNEL_ID_RULE).optional(),
+  kernel_id: kernelIdSchema.optional(),
   limit: z.coerce.number().int().min(1).max(1000).optional(),
 });
 

@@ -12,6 +12,7 @@ import type { FastifyInstance } from "fastify";
 import { z } from "zod";
 import type { AutonomicConfig } from "../../core/config.js";
 import { healthThresholds } from "../../core/health/thresholds.js";
+import { kernelIdSchema } from "../../core/wire/kernel-id.js";
 import type { RestService } from "../../services/rest-service.js";
 import type { RestStore } from "../../store/store-types.js";
 import type { AccessControl } from "../access.js";
@@ -31,11 +32,7 @@ export interface DashboardDependencies {
 const DEFAULT_FATIGUE_ROWS = 240;
 
 export const fatigueQuery = z.strictObject({
-  kernel_id: z
-    .string("is required")
-    .min(1, "is required")
-    .max(200, "must be at most 200 characters")
-    .regex(/^[A-Za-z0-9_.:-]+$/, "may hold only letters, digits and _ . : -"),
+  kernel_id: kernelIdSchema,
   limit: z.coerce
     .number("must be a whole number from 1 to 1000")
     .int("must be a whole number from 1 to 1000")

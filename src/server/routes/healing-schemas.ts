@@ -5,10 +5,9 @@
  */
 import { z } from "zod";
 import { PATCH_STATES, type PatchState } from "../../core/healing/patch.js";
-import { KERNEL_ID_PATTERN, KERNEL_ID_RULE } from "../../core/wire/kernel-id.js";
+import { kernelIdSchema as kernelId } from "../../core/wire/kernel-id.js";
 
 const id = z.string().min(1, "is required").max(200, "must be at most 200 characters");
-const kernelId = z.string().min(1, "is required").regex(KERNEL_ID_PATTERN, KERNEL_ID_RULE);
 const reason = z.string().trim().min(1, "must not be empty").max(1000, "must be at most 1000 characters");
 
 /** The operator acting, sent as `X-Autonomic-Actor`; recorded as `user:<name>` on every move. */

@@ -6,7 +6,7 @@
 import type { FastifyInstance } from "fastify";
 import { z } from "zod";
 import { InvalidInputError } from "../../core/errors.js";
-import { KERNEL_ID_PATTERN, KERNEL_ID_RULE } from "../../core/wire/kernel-id.js";
+import { kernelIdSchema as kernelId } from "../../core/wire/kernel-id.js";
 import type { HealthService } from "../../services/health-service.js";
 import type { AccessControl } from "../access.js";
 import {
@@ -17,7 +17,6 @@ import {
 } from "../replies/health-replies.js";
 import { parseInput } from "../validation.js";
 
-const kernelId = z.string().regex(KERNEL_ID_PATTERN, KERNEL_ID_RULE);
 const kernelQuery = z.strictObject({ kernel_id: kernelId.optional() });
 const snapshotsQuery = z.strictObject({
   kernel_id: kernelId.optional(),

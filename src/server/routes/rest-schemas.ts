@@ -3,9 +3,8 @@
  */
 import { z } from "zod";
 import { RETIRE_REASON_MAX_CHARS } from "../../core/rest/retirement.js";
-import { KERNEL_ID_PATTERN, KERNEL_ID_RULE } from "../../core/wire/kernel-id.js";
+import { kernelIdSchema as id } from "../../core/wire/kernel-id.js";
 
-const id = z.string().min(1, "is required").regex(KERNEL_ID_PATTERN, KERNEL_ID_RULE);
 const unit = z.number().min(0, "must be ≥ 0").max(1, "must be ≤ 1");
 
 export const kernelIdParams = z.object({ kernel_id: id });
