@@ -353,7 +353,7 @@ export class HealingService {
     return summarizeRecords(await this.o.store.listPatches({ limit: 10_000 }), {
       snapshots: await this.o.store.snapshotCount(),
       kernels_seen: kernels.length,
-      kernels_with_baseline: kernels.filter((id) => monitor.baseline(id) !== null).length,
+      kernels_with_baseline: kernels.filter((id) => monitor.hasBaseline(id)).length,
       server_crashes: this.o.runId == null ? 0 : await this.o.store.uncleanStops(this.o.runId),
     });
   }

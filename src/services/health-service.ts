@@ -247,6 +247,12 @@ export class HealthService {
     return this.monitor.kernelIds().map((id) => this.monitor.degradation(id));
   }
 
+  /** Whether every monitored kernel has a baseline (false while none is monitored). */
+  everyKernelHasBaseline(): boolean {
+    const ids = this.monitor.kernelIds();
+    return ids.length > 0 && ids.every((id) => this.monitor.hasBaseline(id));
+  }
+
   /** @example health.kernelIds() // ["apollo_1", "default"] */
   kernelIds(): string[] {
     return this.monitor.kernelIds();

@@ -105,13 +105,10 @@ export class WriteQueue<C> {
         w.reject(err);
         continue;
       }
-      if (applied.change === null) {
-        // Nothing to store (a refusal answered as a value, a read-like write): answer it in
-        // its turn, after the writes before it commit, so replies keep arrival order.
-        members.push({ w, value: applied.value });
-        continue;
-      }
+      // A write that stores nothing (a refusal answered as a value) is still answered in its
+      // turn, after the writes before it commit, so replies keep arrival order.
       members.push({ w, value: applied.value });
+      if (applied.change === null) continue;
       changes.push(applied.change);
       if (applied.last) {
         // The rest wait for the next group, ahead of anything that arrived since.

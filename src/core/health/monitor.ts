@@ -229,6 +229,11 @@ export class HealthMonitor {
     return this.get(kernelId).lastBasin?.slice() ?? null;
   }
 
+  /** Whether the kernel has a baseline, without copying it. @example monitor.hasBaseline("apollo_1") // true */
+  hasBaseline(kernelId: string): boolean {
+    return this.get(kernelId).baseline !== null;
+  }
+
   /** @example monitor.kernelCount // 43 */
   get kernelCount(): number {
     return this.kernels.size;

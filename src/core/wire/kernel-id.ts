@@ -22,4 +22,7 @@ export function assertKernelId(value: unknown, field: string): string {
 }
 
 /** The rule as a zod schema, for the routes' params, queries and bodies. */
-export const kernelIdSchema = z.string("is required").min(1, "is required").regex(KERNEL_ID_PATTERN, KERNEL_ID_RULE);
+export const kernelIdSchema = z
+  .string("is required")
+  .min(1, "is required")
+  .regex(KERNEL_ID_PATTERN, KERNEL_ID_RULE);

@@ -128,10 +128,7 @@ export function healingRoutes(
       {
         health: constellation,
         // The constellation has its baselines once every kernel that reported has one.
-        baselineSet:
-          one?.has_baseline ??
-          (constellation.kernel_count > 0 &&
-            health.kernelIds().every((id) => health.health(id).has_baseline)),
+        baselineSet: one?.has_baseline ?? health.everyKernelHasBaseline(),
         phase: healing.phase,
         running: healing.isRunning,
         attempts: await records.countPatches(),
