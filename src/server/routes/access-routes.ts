@@ -12,11 +12,8 @@ import { issueTokenBody, tokenIdParams } from "./access-schemas.js";
 import { personActing } from "./actor.js";
 import { noOptionsBody } from "./healing-schemas.js";
 
-const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
-
-function tokenWire(t: AccessTokenView) {
-  return { ...t, created_at: iso(t.created_at), revoked_at: iso(t.revoked_at) };
-}
+/** A token's record as stored; its instants leave as ISO 8601 through the app's wire hook. */
+const tokenWire = (t: AccessTokenView) => t;
 
 export function accessRoutes(app: FastifyInstance, tokens: AccessTokenService, access: AccessControl): void {
   app.post("/api/access/tokens", async (request, reply) => {

@@ -153,14 +153,14 @@ export function restRoutes(app: FastifyInstance, rest: RestService, access: Acce
   });
 }
 
-/** A retirement on the wire: its time as ISO 8601, beside the fields it was recorded with. */
+/** A retirement on the wire: the fields it was recorded with (retired_at leaves as ISO 8601 through the wire hook). */
 function retirementWire(r: Omit<KernelRetirementRow, "id">) {
   return {
     kernel_id: r.kernel_id,
     kernel_name: r.kernel_name,
     tier: r.tier,
     rest_policy: r.rest_policy,
-    retired_at: new Date(r.retired_at).toISOString(),
+    retired_at: r.retired_at,
     forced: r.forced,
     reason: r.reason,
     actor: r.actor,
