@@ -374,3 +374,26 @@ class Outbox:
             fn(arg)
         except Exception:  # the kernel's callback must not stop the sender
             logger.exception("autonomic_client: report callback failed")
+
+
+class BufferedReports:
+    """What a client that reports through an ``Outbox`` (in ``self._outbox``) says of it."""
+
+    _outbox: Outbox
+
+    @property
+    def pending_reports(self) -> int:
+        """Reports buffered while the server is away."""
+        return self._outbox.pending
+
+    def stats(self) -> OutboxStats:
+        """Counters: buffered, sent, dropped (buffer full), rejected (refused), retries."""
+        return self._outbox.stats()
+
+    def flush(self, timeout: float = 5.0) -> bool:
+        """Sends buffered reports now; True when none is left."""
+        return self._outbox.flush(timeout)
+
+    def close(self, timeout: float = 2.0) -> None:
+        """Sends what is buffered (bounded by ``timeout``) and stops the background sender."""
+        self._outbox.close(timeout)

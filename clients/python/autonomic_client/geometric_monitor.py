@@ -24,7 +24,7 @@ from datetime import datetime, timezone
 from typing import Any, Deque, Dict, List, Optional
 
 from ._config import UrlSpec, resolve_token, resolve_urls
-from ._outbox import SNAPSHOTS_PATH, Outbox, OutboxStats, Report
+from ._outbox import SNAPSHOTS_PATH, BufferedReports, Outbox, Report
 from ._transport import AutonomicRequestError, Transport
 from ._wire import (
     SNAPSHOT_ALIASES,
@@ -76,7 +76,7 @@ class GeometricSnapshot:
     context: Dict[str, Any] = field(default_factory=dict)
 
 
-class GeometricHealthMonitor:
+class GeometricHealthMonitor(BufferedReports):
     """Monitors a kernel's geometric health through Autonomic.
 
     Args:
@@ -310,23 +310,6 @@ class GeometricHealthMonitor:
         """The directive of the last snapshot reply (rest status and pending actions)."""
         with self._lock:
             return self._last_directive
-
-    @property
-    def pending_reports(self) -> int:
-        """Snapshots (and baselines) buffered while the server is away."""
-        return self._outbox.pending
-
-    def stats(self) -> OutboxStats:
-        """Counters: buffered, sent, dropped (buffer full), rejected (refused), retries."""
-        return self._outbox.stats()
-
-    def flush(self, timeout: float = 5.0) -> bool:
-        """Sends buffered snapshots now; True when none is left."""
-        return self._outbox.flush(timeout)
-
-    def close(self, timeout: float = 2.0) -> None:
-        """Sends what is buffered (bounded by ``timeout``) and stops the background sender."""
-        self._outbox.close(timeout)
 
     # -- internals ---------------------------------------------------------------------------
 

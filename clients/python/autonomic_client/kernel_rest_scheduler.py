@@ -34,7 +34,7 @@ from typing import Any, Dict, ItemsView, Iterator, KeysView, List, Mapping, Opti
 from urllib.parse import quote
 
 from ._config import UrlSpec, resolve_token, resolve_urls
-from ._outbox import Outbox, OutboxStats, Report
+from ._outbox import BufferedReports, Outbox, Report
 from ._transport import AutonomicRequestError, Transport
 from ._wire import now_iso
 
@@ -241,7 +241,7 @@ class _Decision:
 _UNAVAILABLE = "Rest scheduler not available (Autonomic server unreachable)"
 
 
-class KernelRestScheduler:
+class KernelRestScheduler(BufferedReports):
     """Per-kernel rest scheduler with coupling-aware coordination, served by Autonomic.
 
     The original's methods and return types; the state lives on the server.
@@ -519,22 +519,9 @@ class KernelRestScheduler:
         with self._lock:
             return self._directives.get(kernel_id)
 
-    @property
-    def pending_reports(self) -> int:
-        """Reports buffered while the server is away."""
-        return self._outbox.pending
-
-    def stats(self) -> OutboxStats:
-        """Counters: buffered, sent, dropped (buffer full), rejected (refused), retries."""
-        return self._outbox.stats()
-
-    def flush(self, timeout: float = 5.0) -> bool:
-        """Sends buffered reports now; True when none is left."""
-        return self._outbox.flush(timeout)
-
     def close(self, timeout: float = 2.0) -> None:
         """Sends what is buffered (bounded by ``timeout``) and stops the background sender."""
-        self._outbox.close(timeout)
+        super().close(timeout)
         _open_schedulers.discard(self)
 
     # -- internals ---------------------------------------------------------------------------
