@@ -205,6 +205,35 @@ function goalOf(route: Route, backend: Backend, perSecond: number, ratio: number
   return { goal, meets_goal: ratio === null ? null : ratio >= goal.min_ratio_of_ceiling };
 }
 
+interface ServerCounters {
+  cpuSeconds: number;
+  groups: number;
+  groupWrites: number;
+}
+
+/** The server's own CPU seconds and group-commit counters, read from /metrics. */
+async function serverCounters(url: URL): Promise<ServerCounters> {
+  const text = await (await fetch(new URL("/metrics", url))).text();
+  const sum = (name: string): number => {
+    let total = 0;
+    for (const line of text.split("\n"))
+      if (line.startsWith(name) && (line[name.length] === " " || line[name.length] === "{"))
+        total += Number(line.slice(line.lastIndexOf(" ") + 1));
+    return total;
+  };
+  return {
+    cpuSeconds: sum("autonomic_process_cpu_seconds_total"),
+    groups: sum("autonomic_write_groups_total"),
+    groupWrites: sum("autonomic_write_group_writes_total"),
+  };
+}
+
+/** Writes per committed group over the timed run (null when nothing was grouped). */
+function meanGroup(before: ServerCounters, after: ServerCounters): number | null {
+  const groups = after.groups - before.groups;
+  return groups > 0 ? round((after.groupWrites - before.groupWrites) / groups, 2) : null;
+}
+
 /** How many snapshots the server says it holds: a check that every one sent was recorded. */
 async function recorded(url: URL): Promise<number> {
   const reply = await fetch(new URL("/api/self-healing/health", url));
@@ -235,7 +264,9 @@ async function bench(backend: Backend, db: string, config: string): Promise<void
           ? options.ceilingRequests
           : options.requests;
       await drive(clients, requests, batch ? options.batchWarmup : options.warmup);
+      const before = await serverCounters(url);
       const { latencies, seconds } = await drive(clients, requests, count);
+      const after = await serverCounters(url);
       latencies.sort();
       const perRequest = batch ? options.batchSize : 1;
       if (route === "snapshot" || batch)
@@ -259,6 +290,10 @@ async function bench(backend: Backend, db: string, config: string): Promise<void
           ...(route === "ceiling" ? {} : { ratio_of_ceiling: ratio }),
           p50_ms: round(percentile(latencies, 50), 3),
           p99_ms: round(percentile(latencies, 99), 3),
+          // CPU the server process (all its threads) spent per unit: steadier than the rate
+          // on a busy machine, and the part of the cost the server can change.
+          server_cpu_us: round(((after.cpuSeconds - before.cpuSeconds) * 1e6) / (count * perRequest), 1),
+          ...(route === "ceiling" ? {} : { mean_group: meanGroup(before, after) }),
           ...(route === "ceiling" ? {} : goalOf(route, backend, perSecond, ratio)),
           body_bytes: requests[0]?.body?.length ?? 0,
           client: options.client,

@@ -268,6 +268,12 @@ export const configSchema = z.strictObject({
   writes: z.strictObject({
     /** Most writes committed in one transaction; the rest wait for the next. */
     maxGroupWrites: z.number().int().positive().max(100_000),
+    /**
+     * PostgreSQL: groups of fatigue reports that may commit at once, on their own connections,
+     * when they touch different kernels (a commit waits for the WAL flush; the next group need
+     * not wait for it). SQLite has one writer and commits one group at a time.
+     */
+    maxGroupsInFlight: z.number().int().positive().max(16),
   }),
   /** Bounds on what kernels may make the health monitor hold (SPEC §6 Hardening). */
   monitor: z.strictObject({
@@ -529,7 +535,7 @@ export const DEFAULT_CONFIG: AutonomicConfig = {
     kernelScoped: false,
   },
   api: { strictFields: false },
-  writes: { maxGroupWrites: 1024 },
+  writes: { maxGroupWrites: 1024, maxGroupsInFlight: 4 },
   monitor: { maxKernels: 10_000, maxBatchSnapshots: 10_000, contextMaxBytes: 64 * 1024, contextMaxDepth: 32 },
   store: {
     location: "./autonomic.db",

@@ -37,7 +37,7 @@ import type {
   StoredResonancePoint,
 } from "../store/health-store-types.js";
 import { EventBus } from "./event-bus.js";
-import { WriteQueue } from "./write-queue.js";
+import { WriteQueue, type WriteStats } from "./write-queue.js";
 
 export type HealthEvent =
   | { type: "health_status_changed"; at: number; kernel_id: string; from: string; to: string }
@@ -276,7 +276,7 @@ export class HealthService {
   }
 
   /** Writes committed in groups since start. */
-  writeStats(): { groups: number; writes: number } {
+  writeStats(): WriteStats {
     return this.queue.stats();
   }
 

@@ -40,7 +40,7 @@ import type {
   RestStore,
 } from "../store/store-types.js";
 import { EventBus } from "./event-bus.js";
-import { WriteQueue } from "./write-queue.js";
+import { WriteQueue, type WriteStats } from "./write-queue.js";
 
 export interface RestServiceOptions {
   registry: Registry;
@@ -95,6 +95,16 @@ interface Transition<T> {
   closeCycle?: RestChange["closeCycle"];
 }
 
+/**
+ * The kernels a transition writes, when it writes nothing else (a fatigue report): groups of
+ * such transitions on different kernels may commit side by side. A transition with events or
+ * cycle records (rest, coverage, roster) returns null and commits alone, in its turn.
+ */
+function transitionKeys(t: Transition<unknown>): readonly string[] | null {
+  if (t.events.length > 0 || (t.cycleRecords?.length ?? 0) > 0 || t.closeCycle) return null;
+  return t.touched ?? [];
+}
+
 export class RestService {
   readonly scheduler: RestScheduler;
   readonly events = new EventBus<RestEvent>();
@@ -121,6 +131,8 @@ export class RestService {
     });
     this.queue = new WriteQueue<Transition<unknown>>({
       maxGroup: options.config.writes.maxGroupWrites,
+      maxInFlight: options.store.backend === "postgres" ? options.config.writes.maxGroupsInFlight : 1,
+      keysOf: transitionKeys,
       commit: (group) => this.store.commit(this.groupChange(group)),
       recover: async (err) => {
         this.logger.error({ err }, "commit failed; reloading rest state from the store");
@@ -324,7 +336,7 @@ export class RestService {
   }
 
   /** Writes committed in groups since start (group commit's effect, for tests and benches). */
-  writeStats(): { groups: number; writes: number } {
+  writeStats(): WriteStats {
     return this.queue.stats();
   }
 

@@ -15,6 +15,13 @@
  * - A failed commit fails every member with the store's error, after `recover` has put
  *   memory back to what the store holds.
  * - Group size is bounded (`maxGroup`); a member that must end its group (`last`) does.
+ * - Up to `maxInFlight` groups may be committing at once, each on its own connection (on
+ *   PostgreSQL a commit waits for the WAL flush, and a second group need not wait for the
+ *   first's). Two groups overlap only when `keysOf` says their writes touch disjoint keys
+ *   (kernels), so per key the commits land in arrival order; a change with no keys (null)
+ *   commits alone. A group formed while an earlier one failed is failed too, uncommitted,
+ *   and `recover` runs once every commit in flight has settled, so memory ends as the
+ *   store has it and no write is both failed and stored.
  *
  * @example
  * const queue = new WriteQueue<Change>({ maxGroup: 512, commit: (changes) => store.commitAll(changes),
@@ -37,12 +44,22 @@ export interface WriteQueueOptions<C> {
   /** Commits every change of a group in one transaction, in order. */
   commit: (changes: C[]) => Promise<void>;
   /**
-   * Called when a commit failed, before the members are failed: reloads the state the group
-   * touched from the store. Returns the error each member receives.
+   * Called when a commit failed, once no commit is in flight, before the members are failed:
+   * reloads the state the groups touched from the store. Returns the error each member receives.
    */
   recover: (error: unknown, changes: C[]) => Promise<Error>;
   /** After a commit: publish the group's events, in order. */
   committed?: (changes: C[]) => void;
+  /** Groups committing at once (config `writes.maxGroupsInFlight`); 1 when not given. */
+  maxInFlight?: number;
+  /** The keys a change writes, or null when its group must commit alone. Needed for maxInFlight > 1. */
+  keysOf?: (change: C) => readonly string[] | null;
+}
+
+export interface WriteStats {
+  groups: number;
+  writes: number;
+  overlapped: number;
 }
 
 interface Waiting<C> {
@@ -51,14 +68,39 @@ interface Waiting<C> {
   reject: (error: unknown) => void;
 }
 
+/** A group taken from the queue and applied to memory. */
+interface Group<C> {
+  members: { w: Waiting<C>; value: unknown }[];
+  changes: C[];
+  /** The keys its changes write; null when it must commit alone. */
+  keys: Set<string> | null;
+}
+
+/** A group whose commit is in flight. */
+interface Flight {
+  keys: Set<string> | null;
+  /** Resolves (never rejects) once the commit has settled and its members are answered. */
+  settled: Promise<void>;
+}
+
 export class WriteQueue<C> {
   private readonly waiting: Waiting<C>[] = [];
   private draining: Promise<void> | null = null;
+  private readonly flights = new Set<Flight>();
+  /** Groups whose commit failed, waiting for recovery once nothing is in flight. */
+  private failed: { error: unknown; groups: Group<C>[] } | null = null;
+  private readonly maxInFlight: number;
+  /** Wakes a drain that waits for commits in flight when a write arrives. */
+  private arrived: (() => void) | null = null;
   /** Sizes of the groups committed, for tests and metrics. */
   private groups = 0;
   private members = 0;
+  /** Groups that began committing while another commit was in flight. */
+  private overlapped = 0;
 
-  constructor(private readonly options: WriteQueueOptions<C>) {}
+  constructor(private readonly options: WriteQueueOptions<C>) {
+    this.maxInFlight = options.keysOf ? Math.max(1, options.maxInFlight ?? 1) : 1;
+  }
 
   /**
    * Queues a write; resolves with its value once the transaction holding it has committed,
@@ -67,6 +109,7 @@ export class WriteQueue<C> {
   submit<T>(apply: () => Applied<C, T>): Promise<T> {
     return new Promise<T>((resolve, reject) => {
       this.waiting.push({ apply, resolve: resolve as (value: unknown) => void, reject });
+      this.arrived?.();
       this.draining ??= this.drain();
     });
   }
@@ -76,26 +119,52 @@ export class WriteQueue<C> {
     while (this.draining) await this.draining;
   }
 
-  /** Groups committed and writes in them, since start. */
-  stats(): { groups: number; writes: number } {
-    return { groups: this.groups, writes: this.members };
+  /** Groups committed and writes in them, since start, and groups that overlapped another's commit. */
+  stats(): WriteStats {
+    return { groups: this.groups, writes: this.members, overlapped: this.overlapped };
   }
 
   private async drain(): Promise<void> {
     try {
-      while (this.waiting.length > 0) {
+      // Writes submitted while the last commits are in flight are drained here too, so the
+      // loop ends only when nothing waits and nothing is in flight.
+      while (this.waiting.length > 0 || this.flights.size > 0) {
+        if (this.waiting.length === 0) {
+          // Until a commit lands or a write arrives (which may go beside the commits in flight).
+          await Promise.race([this.anySettled(), new Promise<void>((resolve) => (this.arrived = resolve))]);
+          this.arrived = null;
+          continue;
+        }
         await new Promise<void>((resolve) => setImmediate(resolve));
-        await this.commitGroup();
+        while (this.flights.size >= this.maxInFlight) await this.anySettled();
+        if (this.failed) await this.recover();
+        const group = this.form();
+        // Wait for the commits this group may not overlap (all of them, for a group without keys).
+        for (let blocking = this.blocking(group); blocking.length > 0; blocking = this.blocking(group))
+          await Promise.all(blocking.map((f) => f.settled));
+        if (this.failed) {
+          // Applied on top of a write that did not commit: fail it too, uncommitted.
+          this.failed.groups.push(group);
+          await this.recover();
+          continue;
+        }
+        if (group.changes.length === 0) {
+          // Only refusals answered as values: answered in their turn, after the writes before.
+          for (const m of group.members) m.w.resolve(m.value);
+          continue;
+        }
+        this.launch(group);
       }
+      if (this.failed) await this.recover();
     } finally {
       this.draining = null;
     }
   }
 
-  private async commitGroup(): Promise<void> {
+  /** Takes the next group off the queue and applies each member to memory, in arrival order. */
+  private form(): Group<C> {
     const taken = this.waiting.splice(0, this.options.maxGroup);
-    const members: { w: Waiting<C>; value: unknown }[] = [];
-    const changes: C[] = [];
+    const group: Group<C> = { members: [], changes: [], keys: new Set() };
     for (let i = 0; i < taken.length; i++) {
       const w = taken[i] as Waiting<C>;
       let applied: Applied<C, unknown>;
@@ -107,27 +176,86 @@ export class WriteQueue<C> {
       }
       // A write that stores nothing (a refusal answered as a value) is still answered in its
       // turn, after the writes before it commit, so replies keep arrival order.
-      members.push({ w, value: applied.value });
+      group.members.push({ w, value: applied.value });
       if (applied.change === null) continue;
-      changes.push(applied.change);
+      group.changes.push(applied.change);
+      this.addKeys(group, applied.change);
       if (applied.last) {
         // The rest wait for the next group, ahead of anything that arrived since.
         this.waiting.unshift(...taken.slice(i + 1));
         break;
       }
     }
-    if (changes.length > 0) {
-      try {
-        await this.options.commit(changes);
-      } catch (err) {
-        const error = await this.options.recover(err, changes);
-        for (const m of members) m.w.reject(error);
-        return;
-      }
-      this.groups++;
-      this.members += changes.length;
-      this.options.committed?.(changes);
+    return group;
+  }
+
+  private addKeys(group: Group<C>, change: C): void {
+    if (group.keys === null) return;
+    const keys = this.options.keysOf?.(change) ?? null;
+    if (keys === null) group.keys = null;
+    else for (const key of keys) group.keys.add(key);
+  }
+
+  /** The commits in flight that `group` must wait for: any sharing a key, or all when either has none. */
+  private blocking(group: Group<C>): Flight[] {
+    const blocking: Flight[] = [];
+    for (const flight of this.flights) {
+      const { keys } = flight;
+      if (group.keys === null || keys === null || group.changes.length === 0) blocking.push(flight);
+      else
+        for (const key of group.keys)
+          if (keys.has(key)) {
+            blocking.push(flight);
+            break;
+          }
     }
-    for (const m of members) m.w.resolve(m.value);
+    return blocking;
+  }
+
+  private launch(group: Group<C>): void {
+    if (this.flights.size > 0) this.overlapped++;
+    const flight: Flight = {
+      keys: group.keys,
+      // Through a promise, so a commit that throws at once fails like one that rejects.
+      settled: Promise.resolve()
+        .then(() => this.options.commit(group.changes))
+        .then(
+          () => {
+            this.groups++;
+            this.members += group.changes.length;
+            this.options.committed?.(group.changes);
+            for (const m of group.members) m.w.resolve(m.value);
+          },
+          (error: unknown) => {
+            // Answered once every commit in flight has settled and memory is reloaded.
+            if (this.failed) this.failed.groups.push(group);
+            else this.failed = { error, groups: [group] };
+          },
+        ),
+    };
+    this.flights.add(flight);
+    void flight.settled.then(() => this.flights.delete(flight));
+  }
+
+  private anySettled(): Promise<void> {
+    if (this.flights.size === 0) return Promise.resolve();
+    return Promise.race(
+      [...this.flights].map((f) =>
+        f.settled.then(() => {
+          this.flights.delete(f);
+        }),
+      ),
+    );
+  }
+
+  /** Once nothing is in flight: reloads memory from the store, then fails every failed group's members. */
+  private async recover(): Promise<void> {
+    while (this.flights.size > 0) await this.anySettled();
+    const failed = this.failed;
+    if (!failed) return;
+    this.failed = null;
+    const changes = failed.groups.flatMap((g) => g.changes);
+    const error = await this.options.recover(failed.error, changes);
+    for (const g of failed.groups) for (const m of g.members) m.w.reject(error);
   }
 }
