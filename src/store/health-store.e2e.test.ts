@@ -94,7 +94,7 @@ for (const backend of BACKENDS) {
       await store.commitSnapshots(batch, extras);
       expect(await store.snapshotCount()).toBe(10_000);
       expect(await store.snapshotCount({ kernelId: "chaos_7" })).toBe(200);
-    });
+    }, 30_000);
 
     it("returns each kernel's newest N snapshots, oldest first, ties in time kept in insertion order", async () => {
       const store = await open();

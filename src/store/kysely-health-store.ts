@@ -41,8 +41,9 @@ import { KyselyActionStore } from "./kysely-action-store.js";
 import { KyselyHealingStore } from "./kysely-healing-store.js";
 import { KyselyRestStore } from "./kysely-store.js";
 import type { BaselinesTable, Database } from "./schema.js";
-import type { SnapshotWriter } from "./snapshot-writers.js";
+import { type SnapshotWriter, SQLITE_SNAPSHOT_INSERT } from "./snapshot-writers.js";
 import type { SqlDialect } from "./sql-dialect.js";
+import type { SqliteDirectWriter, WriteStep } from "./sqlite-direct-writer.js";
 import type { Store } from "./store-types.js";
 
 /** At most 8 parameters a row: far under either database's limit per statement. */
@@ -57,8 +58,9 @@ export class KyselyStore extends KyselyRestStore implements Store {
     db: Kysely<Database>,
     dialect: SqlDialect,
     private readonly writeSnapshots: SnapshotWriter,
+    directWriter?: SqliteDirectWriter,
   ) {
-    super(db, dialect);
+    super(db, dialect, directWriter);
     this.actions = new KyselyActionStore(db, dialect);
     this.healing = new KyselyHealingStore(db, dialect);
     this.accessTokens = new KyselyAccessTokenStore(db);
@@ -158,6 +160,22 @@ export class KyselyStore extends KyselyRestStore implements Store {
     const baselines = baselineRows(extras.baselines ?? []);
     const points = (extras.resonance ?? []).map(resonanceRow);
     if (rows.length === 0 && baselines.length === 0 && points.length === 0) return;
+    if (this.directWriter) {
+      // SQLite: the same statements, in one synchronous transaction (sqlite-direct-writer.ts).
+      const steps: WriteStep[] = [];
+      if (rows.length > 0) steps.push({ sql: SQLITE_SNAPSHOT_INSERT, rows });
+      for (const query of upsertBaselineQueries(this.db, baselines))
+        steps.push({ sql: query.sql, rows: [[...query.parameters]] });
+      for (let i = 0; i < points.length; i += ROWS_PER_STATEMENT) {
+        const query = this.db
+          .insertInto("resonance_points")
+          .values(points.slice(i, i + ROWS_PER_STATEMENT))
+          .compile();
+        steps.push({ sql: query.sql, rows: [[...query.parameters]] });
+      }
+      await this.directWriter.run(steps);
+      return;
+    }
     await this.db.transaction().execute(async (trx) => {
       if (rows.length > 0) await this.writeSnapshots(trx, rows);
       if (baselines.length > 0) await upsertBaselines(trx, baselines);
@@ -260,17 +278,26 @@ export class KyselyStore extends KyselyRestStore implements Store {
 
 /** PostgreSQL refuses to upsert one row twice in a statement: `rows` has one per kernel. */
 async function upsertBaselines(db: Kysely<Database>, rows: BaselinesTable[]): Promise<void> {
+  for (const query of upsertBaselineQueries(db, rows)) await db.executeQuery(query);
+}
+
+/** The statements that upsert `rows` by kernel_id, chunked, compiled for `db`'s dialect. */
+function upsertBaselineQueries(db: Kysely<Database>, rows: BaselinesTable[]) {
+  const queries = [];
   for (let i = 0; i < rows.length; i += ROWS_PER_STATEMENT)
-    await db
-      .insertInto("baselines")
-      .values(rows.slice(i, i + ROWS_PER_STATEMENT))
-      .onConflict((oc) =>
-        oc.column("kernel_id").doUpdateSet((eb) => ({
-          basin: eb.ref("excluded.basin"),
-          set_at: eb.ref("excluded.set_at"),
-          source: eb.ref("excluded.source"),
-          drift_reference: eb.ref("excluded.drift_reference"),
-        })),
-      )
-      .execute();
+    queries.push(
+      db
+        .insertInto("baselines")
+        .values(rows.slice(i, i + ROWS_PER_STATEMENT))
+        .onConflict((oc) =>
+          oc.column("kernel_id").doUpdateSet((eb) => ({
+            basin: eb.ref("excluded.basin"),
+            set_at: eb.ref("excluded.set_at"),
+            source: eb.ref("excluded.source"),
+            drift_reference: eb.ref("excluded.drift_reference"),
+          })),
+        )
+        .compile(),
+    );
+  return queries;
 }

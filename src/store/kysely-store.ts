@@ -28,6 +28,7 @@ import {
 import { handoffsText, retirementFromRow, retirementRow } from "./retirement-rows.js";
 import { CHAOS_EVER_SPAWNED_KEY, type Database, type KernelsTable } from "./schema.js";
 import type { SqlDialect } from "./sql-dialect.js";
+import type { SqliteDirectWriter } from "./sqlite-direct-writer.js";
 import type {
   ConstellationCycleRow,
   CoverageEventRow,
@@ -81,6 +82,40 @@ function isReportOnly(change: RestChange, kernelRows: number): boolean {
   );
 }
 
+const KERNEL_COLUMNS = [
+  "kernel_id",
+  "kernel_name",
+  "tier",
+  "rest_policy",
+  "status",
+  "fatigue",
+  "covered_by",
+  "covering_for",
+  "updated_at",
+  "state",
+] as const satisfies readonly (keyof KernelsTable)[];
+
+/** upsertKernels' statement for one row, as plain SQL for the SQLite direct writer. */
+const KERNEL_UPSERT_SQL =
+  `insert into kernels (${KERNEL_COLUMNS.join(", ")}) values (${KERNEL_COLUMNS.map(() => "?").join(", ")}) ` +
+  `on conflict (kernel_id) do update set ${KERNEL_COLUMNS.slice(1)
+    .map((c) => `${c} = excluded.${c}`)
+    .join(", ")}`;
+
+const FATIGUE_COLUMNS = [
+  "kernel_id",
+  "at",
+  "phi",
+  "kappa",
+  "load",
+  "error_rate",
+  "fatigue",
+] as const satisfies readonly (keyof FatigueSnapshot)[];
+const FATIGUE_INSERT_SQL = `insert into fatigue_snapshots (${FATIGUE_COLUMNS.join(", ")}) values (${FATIGUE_COLUMNS.map(() => "?").join(", ")})`;
+
+const kernelParams = (row: KernelsTable): unknown[] => KERNEL_COLUMNS.map((c) => row[c]);
+const fatigueParams = (row: FatigueSnapshot): unknown[] => FATIGUE_COLUMNS.map((c) => row[c]);
+
 /** 7 columns a row: well under SQLite's 32,766 and PostgreSQL's 65,535 bind parameters. */
 const FATIGUE_PER_STATEMENT = 1000;
 const KERNELS_PER_STATEMENT = 500;
@@ -92,6 +127,8 @@ export class KyselyRestStore implements RestStore {
   constructor(
     protected readonly db: Kysely<Database>,
     protected readonly dialect: SqlDialect,
+    /** SQLite only: groups of reports and snapshots as prepared statements (sqlite-direct-writer.ts). */
+    protected readonly directWriter?: SqliteDirectWriter,
   ) {
     this.backend = dialect.backend;
   }
@@ -121,6 +158,14 @@ export class KyselyRestStore implements RestStore {
     const kernels = [...new Map(change.kernels.map((k) => [k.kernelId, kernelRow(k, at)])).values()];
     const cycleRecords = (change.cycleRecords ?? []).map(cycleRow);
     const closing = change.closeCycle && cycleClosing(change.closeCycle);
+    if (this.directWriter && isReportOnly(change, kernels.length)) {
+      // SQLite: one prepared statement per row, in one synchronous transaction.
+      await this.directWriter.run([
+        { sql: KERNEL_UPSERT_SQL, rows: kernels.map(kernelParams) },
+        { sql: FATIGUE_INSERT_SQL, rows: (change.fatigue ?? []).map(fatigueParams) },
+      ]);
+      return;
+    }
     if (this.dialect.backend === "postgres" && isReportOnly(change, kernels.length)) {
       // A group of fatigue reports only: one statement, whose data-modifying CTE upserts the
       // kernels while it inserts the reports. A single statement is its own transaction, so

@@ -11,7 +11,6 @@
  * const write = multiRowSnapshotWriter(POSTGRES_DIALECT);
  * await db.transaction().execute((trx) => write(trx, batch.map(snapshotValues)));
  */
-import type SqliteDatabase from "better-sqlite3";
 import { CompiledQuery, type Transaction } from "kysely";
 import { SNAPSHOT_COLUMNS } from "./health-rows.js";
 import type { Database } from "./schema.js";
@@ -57,21 +56,7 @@ function insertText(dialect: SqlDialect, rowCount: number): string {
 }
 
 /**
- * SQLite only: one prepared single-row INSERT run per row on the better-sqlite3 handle
- * under the store's Kysely instance. It is inside the Kysely transaction because Kysely's
- * SQLite driver has exactly this one connection, holds it (behind its mutex) for the whole
- * transaction, and better-sqlite3 runs synchronously; the check of `inTransaction` keeps
- * that assumption from failing silently. No parameter limit applies to a single row.
+ * SQLite's single-row INSERT of a snapshot, run once per row by the SQLite direct writer
+ * (sqlite-direct-writer.ts): faster there than multi-row INSERTs, as measured above.
  */
-export function sqliteSnapshotWriter(sqlite: SqliteDatabase.Database): SnapshotWriter {
-  let insert: SqliteDatabase.Statement<unknown[]> | undefined;
-  return async (_trx, rows) => {
-    if (!sqlite.inTransaction)
-      throw new Error("sqliteSnapshotWriter must run inside the store's transaction");
-    // Prepared on first use: the table exists only once the store has migrated.
-    insert ??= sqlite.prepare(
-      `insert into health_snapshots (${COLUMN_LIST}) values (${SNAPSHOT_COLUMNS.map(() => "?").join(", ")})`,
-    );
-    for (const values of rows) insert.run(values);
-  };
-}
+export const SQLITE_SNAPSHOT_INSERT = `insert into health_snapshots (${COLUMN_LIST}) values (${SNAPSHOT_COLUMNS.map(() => "?").join(", ")})`;

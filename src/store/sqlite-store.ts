@@ -12,9 +12,10 @@ import SqliteDatabase from "better-sqlite3";
 import { Kysely } from "kysely";
 import { KyselyStore } from "./kysely-health-store.js";
 import type { Database } from "./schema.js";
-import { sqliteSnapshotWriter } from "./snapshot-writers.js";
+import { multiRowSnapshotWriter } from "./snapshot-writers.js";
 import { SQLITE_DIALECT } from "./sql-dialect.js";
 import { sqliteDialect } from "./sqlite-dialect.js";
+import { SqliteDirectWriter } from "./sqlite-direct-writer.js";
 import { StoreOpenError } from "./store-error.js";
 
 /** How long a statement waits for another process's write lock before failing (ms). */
@@ -45,7 +46,14 @@ export function openSqliteStore(path: string): KyselyStore {
     throw new StoreOpenError(path, messageOf(error), { cause: error });
   }
   const db = new Kysely<Database>({ dialect: sqliteDialect(sqlite) });
-  return new KyselyStore(db, SQLITE_DIALECT, sqliteSnapshotWriter(sqlite));
+  // Snapshots and report groups go through the direct writer; the multi-row writer is the
+  // store's generic path, which SQLite does not take.
+  return new KyselyStore(
+    db,
+    SQLITE_DIALECT,
+    multiRowSnapshotWriter(SQLITE_DIALECT),
+    new SqliteDirectWriter(sqlite, db),
+  );
 }
 
 /**
