@@ -15,6 +15,8 @@ export async function clusterReply(
   replicas: () => Promise<ReplicaRow[]>,
   config: AutonomicConfig,
   now: number,
+  /** Whether this replica's control plane is open (false while a new leader reloads). */
+  leading: boolean,
 ): Promise<{ status: number; body: Record<string, unknown> }> {
   const rows = view.databaseReachable ? await replicas().catch(() => null) : null;
   const freshMs = config.ha.leaseSeconds * 2000;
@@ -24,7 +26,9 @@ export async function clusterReply(
     ? `database unreachable: ${view.databaseError ?? `no answer for over ${config.ha.maxReadLagMs} ms`}`
     : view.leaderUrl === null
       ? "no leader is known"
-      : null;
+      : view.role === "leader" && !leading
+        ? "taking over: reloading state from the database"
+        : null;
   return {
     status: reason === null ? 200 : 503,
     body: {

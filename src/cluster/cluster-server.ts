@@ -177,7 +177,7 @@ export async function startClusterServer(o: ClusterServerOptions): Promise<Clust
     const method = req.method ?? "GET";
     const path = (req.url ?? "/").split("?")[0] ?? "/";
     if (path === "/api/cluster" && (method === "GET" || method === "HEAD")) {
-      const reply = await clusterReply(view(), replicas, config, clock.now());
+      const reply = await clusterReply(view(), replicas, config, clock.now(), term !== null);
       res.writeHead(reply.status, { "content-type": "application/json; charset=utf-8" });
       res.end(method === "HEAD" ? undefined : JSON.stringify(reply.body));
       return;

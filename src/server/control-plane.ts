@@ -62,7 +62,10 @@ export async function openControlPlane(o: ControlPlaneOptions): Promise<ControlP
   const runner = new PeriodicRunner(logger);
   const once = (job: string, intervalMs: number, run: () => Promise<unknown>) => async () => {
     const claim = o.claimTick;
-    if (claim && !(await claim(job, Math.floor(clock.now() / intervalMs)))) return;
+    const tick = Math.floor(clock.now() / intervalMs);
+    if (claim && !(await claim(job, tick))) return;
+    // One line per pass, so a run's passes can be audited against the ticks (SPEC §9).
+    logger.info({ job, tick }, "periodic pass");
     await run();
   };
   const loopMs = config.healing.loopIntervalSeconds * 1000;

@@ -1,0 +1,87 @@
+/**
+ * Several `autonomic serve` processes on one PostgreSQL database (SPEC §9), for the HA
+ * tests: start them, ask any of them who leads, wait for a takeover, and read the shared
+ * store directly.
+ */
+import { writeFileSync } from "node:fs";
+import { join } from "node:path";
+import pg from "pg";
+import { type ServerProcess, startServerProcess } from "./server-process.js";
+
+export interface ClusterReply {
+  replica_id: string;
+  url: string;
+  role: string;
+  ready: boolean;
+  reason: string | null;
+  leader: { replica_id: string | null; url: string | null; since: string | null; generation: number };
+  replicas: { replica_id: string; url: string; role: string; live: boolean; heartbeat_at: string }[];
+}
+
+/** GET /api/cluster of one replica; null when it does not answer. */
+export async function clusterOf(url: string): Promise<{ status: number; body: ClusterReply } | null> {
+  try {
+    const res = await fetch(`${url}/api/cluster`, { signal: AbortSignal.timeout(2000) });
+    return { status: res.status, body: (await res.json()) as ClusterReply };
+  } catch {
+    return null;
+  }
+}
+
+/** Writes the replicas' config file: a short lease and a fast healing loop, so a run stays short. */
+export function writeHaConfig(dir: string, leaseSeconds: number): string {
+  const file = join(dir, "ha.json");
+  writeFileSync(
+    file,
+    JSON.stringify({
+      ha: { leaseSeconds },
+      healing: { loopIntervalSeconds: 1 },
+      scheduler: { tickSeconds: 1 },
+    }),
+  );
+  return file;
+}
+
+export function startReplica(db: string, configFile: string): Promise<ServerProcess> {
+  return startServerProcess({ db, args: ["--config", configFile] });
+}
+
+/**
+ * Polls the replicas until one of them leads at a generation above `after`, answers as ready,
+ * and every one asked agrees; resolves with that leader's reply.
+ */
+export async function waitForLeader(
+  urls: string[],
+  after: number,
+  timeoutMs = 30_000,
+): Promise<ClusterReply> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const replies = (await Promise.all(urls.map(clusterOf))).filter((r) => r !== null);
+    const leader = replies.find((r) => r.body.role === "leader" && r.status === 200);
+    if (
+      leader &&
+      leader.body.leader.generation > after &&
+      replies.every((r) => r.body.leader.url === leader.body.url)
+    )
+      return leader.body;
+    if (Date.now() > deadline)
+      throw new Error(`no leader above generation ${after}: ${JSON.stringify(replies)}`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
+/** One query on the shared database, on a connection of its own. */
+export async function queryDatabase<T extends pg.QueryResultRow>(
+  url: string,
+  text: string,
+  values: unknown[] = [],
+): Promise<T[]> {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    return (await client.query<T>(text, values)).rows;
+  } finally {
+    await client.end();
+  }
+}
