@@ -4,6 +4,7 @@
  * store directly.
  */
 import { writeFileSync } from "node:fs";
+import net from "node:net";
 import { join } from "node:path";
 import pg from "pg";
 import { type ServerProcess, startServerProcess } from "./server-process.js";
@@ -84,4 +85,48 @@ export async function queryDatabase<T extends pg.QueryResultRow>(
   } finally {
     await client.end();
   }
+}
+
+/** A TCP proxy in front of PostgreSQL that a test can cut (every connection dropped) and restore. */
+export interface DatabaseProxy {
+  /** The database URL through the proxy. */
+  url: string;
+  cut(): Promise<void>;
+  restore(): Promise<void>;
+  close(): Promise<void>;
+}
+
+export async function databaseProxy(databaseUrl: string): Promise<DatabaseProxy> {
+  const target = new URL(databaseUrl);
+  const sockets = new Set<net.Socket>();
+  let server: net.Server | null = null;
+  let port = 0;
+  const listen = () =>
+    new Promise<void>((resolve) => {
+      server = net.createServer((client) => {
+        const upstream = net.connect(Number(target.port || 5432), target.hostname);
+        for (const s of [client, upstream]) {
+          sockets.add(s);
+          s.on("close", () => sockets.delete(s));
+          s.on("error", () => {});
+        }
+        client.pipe(upstream).pipe(client);
+        client.on("close", () => upstream.destroy());
+        upstream.on("close", () => client.destroy());
+      });
+      server.listen(port, "127.0.0.1", () => {
+        port = (server?.address() as net.AddressInfo).port;
+        resolve();
+      });
+    });
+  const cut = async () => {
+    const s = server as net.Server | null;
+    server = null;
+    for (const socket of sockets) socket.destroy();
+    if (s) await new Promise<void>((resolve) => s.close(() => resolve()));
+  };
+  await listen();
+  const url = new URL(databaseUrl);
+  url.port = String(port);
+  return { url: url.toString(), cut, restore: listen, close: cut };
 }
