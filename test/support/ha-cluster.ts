@@ -103,7 +103,7 @@ export async function databaseProxy(databaseUrl: string): Promise<DatabaseProxy>
   let port = 0;
   const listen = () =>
     new Promise<void>((resolve) => {
-      server = net.createServer((client) => {
+      const listening = net.createServer((client) => {
         const upstream = net.connect(Number(target.port || 5432), target.hostname);
         for (const s of [client, upstream]) {
           sockets.add(s);
@@ -114,8 +114,9 @@ export async function databaseProxy(databaseUrl: string): Promise<DatabaseProxy>
         client.on("close", () => upstream.destroy());
         upstream.on("close", () => client.destroy());
       });
-      server.listen(port, "127.0.0.1", () => {
-        port = (server?.address() as net.AddressInfo).port;
+      server = listening;
+      listening.listen(port, "127.0.0.1", () => {
+        port = (listening.address() as net.AddressInfo).port;
         resolve();
       });
     });
