@@ -1,6 +1,7 @@
 /**
  * High availability under kill -9 (SPEC §9, issue 16): three replicas on one PostgreSQL
- * database, kernels that report fatigue and rest through any replica, and the leader killed
+ * database, kernels that report fatigue and rest, half of them through HAProxy running
+ * deploy/haproxy/haproxy.cfg and half straight to the replicas in turn, and the leader killed
  * three times. After each takeover the shared store is checked: every write a client got a
  * 200 for is there, the rest invariants hold (no kernel covered twice, none resting uncovered,
  * so the coverage gap is 0), and no periodic pass ran twice for one tick.
@@ -14,7 +15,9 @@ import type { KernelRestState } from "../../src/core/rest/kernel-state.js";
 import { openStore } from "../../src/store/open-store.js";
 import {
   clusterOf,
+  freePort,
   queryDatabase,
+  startHaproxy,
   startReplica,
   waitForLeader,
   writeHaConfig,
@@ -29,11 +32,13 @@ const KERNELS = GODS.map((g) => `${g.toLowerCase()}_1`);
 
 let db: TestDatabase;
 let dir: string;
+let haproxy: { url: string; stop(): Promise<void> } | null = null;
 beforeAll(async () => {
   db = await createTestDatabase();
   dir = mkdtempSync(join(tmpdir(), "autonomic-ha-chaos-"));
 });
 afterAll(async () => {
+  await haproxy?.stop();
   await stopAllServers();
   await db?.drop();
   if (dir) rmSync(dir, { recursive: true, force: true });
@@ -102,6 +107,21 @@ async function kernelLoop(
   }
 }
 
+/** How many reports of `kernels` were acknowledged so far. */
+function ackedOf(acks: Acks, kernels: string[]): number {
+  return kernels.reduce((n, k) => n + (acks.fatigue.get(k)?.size ?? 0), 0);
+}
+
+/** Resolves once `kernels` have more acknowledged reports than `before`; with how long that took. */
+async function writesResume(acks: Acks, kernels: string[], before: number, timeoutMs: number) {
+  const started = Date.now();
+  while (ackedOf(acks, kernels) <= before) {
+    if (Date.now() - started > timeoutMs) throw new Error(`no write acknowledged in ${timeoutMs} ms`);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+  return Date.now() - started;
+}
+
 /** The stored rest state's invariant violations, and any acknowledged report not stored. */
 async function checkStore(url: string, acks: Acks): Promise<{ violations: string[]; missing: string[] }> {
   // Taken before the store is read: reports acknowledged while it is read are not in that read.
@@ -133,10 +153,14 @@ async function checkStore(url: string, acks: Acks): Promise<{ violations: string
 describe("three replicas on one PostgreSQL database", () => {
   it("survive three kill -9s of the leader with no acknowledged write lost and no rest invariant broken", async () => {
     const config = writeHaConfig(dir, LEASE_SECONDS);
+    // Fixed ports, so a restarted replica comes back where HAProxy's config points.
+    const ports = [await freePort(), await freePort(), await freePort()];
     const replicas: ServerProcess[] = [];
     const dead: ServerProcess[] = [];
-    for (let i = 0; i < 3; i++) replicas.push(await startReplica(db.url, config));
+    for (const port of ports) replicas.push(await startReplica(db.url, config, port));
     const urls = () => replicas.map((r) => r.url);
+    haproxy = await startHaproxy(ports);
+    const balanced = haproxy.url;
     let leader = await waitForLeader(urls(), 0);
     expect(leader.leader.generation).toBe(1);
 
@@ -152,8 +176,14 @@ describe("three replicas on one PostgreSQL database", () => {
 
     const acks: Acks = { fatigue: new Map(), rests: 0, ends: 0, failures: 0 };
     let stopping = false;
-    const loops = KERNELS.map((k, i) => kernelLoop(k, i, urls, acks, () => stopping));
+    // Even kernels go through the load balancer, odd ones to each replica in turn.
+    const loops = KERNELS.map((k, i) =>
+      kernelLoop(k, i, i % 2 === 0 ? () => [balanced] : urls, acks, () => stopping),
+    );
     const takeovers: number[] = [];
+    const balancedKernels = KERNELS.filter((_, i) => i % 2 === 0);
+    /** From each kill to the first report acknowledged through HAProxy after it. */
+    const balancedResumed: number[] = [];
     try {
       for (let kill = 0; kill < KILLS; kill++) {
         await new Promise((resolve) => setTimeout(resolve, 2500));
@@ -161,6 +191,7 @@ describe("three replicas on one PostgreSQL database", () => {
         const before = leader.leader.generation;
         const acksBefore = [...acks.fatigue.values()].reduce((n, s) => n + s.size, 0);
         const killedAt = Date.now();
+        const balancedBefore = ackedOf(acks, balancedKernels);
         victim.kill("SIGKILL");
         await victim.waitForExit();
         replicas.splice(replicas.indexOf(victim), 1);
@@ -168,13 +199,16 @@ describe("three replicas on one PostgreSQL database", () => {
         leader = await waitForLeader(urls(), before);
         takeovers.push(Date.now() - killedAt);
         expect(leader.leader.generation).toBe(before + 1);
+        // HAProxy has taken the dead replica out (or retried past it): writes through it go on.
+        await writesResume(acks, balancedKernels, balancedBefore, 10_000);
+        balancedResumed.push(Date.now() - killedAt);
 
         const { violations, missing } = await checkStore(db.url, acks);
         expect(violations).toEqual([]);
         expect(missing).toEqual([]);
         expect(acksBefore).toBeGreaterThan(0);
-        // Back to three, as an orchestrator would restart it.
-        replicas.push(await startReplica(db.url, config));
+        // Back to three on the same port, as an orchestrator would restart it.
+        replicas.push(await startReplica(db.url, config, Number(new URL(victim.url).port)));
       }
       await new Promise((resolve) => setTimeout(resolve, 1500));
     } finally {
@@ -186,6 +220,7 @@ describe("three replicas on one PostgreSQL database", () => {
     expect(violations).toEqual([]);
     expect(missing).toEqual([]);
     expect(acks.rests).toBeGreaterThan(0);
+    for (const kernel of KERNELS) expect(acks.fatigue.get(kernel)?.size ?? 0, kernel).toBeGreaterThan(0);
     for (const ms of takeovers) expect(ms).toBeLessThanOrEqual((LEASE_SECONDS + 2) * 1000);
 
     // Every pass of the healing loop and consensus ran once per tick, whichever replica ran it.
@@ -201,6 +236,7 @@ describe("three replicas on one PostgreSQL database", () => {
     console.log(
       JSON.stringify({
         takeovers_ms: takeovers,
+        balanced_resumed_ms: balancedResumed,
         acked: [...acks.fatigue.values()].reduce((n, s) => n + s.size, 0),
         ...acks,
         fatigue: undefined,

@@ -3,11 +3,13 @@
  * tests: start them, ask any of them who leads, wait for a takeover, and read the shared
  * store directly.
  */
-import { writeFileSync } from "node:fs";
+
+import { spawn } from "node:child_process";
+import { existsSync, writeFileSync } from "node:fs";
 import net from "node:net";
 import { join } from "node:path";
 import pg from "pg";
-import { type ServerProcess, startServerProcess } from "./server-process.js";
+import { REPO_ROOT, type ServerProcess, startServerProcess } from "./server-process.js";
 
 export interface ClusterReply {
   replica_id: string;
@@ -43,8 +45,9 @@ export function writeHaConfig(dir: string, leaseSeconds: number): string {
   return file;
 }
 
-export function startReplica(db: string, configFile: string): Promise<ServerProcess> {
-  return startServerProcess({ db, args: ["--config", configFile] });
+/** A replica on `port` (0: any free one), so a restarted replica can come back where it was. */
+export function startReplica(db: string, configFile: string, port = 0): Promise<ServerProcess> {
+  return startServerProcess({ db, args: ["--config", configFile, "--port", String(port)] });
 }
 
 /**
@@ -130,4 +133,51 @@ export async function databaseProxy(databaseUrl: string): Promise<DatabaseProxy>
   const url = new URL(databaseUrl);
   url.port = String(port);
   return { url: url.toString(), cut, restore: listen, close: cut };
+}
+
+/** A TCP port free right now on loopback, for a replica that must come back on the same one. */
+export async function freePort(): Promise<number> {
+  const server = net.createServer();
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const { port } = server.address() as net.AddressInfo;
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return port;
+}
+
+/** Debian's HAProxy running deploy/haproxy/haproxy.cfg in front of `replicaPorts`. */
+export async function startHaproxy(replicaPorts: number[]): Promise<{ url: string; stop(): Promise<void> }> {
+  const port = await freePort();
+  const env: NodeJS.ProcessEnv = { ...process.env, AUTONOMIC_LB_BIND: `127.0.0.1:${port}` };
+  replicaPorts.forEach((p, i) => {
+    env[`AUTONOMIC_REPLICA_${i + 1}`] = `127.0.0.1:${p}`;
+  });
+  // Debian puts it in /usr/sbin, which is not on every user's PATH.
+  const bin = existsSync("/usr/sbin/haproxy") ? "/usr/sbin/haproxy" : "haproxy";
+  const child = spawn(bin, ["-db", "-f", join(REPO_ROOT, "deploy/haproxy/haproxy.cfg")], {
+    env,
+    stdio: ["ignore", "ignore", "pipe"],
+  });
+  let stderr = "";
+  child.stderr?.on("data", (chunk) => {
+    stderr += String(chunk);
+  });
+  const exited = new Promise<void>((resolve) => child.once("close", () => resolve()));
+  const url = `http://127.0.0.1:${port}`;
+  const deadline = Date.now() + 10_000;
+  for (;;) {
+    const reply = await clusterOf(url);
+    if (reply?.status === 200) break;
+    if (child.exitCode !== null || Date.now() > deadline) {
+      child.kill("SIGKILL");
+      throw new Error(`haproxy did not come up: ${stderr}`);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  return {
+    url,
+    stop: async () => {
+      child.kill("SIGKILL");
+      await exited;
+    },
+  };
 }
