@@ -1,10 +1,12 @@
 /**
  * High availability under kill -9 (SPEC §9, issue 16): three replicas on one PostgreSQL
  * database, kernels that report fatigue and rest, half of them through HAProxy running
- * deploy/haproxy/haproxy.cfg and half straight to the replicas in turn, and the leader killed
- * three times. After each takeover the shared store is checked: every write a client got a
- * 200 for is there, the rest invariants hold (no kernel covered twice, none resting uncovered,
- * so the coverage gap is 0), and no periodic pass ran twice for one tick.
+ * deploy/haproxy/haproxy.cfg and half through the SDK's KernelClient given the three replicas'
+ * URLs, and the leader killed three times. After each takeover the shared store is checked:
+ * every write a client got a 200 for is there, the rest invariants hold (no kernel covered
+ * twice, none resting uncovered, so the coverage gap is 0), and no periodic pass ran twice for
+ * one tick. At the end, the cluster is visible where SPEC §9 says: the gauges on every
+ * replica, one leadership alert per takeover, and `autonomic status` through the balancer.
  */
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -12,6 +14,9 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { invariantViolations } from "../../src/core/rest/invariants.js";
 import type { KernelRestState } from "../../src/core/rest/kernel-state.js";
+import { KernelClient } from "../../src/sdk/client.js";
+import { AutonomicRequestError } from "../../src/sdk/transport.js";
+import type { FatigueInput } from "../../src/sdk/wire.js";
 import { openStore } from "../../src/store/open-store.js";
 import {
   clusterOf,
@@ -23,7 +28,7 @@ import {
   writeHaConfig,
 } from "../support/ha-cluster.js";
 import { createTestDatabase, type TestDatabase } from "../support/postgres.js";
-import { logEntries, type ServerProcess, stopAllServers } from "../support/server-process.js";
+import { logEntries, runCli, type ServerProcess, stopAllServers } from "../support/server-process.js";
 
 const LEASE_SECONDS = 3;
 const KILLS = 3;
@@ -70,29 +75,46 @@ async function post(
   }
 }
 
-/** A kernel that reports through the replicas in turn, rests now and then, and wakes itself. */
-async function kernelLoop(
-  kernel: string,
-  index: number,
-  urls: () => string[],
-  acks: Acks,
-  stop: () => boolean,
-) {
-  let turn = index;
+type Reply = { status: number; json: Record<string, unknown> };
+/** One of a kernel's rest calls: a fatigue report, a rest request, or the end of its rest. */
+type Call = (action: "fatigue" | "request" | "end", body: Record<string, unknown>) => Promise<Reply>;
+
+/** Plain HTTP to one URL (the load balancer). */
+const viaHttp =
+  (kernel: string, url: string): Call =>
+  (action, body) =>
+    post(url, `/api/rest/${action}/${kernel}`, body);
+
+/** The SDK's KernelClient, given every replica's URL, failing over between them. */
+const viaSdk =
+  (client: KernelClient): Call =>
+  async (action, body) => {
+    try {
+      const json =
+        action === "fatigue"
+          ? await client.reportFatigue(body as unknown as FatigueInput)
+          : action === "request"
+            ? await client.requestRest()
+            : await client.endRest();
+      return { status: 200, json: json as Record<string, unknown> };
+    } catch (err) {
+      return { status: err instanceof AutonomicRequestError ? (err.status ?? 0) : 0, json: {} };
+    }
+  };
+
+/** A kernel that reports fatigue, rests now and then, and wakes itself. */
+async function kernelLoop(kernel: string, index: number, call: Call, acks: Acks, stop: () => boolean) {
   let resting = false;
   for (let seq = 0; !stop(); seq++) {
-    const list = urls();
-    const url = list[turn % list.length] as string;
     const kappa = 40 + index + seq / 100_000;
-    const reply = await post(url, `/api/rest/fatigue/${kernel}`, { phi: 0.6, kappa, load: 0.3 });
+    const reply = await call("fatigue", { phi: 0.6, kappa, load: 0.3 });
     if (reply.status === 200) {
       const set = acks.fatigue.get(kernel) ?? new Set<number>();
       set.add(kappa);
       acks.fatigue.set(kernel, set);
     } else acks.failures++;
     if (seq % 8 === index % 8) {
-      const path = resting ? `/api/rest/end/${kernel}` : `/api/rest/request/${kernel}`;
-      const answer = await post(url, path, {});
+      const answer = await call(resting ? "end" : "request", {});
       if (answer.status === 200 && resting) {
         acks.ends++;
         resting = false;
@@ -101,8 +123,7 @@ async function kernelLoop(
         resting = true;
       }
     }
-    // Spread the kernels over the replicas, and let the machine breathe.
-    turn++;
+    // Let the machine breathe.
     await new Promise((resolve) => setTimeout(resolve, 15));
   }
 }
@@ -176,14 +197,26 @@ describe("three replicas on one PostgreSQL database", () => {
 
     const acks: Acks = { fatigue: new Map(), rests: 0, ends: 0, failures: 0 };
     let stopping = false;
-    // Even kernels go through the load balancer, odd ones to each replica in turn.
+    // Even kernels go through the load balancer, odd ones through the SDK given all three replicas.
+    const replicaUrls = ports.map((p) => `http://127.0.0.1:${p}`);
+    const clients = KERNELS.map(
+      (kernel) => new KernelClient({ url: replicaUrls, kernelId: kernel, requestTimeoutMs: 15_000 }),
+    );
     const loops = KERNELS.map((k, i) =>
-      kernelLoop(k, i, i % 2 === 0 ? () => [balanced] : urls, acks, () => stopping),
+      kernelLoop(
+        k,
+        i,
+        i % 2 === 0 ? viaHttp(k, balanced) : viaSdk(clients[i] as KernelClient),
+        acks,
+        () => stopping,
+      ),
     );
     const takeovers: number[] = [];
     const balancedKernels = KERNELS.filter((_, i) => i % 2 === 0);
-    /** From each kill to the first report acknowledged through HAProxy after it. */
+    const sdkKernels = KERNELS.filter((_, i) => i % 2 === 1);
+    /** From each kill to the first report acknowledged after it, through HAProxy and through the SDK. */
     const balancedResumed: number[] = [];
+    const sdkResumed: number[] = [];
     try {
       for (let kill = 0; kill < KILLS; kill++) {
         await new Promise((resolve) => setTimeout(resolve, 2500));
@@ -192,6 +225,7 @@ describe("three replicas on one PostgreSQL database", () => {
         const acksBefore = [...acks.fatigue.values()].reduce((n, s) => n + s.size, 0);
         const killedAt = Date.now();
         const balancedBefore = ackedOf(acks, balancedKernels);
+        const sdkBefore = ackedOf(acks, sdkKernels);
         victim.kill("SIGKILL");
         await victim.waitForExit();
         replicas.splice(replicas.indexOf(victim), 1);
@@ -199,9 +233,16 @@ describe("three replicas on one PostgreSQL database", () => {
         leader = await waitForLeader(urls(), before);
         takeovers.push(Date.now() - killedAt);
         expect(leader.leader.generation).toBe(before + 1);
-        // HAProxy has taken the dead replica out (or retried past it): writes through it go on.
-        await writesResume(acks, balancedKernels, balancedBefore, 10_000);
-        balancedResumed.push(Date.now() - killedAt);
+        // HAProxy has taken the dead replica out (or retried past it), and the SDK has moved
+        // past the dead URL: writes through both go on.
+        await Promise.all([
+          writesResume(acks, balancedKernels, balancedBefore, 10_000).then(() =>
+            balancedResumed.push(Date.now() - killedAt),
+          ),
+          writesResume(acks, sdkKernels, sdkBefore, 10_000).then(() =>
+            sdkResumed.push(Date.now() - killedAt),
+          ),
+        ]);
 
         const { violations, missing } = await checkStore(db.url, acks);
         expect(violations).toEqual([]);
@@ -214,6 +255,7 @@ describe("three replicas on one PostgreSQL database", () => {
     } finally {
       stopping = true;
       await Promise.all(loops);
+      await Promise.all(clients.map((c) => c.close()));
     }
 
     const { violations, missing } = await checkStore(db.url, acks);
@@ -233,10 +275,27 @@ describe("three replicas on one PostgreSQL database", () => {
 
     const final = await clusterOf(leader.url);
     expect(final?.body.replicas.filter((r) => r.live).length).toBe(3);
+
+    // Where to see it: the gauges on every replica, one alert per takeover, autonomic status.
+    const metrics = await Promise.all(replicas.map((r) => fetch(`${r.url}/metrics`).then((m) => m.text())));
+    expect(metrics.map((m) => /^autonomic_leader (\d+)$/m.exec(m)?.[1]).sort()).toEqual(["0", "0", "1"]);
+    for (const m of metrics) expect(m).toMatch(/^autonomic_replicas 3$/m);
+    const alerts = await queryDatabase<{ dedupe_key: string }>(
+      db.url,
+      "SELECT dedupe_key FROM alerts WHERE kind = 'leadership_changed' ORDER BY created_at",
+    );
+    expect(alerts.map((a) => a.dedupe_key)).toEqual(
+      [2, 3, 4].map((generation) => `leadership_changed:${generation}`),
+    );
+    const status = await runCli(["status", "--url", balanced]);
+    expect(status.code, status.stderr).toBe(0);
+    expect(status.stdout).toContain(`cluster: leader ${leader.leader.replica_id} since `);
+    expect(status.stdout).toContain(`(generation ${KILLS + 1}); 3 of 3 replicas live`);
     console.log(
       JSON.stringify({
         takeovers_ms: takeovers,
         balanced_resumed_ms: balancedResumed,
+        sdk_resumed_ms: sdkResumed,
         acked: [...acks.fatigue.values()].reduce((n, s) => n + s.size, 0),
         ...acks,
         fatigue: undefined,
