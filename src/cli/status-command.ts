@@ -1,12 +1,13 @@
 /**
  * `autonomic status`: health and rest, per kernel and for the whole constellation, in one
- * table (Φ, κ, drift, severity beside rest status and fatigue).
+ * table (Φ, κ, drift, severity beside rest status and fatigue), under one line saying who
+ * leads the cluster (SPEC §9).
  */
 import type { Command } from "commander";
 import type { ConstellationHealth, DegradationReport } from "../core/health/reports.js";
 import type { ConstellationStatus, KernelStatus } from "../core/rest/status.js";
 import { type CommonOptions, clientOf, withClientOptions } from "./client-options.js";
-import { apiRequest } from "./http-client.js";
+import { apiRequest, type ClientOptions, HttpReplyError } from "./http-client.js";
 import { fixed, printJson, table } from "./output.js";
 
 export function registerStatusCommand(program: Command): void {
@@ -14,7 +15,7 @@ export function registerStatusCommand(program: Command): void {
     program.command("status").description("health and rest of every kernel and of the constellation"),
   ).action(async (options: CommonOptions) => {
     const client = clientOf(options);
-    const [{ constellation }, { kernels }, { health }, { degradation }] = await Promise.all([
+    const [{ constellation }, { kernels }, { health }, { degradation }, cluster] = await Promise.all([
       apiRequest<{ constellation: ConstellationStatus }>(client, "GET", "/api/rest/status"),
       apiRequest<{ kernels: KernelStatus[] }>(client, "GET", "/api/rest/kernels"),
       apiRequest<{ health: ConstellationHealth }>(client, "GET", "/api/self-healing/health"),
@@ -23,14 +24,55 @@ export function registerStatusCommand(program: Command): void {
         "GET",
         "/api/self-healing/degradation",
       ),
+      clusterOf(client),
     ]);
-    if (options.json) return printJson({ constellation, kernels, health, degradation });
+    if (options.json) return printJson({ cluster, constellation, kernels, health, degradation });
+    if (cluster !== null) process.stdout.write(`${renderCluster(cluster)}\n`);
     process.stdout.write(`${renderStatus(constellation, kernels, health)}\n`);
     const issues = degradation.kernels.flatMap((d) =>
       d.findings.map((i) => `  ${d.kernel_id}  ${i.severity}  ${i.rule}: ${i.message}`),
     );
     if (issues.length > 0) process.stdout.write(`\ndegradation:\n${issues.join("\n")}\n`);
   });
+}
+
+/** The part of GET /api/cluster the status line shows. */
+export interface ClusterSummary {
+  backend?: string;
+  replica_id: string;
+  role: string;
+  ready: boolean;
+  reason: string | null;
+  leader: { replica_id: string | null; since: string | null; generation: number };
+  replicas: { live: boolean }[];
+}
+
+/**
+ * GET /api/cluster, whose 503 (this replica cut off, or no leader) still carries the body to
+ * show; null from a server too old to have the route.
+ */
+async function clusterOf(client: ClientOptions): Promise<ClusterSummary | null> {
+  try {
+    return await apiRequest<ClusterSummary>(client, "GET", "/api/cluster");
+  } catch (err) {
+    if (err instanceof HttpReplyError && err.status === 503) return err.reply as unknown as ClusterSummary;
+    if (err instanceof HttpReplyError && err.status === 404) return null;
+    throw err;
+  }
+}
+
+/** One line: who leads, since when, how many replicas live, and this replica's own state. */
+export function renderCluster(c: ClusterSummary): string {
+  if (c.backend === "sqlite") return "cluster: one process (SQLite)";
+  const live = c.replicas.filter((r) => r.live).length;
+  const leader =
+    c.leader.replica_id === null
+      ? "no leader"
+      : `leader ${c.leader.replica_id} since ${c.leader.since ?? "?"} (generation ${c.leader.generation})`;
+  const self = c.ready
+    ? `this replica ${c.replica_id} ${c.role}`
+    : `this replica ${c.replica_id} NOT READY: ${c.reason}`;
+  return `cluster: ${leader}; ${live} of ${c.replicas.length} replicas live; ${self}`;
 }
 
 export function renderStatus(

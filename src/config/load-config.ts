@@ -25,6 +25,8 @@ export const ENVIRONMENT: Record<string, { key: string; kind: "string" | "number
   AUTONOMIC_VIEWER_TOKEN: { key: "access.viewerToken", kind: "string" },
   AUTONOMIC_ALERT_WEBHOOK_URL: { key: "alerts.webhookUrl", kind: "string" },
   AUTONOMIC_MAX_KERNELS: { key: "monitor.maxKernels", kind: "number" },
+  AUTONOMIC_ADVERTISE_URL: { key: "ha.advertiseUrl", kind: "string" },
+  AUTONOMIC_HA_LEASE_SECONDS: { key: "ha.leaseSeconds", kind: "number" },
 };
 
 export interface ConfigSources {

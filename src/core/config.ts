@@ -414,6 +414,18 @@ export const configSchema = z.strictObject({
     /** How often old fatigue snapshots are swept. */
     retentionSweepSeconds: positiveSeconds,
   }),
+  /** Several servers on one PostgreSQL database (SPEC §9); unused on SQLite. */
+  ha: z.strictObject({
+    /** A follower takes over within this long of the leader dying (its lock polled 5 times in it). */
+    leaseSeconds: positiveSeconds,
+    /**
+     * Longest a replica answers from its view of the cluster (who leads) without having
+     * reached the database; past it, it answers 503 naming the reason rather than guess.
+     */
+    maxReadLagMs: z.number().int().positive(),
+    /** This server's URL as the other replicas reach it; null: http://<host>:<port it listens on>. */
+    advertiseUrl: z.url().nullable(),
+  }),
 });
 
 export type AutonomicConfig = z.infer<typeof configSchema>;
@@ -577,6 +589,7 @@ export const DEFAULT_CONFIG: AutonomicConfig = {
   alerts: { webhookUrl: null, dedupeWindowSeconds: 3600, maxAttempts: 5 },
   healingGit: null,
   scheduler: { tickSeconds: 1, retentionSweepSeconds: 3600 },
+  ha: { leaseSeconds: 5, maxReadLagMs: 3000, advertiseUrl: null },
 };
 
 export type DeepPartial<T> = {

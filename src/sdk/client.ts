@@ -2,7 +2,9 @@
  * A kernel's client of the control plane (SPEC §6 "Kernel SDK"). Telemetry goes into a
  * bounded buffer and is sent in batches; while the server is unreachable the buffer
  * holds it and retries with backoff, so a control-plane restart loses nothing (and what
- * a full buffer does lose is counted and reported). Every reply's directive is read:
+ * a full buffer does lose is counted and reported). Given several URLs (the replicas of one
+ * control plane, SPEC §9), each call fails over to the next replica that answers
+ * (server-list.ts says which writes may move). Every reply's directive is read:
  * remediation actions run through the registered handlers and are answered, and with
  * `autoRest` the kernel asks for its rest when the directive says it should.
  *
@@ -16,13 +18,17 @@
 import { EventEmitter } from "node:events";
 import { type ActionHandler, ActionRunner } from "./action-runner.js";
 import { CallStats } from "./call-stats.js";
+import { ServerList } from "./server-list.js";
 import { SnapshotBuffer } from "./snapshot-buffer.js";
-import { AutonomicRequestError, backoffDelayMs, postJson, type TransportOptions } from "./transport.js";
+import { AutonomicRequestError, backoffDelayMs, type TransportOptions } from "./transport.js";
 import type { ActionResult, Directive, FatigueInput, SnapshotInput } from "./wire.js";
 
 export interface KernelClientOptions {
-  /** The control plane, e.g. http://127.0.0.1:7070. */
-  url: string;
+  /**
+   * The control plane, e.g. http://127.0.0.1:7070; or its replicas, as a list or
+   * comma-separated, tried in turn when one does not answer.
+   */
+  url: string | readonly string[];
   kernelId: string;
   /** God name (e.g. "Apollo") or the chaos id; needed for `register`. */
   kernelName?: string;
@@ -69,7 +75,8 @@ const RETRY_DEFAULTS = { initialDelayMs: 250, maxDelayMs: 30_000, jitter: 0.2 };
 export class KernelClient extends EventEmitter<KernelClientEvents> {
   /** Calls timed by `instrument`/`monitorChain`; drained into each snapshot without its own latency. */
   readonly calls = new CallStats();
-  private readonly transport: TransportOptions;
+  private readonly transport: Omit<TransportOptions, "url">;
+  private readonly servers: ServerList;
   private readonly buffer: SnapshotBuffer;
   private readonly actions: ActionRunner;
   private readonly retry: typeof RETRY_DEFAULTS;
@@ -83,8 +90,8 @@ export class KernelClient extends EventEmitter<KernelClientEvents> {
 
   constructor(private readonly options: KernelClientOptions) {
     super();
+    this.servers = new ServerList(options.url);
     this.transport = {
-      url: options.url,
       token: options.token,
       timeoutMs: options.requestTimeoutMs ?? 10_000,
       fetch: options.fetch ?? fetch,
@@ -119,7 +126,7 @@ export class KernelClient extends EventEmitter<KernelClientEvents> {
       kernel_name: this.options.kernelName,
       mentor: this.options.mentor,
     };
-    return this.withRetry(() => postJson(this.transport, "POST", "/api/rest/kernels", body));
+    return this.withRetry(() => this.call("POST", "/api/rest/kernels", body, true));
   }
 
   /** Queues one snapshot; it is sent with the next batch. */
@@ -162,27 +169,32 @@ export class KernelClient extends EventEmitter<KernelClientEvents> {
   async reportFatigue(
     sample: FatigueInput,
   ): Promise<{ fatigue_score: number; should_rest: boolean; directive: Directive }> {
-    const reply = await postJson<{ fatigue_score: number; should_rest: boolean; directive: Directive }>(
-      this.transport,
+    const reply = await this.call<{ fatigue_score: number; should_rest: boolean; directive: Directive }>(
       "POST",
       `/api/rest/fatigue/${encodeURIComponent(this.kernelId)}`,
       sample,
+      false,
     );
     this.onDirective(reply.directive);
     return reply;
   }
 
   async requestRest(force = false): Promise<{ approved: boolean; reason: string; reason_code: string }> {
-    return postJson(
-      this.transport,
+    return this.call(
       "POST",
       `/api/rest/request/${encodeURIComponent(this.kernelId)}`,
       force ? { force } : undefined,
+      false,
     );
   }
 
   async endRest(): Promise<Record<string, unknown>> {
-    return postJson(this.transport, "POST", `/api/rest/end/${encodeURIComponent(this.kernelId)}`);
+    return this.call("POST", `/api/rest/end/${encodeURIComponent(this.kernelId)}`, undefined, false);
+  }
+
+  /** The server URLs, the one that answered last first. */
+  get urls(): string[] {
+    return this.servers.order();
   }
 
   stats(): KernelClientStats {
@@ -212,11 +224,12 @@ export class KernelClient extends EventEmitter<KernelClientEvents> {
     while (this.buffer.size > 0) {
       const batch = this.buffer.peek(batchSize);
       try {
-        const reply = await postJson<{ directives?: Record<string, Directive>; warnings?: string[] }>(
-          this.transport,
+        // Repeatable: a batch whose reply was lost is sent again anyway, to this replica or another.
+        const reply = await this.call<{ directives?: Record<string, Directive>; warnings?: string[] }>(
           "POST",
           "/api/self-healing/snapshots",
           { snapshots: batch },
+          true,
         );
         this.buffer.remove(batch);
         this.counters.sent += batch.length;
@@ -279,13 +292,9 @@ export class KernelClient extends EventEmitter<KernelClientEvents> {
   private async answerAction(actionId: string, result: ActionResult): Promise<void> {
     try {
       await this.withRetry(
+        // Repeatable: a second answer to one action is refused with a 409.
         () =>
-          postJson(
-            this.transport,
-            "POST",
-            `/api/self-healing/actions/${encodeURIComponent(actionId)}/result`,
-            result,
-          ),
+          this.call("POST", `/api/self-healing/actions/${encodeURIComponent(actionId)}/result`, result, true),
         5,
       );
       this.counters.actionsAnswered += 1;
@@ -294,6 +303,11 @@ export class KernelClient extends EventEmitter<KernelClientEvents> {
       if (err instanceof AutonomicRequestError && err.status === 409) return;
       this.emit("error", err as Error);
     }
+  }
+
+  /** One pass over the servers; `repeatable` says whether a write may reach two of them. */
+  private call<T>(method: "GET" | "POST", path: string, body: unknown, repeatable: boolean): Promise<T> {
+    return this.servers.request<T>(this.transport, method, path, body, { repeatable });
   }
 
   private async withRetry<T>(call: () => Promise<T>, maxAttempts = 8): Promise<T> {

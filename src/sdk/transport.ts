@@ -2,7 +2,9 @@
  * JSON over HTTP for the SDK, with each failure sorted into what the caller should do:
  * a transient one (the server is down, restarting, overloaded: HTTP 5xx, 429, a network
  * error or a timeout) is worth retrying; a refusal (any other 4xx) is not, because the
- * same request would be refused again.
+ * same request would be refused again. A transient failure is also sorted by whether the
+ * request surely did not take effect (`notApplied`), which is what lets a write be sent to
+ * another replica (SPEC §9) without ever being applied twice.
  */
 
 /** A failed call to the control plane. `transient` says whether retrying can help. */
@@ -14,11 +16,20 @@ export class AutonomicRequestError extends Error {
     readonly transient: boolean,
     /** The server's machine-readable code (e.g. "invalid_input"), when it sent one. */
     readonly code: string | null = null,
+    /**
+     * True when the request surely took no effect: the connection was refused (nothing was
+     * sent), or the server said so (429, or a 503 other than "leader_lost", the one reply of
+     * a replica whose leader died while applying the write). A timeout or a reset is unknown.
+     */
+    readonly notApplied = false,
   ) {
     super(message);
     this.name = "AutonomicRequestError";
   }
 }
+
+/** Connection errors raised before a single byte of the request left. */
+const NOT_SENT = new Set(["ECONNREFUSED", "ENOTFOUND", "EAI_AGAIN", "EHOSTUNREACH", "ENETUNREACH"]);
 
 export interface TransportOptions {
   url: string;
@@ -52,8 +63,15 @@ export async function postJson<T>(
     });
     text = await response.text();
   } catch (err) {
-    const cause = (err as { cause?: { code?: string } }).cause?.code ?? (err as Error).message;
-    throw new AutonomicRequestError(`${method} ${path}: no reply (${cause})`, null, true);
+    const code = (err as { cause?: { code?: string } }).cause?.code;
+    const cause = code ?? (err as Error).message;
+    throw new AutonomicRequestError(
+      `${method} ${path}: no reply from ${options.url} (${cause})`,
+      null,
+      true,
+      null,
+      code !== undefined && NOT_SENT.has(code),
+    );
   }
   let parsed: Record<string, unknown> = {};
   try {
@@ -67,7 +85,14 @@ export async function postJson<T>(
     const transient = status >= 500 || status === 429;
     const error = typeof parsed.error === "string" ? parsed.error : `HTTP ${status}`;
     const code = typeof parsed.code === "string" ? parsed.code : null;
-    throw new AutonomicRequestError(`${method} ${path}: HTTP ${status}: ${error}`, status, transient, code);
+    const notApplied = status === 429 || (status === 503 && code !== "leader_lost");
+    throw new AutonomicRequestError(
+      `${method} ${path}: HTTP ${status}: ${error}`,
+      status,
+      transient,
+      code,
+      notApplied,
+    );
   }
   return parsed as T;
 }

@@ -13,6 +13,7 @@ import Fastify, {
   LogController,
 } from "fastify";
 import type { Logger } from "pino";
+import type { Registry as PromRegistry } from "prom-client";
 import type { AutonomicConfig } from "../core/config.js";
 import type { AccessTokenService } from "../services/access-token-service.js";
 import type { ActionService } from "../services/action-service.js";
@@ -60,6 +61,8 @@ export interface AppDependencies {
   fatigueHistory: FatigueHistoryReads;
   config: AutonomicConfig;
   logger: Logger;
+  /** Adds more metrics to the registry /metrics serves (the cluster's gauges). */
+  extraMetrics?: (registry: PromRegistry) => void;
 }
 
 export async function buildApp({
@@ -74,6 +77,7 @@ export async function buildApp({
   fatigueHistory,
   config,
   logger,
+  extraMetrics,
 }: AppDependencies): Promise<FastifyInstance> {
   const app = Fastify({
     loggerInstance: logger as unknown as FastifyBaseLogger,
@@ -175,6 +179,7 @@ export async function buildApp({
   healingMetrics(metrics, healing);
   cycleMetrics(metrics, cycles);
   alertingMetrics(metrics, { rest, health, healing });
+  extraMetrics?.(metrics);
   dropRedundantDefaultTotals(metrics);
   app.get("/metrics", async (_request, reply) =>
     reply.type(metrics.contentType).send(await metrics.metrics()),

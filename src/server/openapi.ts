@@ -402,6 +402,22 @@ export function openApiDocument(version: string): Record<string, unknown> {
           },
         },
       },
+      "/api/cluster": {
+        get: {
+          summary:
+            "Who leads the cluster (SPEC §9), since when, at which generation, and each replica's heartbeat; answered by the replica asked, also the load balancer's health check",
+          responses: {
+            "200": {
+              description:
+                "{backend, replica_id, url, role, ready, reason, leader:{replica_id, url, since, generation}, lease_seconds, replicas:[{replica_id, url, role, live, heartbeat_at, …}]}",
+            },
+            "503": {
+              description:
+                "the same body with ready false and the reason: this replica lost its database, knows no leader, or is taking over",
+            },
+          },
+        },
+      },
       "/api/access/tokens": {
         get: {
           summary: "Every kernel-scoped token issued, revoked ones too, without secrets (operator token)",

@@ -5,11 +5,12 @@
  */
 import type { FastifyInstance } from "fastify";
 import { type Logger, pino } from "pino";
+import { type ClusterServer, startClusterServer } from "../cluster/cluster-server.js";
 import { type Clock, systemClock } from "../core/clock.js";
 import type { AutonomicConfig } from "../core/config.js";
 import { ConfigError } from "../core/errors.js";
 import { defaultRegistryPath } from "../core/registry/default-registry.js";
-import { requireRegistry } from "../core/registry/registry.js";
+import { type Registry, requireRegistry } from "../core/registry/registry.js";
 import { type GitPatchConfigInput, GitPatchRepository, resolveGitPatchConfig } from "../healing-git/index.js";
 import type { AccessTokenService } from "../services/access-token-service.js";
 import type { ActionService } from "../services/action-service.js";
@@ -17,13 +18,12 @@ import type { AlertService } from "../services/alert-service.js";
 import type { CycleService } from "../services/cycle-service.js";
 import type { HealingService } from "../services/healing-service.js";
 import type { HealthService } from "../services/health-service.js";
-import { openServices } from "../services/open-services.js";
-import { PeriodicRunner } from "../services/periodic-runner.js";
+import type { PeriodicRunner } from "../services/periodic-runner.js";
 import type { RestService } from "../services/rest-service.js";
 import { openStore } from "../store/open-store.js";
 import { isPostgresUrl } from "../store/store-error.js";
 import type { Store } from "../store/store-types.js";
-import { buildApp } from "./app.js";
+import { type ControlPlane, openControlPlane } from "./control-plane.js";
 
 /** The config-as-code repository, when one is configured; a bad setting stops start-up naming its key. */
 function gitRepository(config: AutonomicConfig, logger: Logger): GitPatchRepository | null {
@@ -49,6 +49,7 @@ function gitRepository(config: AutonomicConfig, logger: Logger): GitPatchReposit
 
 export interface RunningServer {
   url: string;
+  /** The leader's app and services; on a PostgreSQL replica that follows, reading them throws. */
   app: FastifyInstance;
   rest: RestService;
   health: HealthService;
@@ -60,6 +61,8 @@ export interface RunningServer {
   store: Store;
   runner: PeriodicRunner;
   logger: Logger;
+  /** On PostgreSQL, this replica's place in the cluster (SPEC §9); null on SQLite. */
+  cluster: ClusterServer | null;
   close(): Promise<void>;
 }
 
@@ -75,72 +78,116 @@ export async function startServer(
   const logger = options.logger ?? pino({ level: config.server.logLevel, base: { service: "autonomic" } });
   const clock = options.clock ?? systemClock;
   const registry = requireRegistry(config.registryPath ?? defaultRegistryPath());
+  const git = gitRepository(config, logger);
+  if (isPostgresUrl(config.store.location)) return startReplica(config, { clock, logger, registry, git });
   const store = await openStore(config.store.location);
-  let app: FastifyInstance | undefined;
+  let plane: ControlPlane | undefined;
   try {
-    const runId = await store.recordServerStart(clock.now());
-    const services = await openServices({
-      config,
-      store,
-      clock,
-      logger,
-      registry,
-      git: gitRepository(config, logger),
-      runId,
-    });
-    app = await buildApp({ ...services, healingRecords: store, fatigueHistory: store, config, logger });
-    const { actions, rest, health, alerts, healing, cycles, accessTokens } = services;
-    const runner = new PeriodicRunner(logger);
-    runner.add("healing-loop", config.healing.loopIntervalSeconds * 1000, () => healing.loopTick());
-    runner.add("healing-verification", config.scheduler.tickSeconds * 1000, () => healing.tick());
-    runner.add("auto-wake", config.scheduler.tickSeconds * 1000, () => rest.tick());
-    runner.add("consensus", config.cycles.consensusIntervalSeconds * 1000, () => cycles.tick());
-    runner.add("action-timeouts", config.scheduler.tickSeconds * 1000, () => actions.expireOverdue());
-    runner.add("fatigue-retention", config.scheduler.retentionSweepSeconds * 1000, async () => {
-      const deleted = await rest.pruneFatigueSnapshots(config.store.fatigueRetentionSeconds);
-      if (deleted > 0) logger.info({ deleted }, "old fatigue snapshots deleted");
-    });
-    runner.add("health-retention", config.scheduler.retentionSweepSeconds * 1000, async () => {
-      const deleted = await health.pruneSnapshots(config.store.healthSnapshotRetentionSeconds);
-      if (deleted > 0) logger.info({ deleted }, "old health snapshots deleted");
-    });
-    const address = await app.listen({ host: config.server.host, port: config.server.port });
-    runner.start();
-    await alerts.redeliverPending();
+    plane = await openControlPlane({ config, store, clock, logger, registry, git });
+    plane.app.get("/api/cluster", async () => singleProcessCluster(address, clock.now()));
+    const address = await plane.app.listen({ host: config.server.host, port: config.server.port });
+    plane.runner.start();
+    await plane.alerts.redeliverPending();
+    const opened = plane;
     const running: RunningServer = {
+      ...opened,
       url: address,
-      app,
-      rest,
-      health,
-      actions,
-      healing,
-      alerts,
-      cycles,
-      accessTokens,
       store,
-      runner,
       logger,
+      cluster: null,
       close: async () => {
-        await runner.stop();
-        await running.app.close();
-        await cycles.drain();
-        await rest.drain();
-        await health.drain();
-        await actions.drain();
-        await healing.settled();
-        await alerts.close();
-        await store.recordServerStop(runId, clock.now());
+        await opened.close();
         await store.close();
       },
     };
     logger.info(
-      { url: address, store: store.backend, registry: registry.source, kernels: rest.kernels().length },
+      {
+        url: address,
+        store: store.backend,
+        registry: registry.source,
+        kernels: opened.rest.kernels().length,
+      },
       "listening",
     );
     return running;
   } catch (err) {
-    await app?.close();
+    await plane?.app.close();
     await store.close();
     throw err;
   }
+}
+
+/** SQLite is one process (SPEC §9): it leads, alone, for as long as it runs. */
+function singleProcessCluster(url: string, now: number) {
+  const since = new Date(now).toISOString();
+  return {
+    backend: "sqlite",
+    replica_id: new URL(url).host,
+    url,
+    role: "leader",
+    ready: true,
+    reason: null,
+    leader: { replica_id: new URL(url).host, url, since: null, generation: 1 },
+    lease_seconds: null,
+    replicas: [{ replica_id: new URL(url).host, url, role: "leader", live: true, heartbeat_at: since }],
+  };
+}
+
+/** A PostgreSQL server: one replica of the cluster, leading when it holds the lock. */
+async function startReplica(
+  config: AutonomicConfig,
+  o: { clock: Clock; logger: Logger; registry: Registry; git: GitPatchRepository | null },
+): Promise<RunningServer> {
+  const cluster = await startClusterServer({ config, ...o });
+  const lead = (): ControlPlane => {
+    const plane = cluster.leading();
+    if (plane === null) throw new Error("this replica follows; the leader's services are elsewhere");
+    return plane;
+  };
+  const running: RunningServer = {
+    url: cluster.url,
+    store: cluster.store,
+    logger: o.logger,
+    cluster,
+    get app() {
+      return lead().app;
+    },
+    get rest() {
+      return lead().rest;
+    },
+    get health() {
+      return lead().health;
+    },
+    get actions() {
+      return lead().actions;
+    },
+    get healing() {
+      return lead().healing;
+    },
+    get alerts() {
+      return lead().alerts;
+    },
+    get cycles() {
+      return lead().cycles;
+    },
+    get accessTokens() {
+      return lead().accessTokens;
+    },
+    get runner() {
+      return lead().runner;
+    },
+    close: () => cluster.close(),
+  };
+  const view = cluster.view();
+  o.logger.info(
+    {
+      url: cluster.url,
+      store: "postgres",
+      registry: o.registry.source,
+      role: view.role,
+      leader: view.leaderUrl,
+    },
+    "listening",
+  );
+  return running;
 }

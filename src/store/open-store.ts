@@ -6,7 +6,7 @@
  * const store = await openStore(config.store.location); // "./autonomic.db" or "postgres://…"
  * const [state, baselines] = await Promise.all([store.loadRestState(), store.loadBaselines()]);
  */
-import { openPostgresStore } from "./postgres-store.js";
+import { openPostgresStore, type PostgresStoreOptions } from "./postgres-store.js";
 import { openSqliteStore } from "./sqlite-store.js";
 import { isPostgresUrl, StoreOpenError } from "./store-error.js";
 import type { Store } from "./store-types.js";
@@ -15,9 +15,9 @@ import type { Store } from "./store-types.js";
  * Opens the store at `location` and runs its migrations. Throws a StoreOpenError naming the
  * location (password masked) when it cannot be opened, reached or migrated.
  */
-export async function openStore(location: string): Promise<Store> {
+export async function openStore(location: string, postgres: PostgresStoreOptions = {}): Promise<Store> {
   if (location.trim() === "") throw new StoreOpenError(location, "no store location given");
-  const store = isPostgresUrl(location) ? openPostgresStore(location) : openSqliteStore(location);
+  const store = isPostgresUrl(location) ? openPostgresStore(location, postgres) : openSqliteStore(location);
   try {
     await store.migrate();
   } catch (error) {

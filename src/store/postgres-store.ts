@@ -6,7 +6,7 @@
  * const store = openPostgresStore("postgres://autonomic@db:5432/autonomic");
  * await store.migrate();
  */
-import { Kysely, PostgresDialect } from "kysely";
+import { Kysely, PostgresDialect, type PostgresPool } from "kysely";
 import pg from "pg";
 import { KyselyStore } from "./kysely-health-store.js";
 import type { Database } from "./schema.js";
@@ -31,6 +31,8 @@ export interface PostgresStoreOptions {
   maxConnections?: number;
   /** Called when an idle connection fails (the server restarted, the network dropped). */
   onIdleError?: (error: Error) => void;
+  /** Puts a layer between Kysely and the pool (the cluster's fence, src/cluster/fenced-pool.ts). */
+  wrapPool?: (pool: pg.Pool) => PostgresPool;
 }
 
 export function openPostgresStore(url: string, options: PostgresStoreOptions = {}): KyselyStore {
@@ -39,6 +41,8 @@ export function openPostgresStore(url: string, options: PostgresStoreOptions = {
   // and kills the process; the pool has already dropped that connection and the next query
   // opens a new one, so reporting it is enough.
   pool.on("error", options.onIdleError ?? (() => {}));
-  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+  const db = new Kysely<Database>({
+    dialect: new PostgresDialect({ pool: options.wrapPool?.(pool) ?? pool }),
+  });
   return new KyselyStore(db, POSTGRES_DIALECT, multiRowSnapshotWriter(POSTGRES_DIALECT));
 }

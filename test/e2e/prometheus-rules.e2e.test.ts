@@ -49,10 +49,10 @@ describe("alert rules", () => {
   it("pass promtool check rules", async () => {
     const run = await runTool(promtool, ["check", "rules", RULES]);
     expect(run.code, run.output).toBe(0);
-    expect(run.output).toMatch(/SUCCESS: 7 rules found/);
+    expect(run.output).toMatch(/SUCCESS: 8 rules found/);
   });
 
-  it("alert on Φ below 0.65, drift over its threshold, critical kernels, an open circuit breaker and a coverage gap", () => {
+  it("alert on Φ below 0.65, drift over its threshold, critical kernels, an open circuit breaker, a coverage gap and a change of leader", () => {
     const exprs = new Map(alertRules().map((r) => [r.alert, r.expr]));
     expect(exprs.get("AutonomicPhiLow")).toBe("geometric_health_phi < 0.65");
     expect(exprs.get("AutonomicBasinDriftCritical")).toMatch(
@@ -61,6 +61,9 @@ describe("alert rules", () => {
     expect(exprs.get("AutonomicKernelsCritical")).toBe('geometric_health_status{severity="critical"} > 0');
     expect(exprs.get("AutonomicHealingCircuitOpen")).toBe("healing_circuit_breaker_open == 1");
     expect(exprs.get("AutonomicCoverageGap")).toBe("autonomic_rest_coverage_gap == 1");
+    expect(exprs.get("AutonomicLeaderChanged")).toBe(
+      "changes(autonomic_leader[5m]) > 0 and autonomic_leader == 1",
+    );
   });
 
   it("each hold for a while, carry a severity, and say which kernel and what value in their annotations", () => {
@@ -105,7 +108,7 @@ describe("the example Prometheus config", () => {
     const run = await runTool(promtool, ["check", "config", CONFIG]);
     expect(run.code, run.output).toBe(0);
     expect(run.output).toMatch(/SUCCESS: 1 rule files found/);
-    expect(run.output).toMatch(/Checking deploy\/prometheus-rules\.yml\s+SUCCESS: 7 rules found/);
+    expect(run.output).toMatch(/Checking deploy\/prometheus-rules\.yml\s+SUCCESS: 8 rules found/);
   });
 
   it("scrapes Autonomic's default address and path as job autonomic", () => {

@@ -7,7 +7,9 @@
  * A server with tokens answers 401 to reads without one: the page then asks for a token
  * (`tokenPrompt`), stops reading until it has one, and starts over with it.
  */
+
 import { ApiError, getJson, type Operator, postJson, readToken, setReadToken } from "./api.js";
+import { type ClusterSummary, readCluster } from "./cluster-line.js";
 import { TOPICS, type Topic } from "./event-topics.js";
 import { type FeedState, openLiveFeed } from "./live-feed.js";
 import type {
@@ -34,6 +36,8 @@ export interface DashboardData {
   /** "unavailable" when this server has no cycle routes. */
   cycles: CyclesView | "unavailable" | null;
   alerts: Alert[] | null;
+  /** GET /api/cluster of the replica serving the page; null before read or without the route. */
+  cluster: ClusterSummary | null;
   /** What the page's token may do (GET /api/access/me); null until read. */
   access: AccessView | null;
   /** Why the page asks for a token: it has none, or the server refused the one it has; null: it does not ask. */
@@ -50,7 +54,7 @@ const COALESCE_MS = 150;
  * stream carries transitions, not samples): these views are re-read this often as well.
  */
 const POLL_MS = 5000;
-const POLLED: readonly Topic[] = ["kernels", "health", "phase"];
+const POLLED: readonly Topic[] = ["kernels", "health", "phase", "cluster"];
 
 const EMPTY: DashboardData = {
   config: null,
@@ -62,6 +66,7 @@ const EMPTY: DashboardData = {
   phase: null,
   cycles: null,
   alerts: null,
+  cluster: null,
   access: null,
   tokenPrompt: null,
   feed: "connecting",
@@ -215,6 +220,8 @@ export class DashboardStore {
         return { alerts: (await getJson<{ alerts: Alert[] }>("/api/self-healing/alerts?limit=20")).alerts };
       case "cycles":
         return { cycles: await this.fetchCycles() };
+      case "cluster":
+        return { cluster: await readCluster() };
     }
   }
 

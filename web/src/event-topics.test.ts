@@ -20,7 +20,7 @@ describe("what an event makes stale", () => {
   it("re-reads the queue and the gate when a patch moves, and the kernels when a cycle starts or ends", () => {
     expect(topicsOf("patch_changed")).toEqual(["patches", "phase"]);
     expect(topicsOf("cycle_started")).toEqual(expect.arrayContaining(["cycles", "kernels"]));
-    expect(topicsOf("alert_raised")).toEqual(["alerts"]);
+    expect(topicsOf("alert_raised")).toEqual(["alerts", "cluster"]);
   });
 
   it("reaches every view from some event", () => {

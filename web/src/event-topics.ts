@@ -6,9 +6,17 @@
  */
 
 /** A view of the page that is read from the server as a whole. */
-export type Topic = "kernels" | "health" | "patches" | "phase" | "cycles" | "alerts";
+export type Topic = "kernels" | "health" | "patches" | "phase" | "cycles" | "alerts" | "cluster";
 
-export const TOPICS: readonly Topic[] = ["kernels", "health", "patches", "phase", "cycles", "alerts"];
+export const TOPICS: readonly Topic[] = [
+  "kernels",
+  "health",
+  "patches",
+  "phase",
+  "cycles",
+  "alerts",
+  "cluster",
+];
 
 /** Every event type the server streams, with the views it touches. */
 export const EVENT_TOPICS: Readonly<Record<string, readonly Topic[]>> = {
@@ -36,8 +44,8 @@ export const EVENT_TOPICS: Readonly<Record<string, readonly Topic[]>> = {
   phase_changed: ["phase", "patches"],
   healing_loop: ["phase"],
   heal_pass: [],
-  // alerts
-  alert_raised: ["alerts"],
+  // alerts: a change of leader raises one (SPEC §9)
+  alert_raised: ["alerts", "cluster"],
   alert_delivered: ["alerts"],
   alert_delivery_failed: ["alerts"],
   // constellation cycles: a cycle also rests kernels, which rest events report

@@ -172,7 +172,10 @@ class Outbox:
                 self.put(report)
                 return None
             try:
-                reply = self._transport.request(report.method, report.path, self._wire_body([report]))
+                # Repeatable: a report whose reply was lost is sent again anyway.
+                reply = self._transport.request(
+                    report.method, report.path, self._wire_body([report]), repeatable=True
+                )
             except AutonomicRequestError as err:
                 if not err.transient:
                     with self._lock:
@@ -271,7 +274,7 @@ class Outbox:
                 return True
             try:
                 reply = self._transport.request(
-                    batch[0].method, batch[0].path, self._wire_body(batch), probe=probe
+                    batch[0].method, batch[0].path, self._wire_body(batch), probe=probe, repeatable=True
                 )
             except AutonomicRequestError as err:
                 self._release(batch)

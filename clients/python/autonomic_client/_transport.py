@@ -4,9 +4,13 @@ A failure is *transient* when trying again later can help (no reply, a timeout, 
 429) and a *refusal* otherwise (any other 4xx: the same request would be refused again).
 With several server URLs (SPEC §9: any replica answers every route), a URL that gives no
 reply, or a 502/503/504, is set aside for a short cool-down and the next one is tried; the
-one that last answered is tried first. While every URL is cooling down, calls fail at once
-without touching the network, so a kernel whose control plane is away does not pay a
-connection attempt on each of its own calls.
+one that last answered is tried first. A write moves on only when it surely took no effect
+at the first URL (``not_applied``: the connection was refused, or a 503 other than
+``leader_lost``, which a replica sends when its leader died while applying the write); a
+write whose outcome is unknown (a timeout, a reset) is failed back, so none is applied twice.
+Reads, and the buffered reports (sent again on any failure anyway), move on every time.
+While every URL is cooling down, calls fail at once without touching the network, so a
+kernel whose control plane is away does not pay a connection attempt on each of its own calls.
 """
 
 from __future__ import annotations
@@ -14,6 +18,7 @@ from __future__ import annotations
 import http.client
 import json
 import logging
+import socket
 import threading
 import time
 import urllib.error
@@ -35,6 +40,8 @@ class AutonomicRequestError(Exception):
         transient: whether retrying later can help.
         code: the server's machine-readable code (e.g. ``"invalid_input"``), when it sent one.
         body: the parsed reply body, when there was one.
+        not_applied: True when the request surely took no effect (refused connection, 429, a
+            503 other than ``leader_lost``), so it may go to another replica.
     """
 
     def __init__(
@@ -44,12 +51,14 @@ class AutonomicRequestError(Exception):
         transient: bool,
         code: Optional[str] = None,
         body: Optional[Dict[str, Any]] = None,
+        not_applied: bool = False,
     ) -> None:
         super().__init__(message)
         self.status = status
         self.transient = transient
         self.code = code
         self.body = body or {}
+        self.not_applied = not_applied
 
 
 class Transport:
@@ -100,6 +109,7 @@ class Transport:
         body: Optional[Mapping[str, Any]] = None,
         query: Optional[Mapping[str, Any]] = None,
         probe: bool = False,
+        repeatable: Optional[bool] = None,
     ) -> Dict[str, Any]:
         """Sends one request and returns the parsed JSON body of a 2xx reply.
 
@@ -109,6 +119,8 @@ class Transport:
             body: a JSON object to send, or None.
             query: query-string parameters; None values are left out.
             probe: try every URL even while all are cooling down (the retry loop's probe).
+            repeatable: whether the request may reach two replicas (default: only a GET);
+                otherwise it moves on only when it surely was not applied.
 
         Raises:
             AutonomicRequestError: on any failure, with ``transient`` set when retrying can help.
@@ -117,6 +129,8 @@ class Transport:
             pairs = {k: v for k, v in query.items() if v is not None}
             if pairs:
                 path = f"{path}?{urllib.parse.urlencode(pairs)}"
+        if repeatable is None:
+            repeatable = method == "GET"
         last: Optional[AutonomicRequestError] = None
         for url in self._candidates(probe):
             try:
@@ -126,6 +140,8 @@ class Transport:
                     raise  # refused before sending (a body that is not JSON)
                 if err.status is None or err.status in _FAILOVER_STATUSES:
                     self._mark_down(url)
+                    if not (repeatable or err.not_applied):
+                        raise  # it may have been applied: never send it twice
                     last = err
                     continue
                 self._mark_up(url)
@@ -192,13 +208,16 @@ class Transport:
             message = parsed.get("error") if isinstance(parsed.get("error"), str) else f"HTTP {status}"
             code = parsed.get("code") if isinstance(parsed.get("code"), str) else None
             transient = status >= 500 or status == 429
+            not_applied = status == 429 or (status == 503 and code != "leader_lost")
             raise AutonomicRequestError(
-                f"{method} {path}: HTTP {status}: {message}", status, transient, code, parsed
+                f"{method} {path}: HTTP {status}: {message}", status, transient, code, parsed, not_applied
             ) from None
         except (urllib.error.URLError, OSError, http.client.HTTPException) as err:
             reason = getattr(err, "reason", err)
+            # Refused or unresolvable: nothing was sent. A timeout or a reset may have been applied.
+            not_sent = isinstance(reason, (ConnectionRefusedError, socket.gaierror))
             raise AutonomicRequestError(
-                f"{method} {path}: no reply from {url} ({reason})", None, True
+                f"{method} {path}: no reply from {url} ({reason})", None, True, not_applied=not_sent
             ) from None
 
 

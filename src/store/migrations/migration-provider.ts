@@ -16,6 +16,7 @@ import { healingTablesMigration } from "./004-healing-tables.js";
 import { cyclesAndRestQualityMigration } from "./005-cycles-and-rest-quality.js";
 import { kernelRetirementMigration } from "./006-kernel-retirement.js";
 import { accessTokensMigration } from "./007-access-tokens.js";
+import { clusterMigration } from "./008-cluster.js";
 
 /**
  * Every migration, by name. Names sort in the order they must run; never rename or
@@ -30,6 +31,7 @@ export function migrationProvider(dialect: SqlDialect): MigrationProvider {
     "005_cycles_and_rest_quality": cyclesAndRestQualityMigration(dialect),
     "006_kernel_retirement": kernelRetirementMigration(dialect),
     "007_access_tokens": accessTokensMigration(dialect),
+    "008_cluster": clusterMigration(dialect),
   };
   return { getMigrations: async () => migrations };
 }

@@ -1,0 +1,41 @@
+/**
+ * The cluster's gauges (SPEC §9): `autonomic_leader` is 1 on the replica that leads, and
+ * `autonomic_replicas` counts the replicas whose heartbeat is fresh (within twice the lease).
+ * The leader serves them beside all its other metrics; a follower serves only these.
+ */
+import { Gauge, type Registry } from "prom-client";
+import type { ClusterView, ReplicaRow } from "./leader-election.js";
+
+export interface ClusterMetricsSource {
+  view(): ClusterView;
+  replicas(): Promise<ReplicaRow[]>;
+  /** Heartbeats older than this (ms) count as gone. */
+  freshMs: number;
+  now(): number;
+}
+
+export function clusterMetrics(registry: Registry, source: ClusterMetricsSource): void {
+  new Gauge({
+    name: "autonomic_leader",
+    help: "1 on the replica that leads the cluster, else 0",
+    registers: [registry],
+    collect() {
+      this.set(source.view().role === "leader" ? 1 : 0);
+    },
+  });
+  new Gauge({
+    name: "autonomic_replicas",
+    help: "Replicas whose heartbeat is fresh (within twice ha.leaseSeconds)",
+    registers: [registry],
+    async collect() {
+      const rows = await source.replicas().catch(() => null);
+      if (rows === null) return;
+      this.set(liveReplicas(rows, source.now(), source.freshMs).length);
+    },
+  });
+}
+
+/** The replicas still running: heartbeat fresh and not stopped. */
+export function liveReplicas(rows: ReplicaRow[], now: number, freshMs: number): ReplicaRow[] {
+  return rows.filter((r) => r.role !== "stopped" && now - r.heartbeat_at <= freshMs);
+}

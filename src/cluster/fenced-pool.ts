@@ -1,0 +1,141 @@
+/**
+ * Fencing (SPEC §9, DESIGN.md "The write path"): a leader that has lost its lock must never
+ * commit. The store's transactions run on a pool, not on the connection holding the advisory
+ * lock, so the lock alone proves nothing about them; instead every write transaction checks,
+ * just before COMMIT, that the leadership row still carries this leader's generation, and
+ * takes a share lock on that row while it commits. A takeover raises the generation with an
+ * UPDATE of the same row, which waits for those share locks: so each commit is ordered either
+ * wholly before the takeover (and the new leader, loading after it, sees it) or after it
+ * (and is rolled back here). A write outside a transaction is wrapped in one for the check.
+ *
+ * The pool is handed to Kysely as its PostgresPool; reads pass straight through.
+ *
+ * @example
+ * const fence = new Fence();
+ * const store = openPostgresStore(url, { wrapPool: (pool) => fencedPool(pool, fence) });
+ * await store.migrate(); // open: not yet fenced
+ * fence.follow();        // no write may commit
+ * fence.lead(7);         // commits check generation 7
+ */
+import type pg from "pg";
+import { AutonomicError } from "../core/errors.js";
+
+/** A commit refused because this server no longer leads (or never did). */
+export class NotLeaderError extends AutonomicError {
+  readonly kind = "unavailable";
+  readonly code = "not_leader";
+  constructor(detail: string) {
+    super(`not the leader: ${detail}`);
+    this.name = "NotLeaderError";
+  }
+}
+
+/** Which generation this server's writes belong to: open (before the cluster starts), none, or one. */
+export class Fence {
+  private state: { mode: "open" } | { mode: "fenced"; generation: number | null } = { mode: "open" };
+
+  /** Writes must carry `generation`. */
+  lead(generation: number): void {
+    this.state = { mode: "fenced", generation };
+  }
+
+  /** No write may commit. */
+  follow(): void {
+    this.state = { mode: "fenced", generation: null };
+  }
+
+  /** null: unchecked (migrations, SQLite); else the generation (null: refuse every write). */
+  current(): { generation: number | null } | null {
+    return this.state.mode === "open" ? null : { generation: this.state.generation };
+  }
+}
+
+/** What Kysely's PostgresDialect needs of a pool. */
+export interface KyselyPool {
+  connect(): Promise<KyselyPoolClient>;
+  end(): Promise<void>;
+}
+
+export interface KyselyPoolClient {
+  // biome-ignore lint/suspicious/noExplicitAny: pg's query overloads, passed through as they are
+  query(...args: any[]): any;
+  release(): void;
+}
+
+const WRITE = /^\s*(insert|update|delete|merge|with|truncate|create|alter|drop)\b/i;
+const BEGIN = /^\s*(begin|start\s+transaction)\b/i;
+const COMMIT = /^\s*(commit|end)\b/i;
+const ROLLBACK = /^\s*rollback\b(?!\s+to)/i;
+
+const CHECK = "SELECT 1 FROM cluster_leadership WHERE id = 1 AND generation = $1 FOR SHARE";
+
+export function fencedPool(pool: pg.Pool, fence: Fence): KyselyPool {
+  const wrappers = new WeakMap<pg.PoolClient, KyselyPoolClient>();
+  const wrap = (client: pg.PoolClient): KyselyPoolClient => {
+    let inTransaction = false;
+    const check = async (): Promise<void> => {
+      const f = fence.current();
+      if (f === null) return;
+      if (f.generation === null) throw new NotLeaderError("this server follows");
+      const result = await client.query(CHECK, [f.generation]);
+      if (result.rowCount === 0) throw new NotLeaderError(`generation ${f.generation} was superseded`);
+    };
+    return {
+      // biome-ignore lint/suspicious/noExplicitAny: see KyselyPoolClient
+      query: async (...args: any[]) => {
+        const text = args[0];
+        if (typeof text !== "string") return client.query(...(args as [string]));
+        if (BEGIN.test(text)) {
+          const result = await client.query(...(args as [string]));
+          inTransaction = true;
+          return result;
+        }
+        if (ROLLBACK.test(text)) {
+          inTransaction = false;
+          return client.query(...(args as [string]));
+        }
+        if (COMMIT.test(text) && inTransaction) {
+          try {
+            await check();
+          } catch (error) {
+            inTransaction = false;
+            await client.query("ROLLBACK").catch(() => {});
+            throw error;
+          }
+          inTransaction = false;
+          return client.query(...(args as [string]));
+        }
+        if (!inTransaction && fence.current() !== null && WRITE.test(text)) {
+          await client.query("BEGIN");
+          try {
+            await check();
+            const result = await client.query(...(args as [string]));
+            await client.query("COMMIT");
+            return result;
+          } catch (error) {
+            await client.query("ROLLBACK").catch(() => {});
+            throw error;
+          }
+        }
+        return client.query(...(args as [string]));
+      },
+      release: () => {
+        // A connection given back mid-transaction is rolled back by Kysely first; reset anyway.
+        inTransaction = false;
+        client.release();
+      },
+    };
+  };
+  return {
+    connect: async () => {
+      const client = await pool.connect();
+      let wrapper = wrappers.get(client);
+      if (!wrapper) {
+        wrapper = wrap(client);
+        wrappers.set(client, wrapper);
+      }
+      return wrapper;
+    },
+    end: () => pool.end(),
+  };
+}

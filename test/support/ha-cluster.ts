@@ -1,0 +1,183 @@
+/**
+ * Several `autonomic serve` processes on one PostgreSQL database (SPEC §9), for the HA
+ * tests: start them, ask any of them who leads, wait for a takeover, and read the shared
+ * store directly.
+ */
+
+import { spawn } from "node:child_process";
+import { existsSync, writeFileSync } from "node:fs";
+import net from "node:net";
+import { join } from "node:path";
+import pg from "pg";
+import { REPO_ROOT, type ServerProcess, startServerProcess } from "./server-process.js";
+
+export interface ClusterReply {
+  replica_id: string;
+  url: string;
+  role: string;
+  ready: boolean;
+  reason: string | null;
+  leader: { replica_id: string | null; url: string | null; since: string | null; generation: number };
+  replicas: { replica_id: string; url: string; role: string; live: boolean; heartbeat_at: string }[];
+}
+
+/** GET /api/cluster of one replica; null when it does not answer. */
+export async function clusterOf(url: string): Promise<{ status: number; body: ClusterReply } | null> {
+  try {
+    const res = await fetch(`${url}/api/cluster`, { signal: AbortSignal.timeout(2000) });
+    return { status: res.status, body: (await res.json()) as ClusterReply };
+  } catch {
+    return null;
+  }
+}
+
+/** Writes the replicas' config file: a short lease and a fast healing loop, so a run stays short. */
+export function writeHaConfig(dir: string, leaseSeconds: number): string {
+  const file = join(dir, "ha.json");
+  writeFileSync(
+    file,
+    JSON.stringify({
+      ha: { leaseSeconds },
+      healing: { loopIntervalSeconds: 1 },
+      scheduler: { tickSeconds: 1 },
+    }),
+  );
+  return file;
+}
+
+/** A replica on `port` (0: any free one), so a restarted replica can come back where it was. */
+export function startReplica(db: string, configFile: string, port = 0): Promise<ServerProcess> {
+  return startServerProcess({ db, args: ["--config", configFile, "--port", String(port)] });
+}
+
+/**
+ * Polls the replicas until one of them leads at a generation above `after`, answers as ready,
+ * and every one asked agrees; resolves with that leader's reply.
+ */
+export async function waitForLeader(
+  urls: string[],
+  after: number,
+  timeoutMs = 30_000,
+): Promise<ClusterReply> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const replies = (await Promise.all(urls.map(clusterOf))).filter((r) => r !== null);
+    const leader = replies.find((r) => r.body.role === "leader" && r.status === 200);
+    if (
+      leader &&
+      leader.body.leader.generation > after &&
+      replies.every((r) => r.body.leader.url === leader.body.url)
+    )
+      return leader.body;
+    if (Date.now() > deadline)
+      throw new Error(`no leader above generation ${after}: ${JSON.stringify(replies)}`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
+/** One query on the shared database, on a connection of its own. */
+export async function queryDatabase<T extends pg.QueryResultRow>(
+  url: string,
+  text: string,
+  values: unknown[] = [],
+): Promise<T[]> {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    return (await client.query<T>(text, values)).rows;
+  } finally {
+    await client.end();
+  }
+}
+
+/** A TCP proxy in front of PostgreSQL that a test can cut (every connection dropped) and restore. */
+export interface DatabaseProxy {
+  /** The database URL through the proxy. */
+  url: string;
+  cut(): Promise<void>;
+  restore(): Promise<void>;
+  close(): Promise<void>;
+}
+
+export async function databaseProxy(databaseUrl: string): Promise<DatabaseProxy> {
+  const target = new URL(databaseUrl);
+  const sockets = new Set<net.Socket>();
+  let server: net.Server | null = null;
+  let port = 0;
+  const listen = () =>
+    new Promise<void>((resolve) => {
+      const listening = net.createServer((client) => {
+        const upstream = net.connect(Number(target.port || 5432), target.hostname);
+        for (const s of [client, upstream]) {
+          sockets.add(s);
+          s.on("close", () => sockets.delete(s));
+          s.on("error", () => {});
+        }
+        client.pipe(upstream).pipe(client);
+        client.on("close", () => upstream.destroy());
+        upstream.on("close", () => client.destroy());
+      });
+      server = listening;
+      listening.listen(port, "127.0.0.1", () => {
+        port = (listening.address() as net.AddressInfo).port;
+        resolve();
+      });
+    });
+  const cut = async () => {
+    const s = server as net.Server | null;
+    server = null;
+    for (const socket of sockets) socket.destroy();
+    if (s) await new Promise<void>((resolve) => s.close(() => resolve()));
+  };
+  await listen();
+  const url = new URL(databaseUrl);
+  url.port = String(port);
+  return { url: url.toString(), cut, restore: listen, close: cut };
+}
+
+/** A TCP port free right now on loopback, for a replica that must come back on the same one. */
+export async function freePort(): Promise<number> {
+  const server = net.createServer();
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const { port } = server.address() as net.AddressInfo;
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return port;
+}
+
+/** Debian's HAProxy running deploy/haproxy/haproxy.cfg in front of `replicaPorts`. */
+export async function startHaproxy(replicaPorts: number[]): Promise<{ url: string; stop(): Promise<void> }> {
+  const port = await freePort();
+  const env: NodeJS.ProcessEnv = { ...process.env, AUTONOMIC_LB_BIND: `127.0.0.1:${port}` };
+  replicaPorts.forEach((p, i) => {
+    env[`AUTONOMIC_REPLICA_${i + 1}`] = `127.0.0.1:${p}`;
+  });
+  // Debian puts it in /usr/sbin, which is not on every user's PATH.
+  const bin = existsSync("/usr/sbin/haproxy") ? "/usr/sbin/haproxy" : "haproxy";
+  const child = spawn(bin, ["-db", "-f", join(REPO_ROOT, "deploy/haproxy/haproxy.cfg")], {
+    env,
+    stdio: ["ignore", "ignore", "pipe"],
+  });
+  let stderr = "";
+  child.stderr?.on("data", (chunk) => {
+    stderr += String(chunk);
+  });
+  const exited = new Promise<void>((resolve) => child.once("close", () => resolve()));
+  const url = `http://127.0.0.1:${port}`;
+  const deadline = Date.now() + 10_000;
+  for (;;) {
+    const reply = await clusterOf(url);
+    if (reply?.status === 200) break;
+    if (child.exitCode !== null || Date.now() > deadline) {
+      child.kill("SIGKILL");
+      throw new Error(`haproxy did not come up: ${stderr}`);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  return {
+    url,
+    stop: async () => {
+      child.kill("SIGKILL");
+      await exited;
+    },
+  };
+}
