@@ -2,8 +2,8 @@
  * Fencing (SPEC §9, DESIGN.md "The write path"): a leader that has lost its lock must never
  * commit. The store's transactions run on a pool, not on the connection holding the advisory
  * lock, so the lock alone proves nothing about them; instead every write transaction checks,
- * just before COMMIT, that the leadership row still carries this leader's generation, and
- * takes a share lock on that row while it commits. A takeover raises the generation with an
+ * as it begins, that the leadership row still carries this leader's generation, and holds a
+ * share lock on that row until it commits. A takeover raises the generation with an
  * UPDATE of the same row, which waits for those share locks: so each commit is ordered either
  * wholly before the takeover (and the new leader, loading after it, sees it) or after it
  * (and is rolled back here). A write outside a transaction is wrapped in one for the check.
@@ -73,48 +73,54 @@ export function fencedPool(pool: pg.Pool, fence: Fence): KyselyPool {
   const wrappers = new WeakMap<pg.PoolClient, KyselyPoolClient>();
   const wrap = (client: pg.PoolClient): KyselyPoolClient => {
     let inTransaction = false;
-    const check = async (): Promise<void> => {
-      const f = fence.current();
-      if (f === null) return;
-      if (f.generation === null) throw new NotLeaderError("this server follows");
-      const result = await client.query(CHECK, [f.generation]);
-      if (result.rowCount === 0) throw new NotLeaderError(`generation ${f.generation} was superseded`);
+    /**
+     * Opens a transaction that holds the fence: BEGIN and the share-locking check go to the
+     * server as one simple query (one round trip, not two), so every write transaction costs
+     * one round trip more than it would unfenced, not two. The lock is then held from BEGIN
+     * to COMMIT, so a takeover waits for the transaction, and the commit lands wholly before it.
+     */
+    const beginFenced = async (generation: number | null): Promise<unknown> => {
+      if (generation === null) throw new NotLeaderError("this server follows");
+      if (!Number.isSafeInteger(generation)) throw new Error(`generation ${generation} is not an integer`);
+      // Inlined, not bound: a simple query may hold two statements, a bound one only one.
+      const results = (await client.query(
+        `BEGIN; ${CHECK.replace("$1", String(generation))}`,
+      )) as unknown as [pg.QueryResult, pg.QueryResult];
+      inTransaction = true;
+      if (results[1].rowCount === 0) {
+        inTransaction = false;
+        await client.query("ROLLBACK").catch(() => {});
+        throw new NotLeaderError(`generation ${generation} was superseded`);
+      }
+      return results[0];
     };
     return {
       // biome-ignore lint/suspicious/noExplicitAny: see KyselyPoolClient
       query: async (...args: any[]) => {
         const text = args[0];
         if (typeof text !== "string") return client.query(...(args as [string]));
+        const f = fence.current();
         if (BEGIN.test(text)) {
+          if (f !== null) return beginFenced(f.generation);
           const result = await client.query(...(args as [string]));
           inTransaction = true;
           return result;
         }
-        if (ROLLBACK.test(text)) {
+        if (ROLLBACK.test(text) || COMMIT.test(text)) {
           inTransaction = false;
           return client.query(...(args as [string]));
         }
-        if (COMMIT.test(text) && inTransaction) {
+        if (!inTransaction && f !== null && WRITE.test(text)) {
+          await beginFenced(f.generation);
           try {
-            await check();
-          } catch (error) {
-            inTransaction = false;
-            await client.query("ROLLBACK").catch(() => {});
-            throw error;
-          }
-          inTransaction = false;
-          return client.query(...(args as [string]));
-        }
-        if (!inTransaction && fence.current() !== null && WRITE.test(text)) {
-          await client.query("BEGIN");
-          try {
-            await check();
             const result = await client.query(...(args as [string]));
             await client.query("COMMIT");
             return result;
           } catch (error) {
             await client.query("ROLLBACK").catch(() => {});
             throw error;
+          } finally {
+            inTransaction = false;
           }
         }
         return client.query(...(args as [string]));
