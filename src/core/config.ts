@@ -433,6 +433,19 @@ export const configSchema = z.strictObject({
    * repository?, token? } }, checked in full at start-up.
    */
   healingGit: z.record(z.string(), z.unknown()).nullable(),
+  /** The impact report and threshold calibration (`autonomic report`, `autonomic calibrate`). */
+  report: z.strictObject({
+    /**
+     * A person's minutes per incident, for the report's estimate of time saved; null (the
+     * default) for no estimate: the report then shows measured numbers only.
+     */
+    minutesPerIncident: z.number().positive().finite().nullable(),
+    /**
+     * Calibration counts an incident caught when its rule fired on the kernel from this long
+     * before the patch was generated until the cure was applied.
+     */
+    calibrationLookbackSeconds: positiveSeconds,
+  }),
   scheduler: z.strictObject({
     /** How often auto-wake and the action timeout sweep run. */
     tickSeconds: positiveSeconds,
@@ -602,6 +615,7 @@ export const DEFAULT_CONFIG: AutonomicConfig = {
   },
   alerts: { webhookUrl: null, dedupeWindowSeconds: 3600, maxAttempts: 5 },
   healingGit: null,
+  report: { minutesPerIncident: null, calibrationLookbackSeconds: 3600 },
   scheduler: { tickSeconds: 1, retentionSweepSeconds: 3600 },
 };
 

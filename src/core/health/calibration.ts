@@ -129,8 +129,7 @@ type Episodes = number[];
  * report.rules.find((r) => r.rule === "kappa_deviation")?.kernel_overrides[0]?.suggested.threshold // 15
  */
 export function calibrate(input: CalibrationInput): CalibrationReport {
-  const factors = [...(input.factors ?? DEFAULT_CALIBRATION_FACTORS)].sort((a, b) => a - b);
-  if (!factors.includes(1)) factors.push(1), factors.sort((a, b) => a - b);
+  const factors = [...new Set([...(input.factors ?? DEFAULT_CALIBRATION_FACTORS), 1])].sort((a, b) => a - b);
   const days = Math.max(input.until_ms - input.since_ms, 1) / 86_400_000;
   // replays[f][kernel][rule] = episodes
   const replays = factors.map((f) => replay(input, scaledHealth(input.config.health, f)));

@@ -31,7 +31,7 @@
 import type { Clock } from "../clock.js";
 import { InvalidInputError, UnknownKernelError } from "../errors.js";
 import { embeddingToSimplex, fisherRaoDistance, normalizeSimplex } from "../geometry.js";
-import { DRIFT_RULES, RULES, refreshStatus } from "./degradation.js";
+import { DRIFT_RULES, RULES, refreshStatus, ruleHolds } from "./degradation.js";
 import { type HealthStatus, INSUFFICIENT, KernelHealth, STATUS, WARNING } from "./kernel-health.js";
 import {
   exportKernel,
@@ -250,6 +250,20 @@ export class HealthMonitor {
   firingRules(kernelId: string): number {
     const k = this.get(kernelId);
     return k.status === INSUFFICIENT ? 0 : k.firingMask;
+  }
+
+  /**
+   * Which rules' conditions hold on the newest snapshot, before any `for` wait (bit r for
+   * RULES[r]): where a degradation began, for a report's time to detect.
+   * @example monitor.holdingRules("apollo_1") // 512 once latency is over its threshold
+   */
+  holdingRules(kernelId: string): number {
+    const k = this.get(kernelId);
+    if (k.status === INSUFFICIENT) return 0;
+    const t = this.thresholdsOf(kernelId);
+    let mask = 0;
+    for (let r = 0; r < RULES.length; r++) if (ruleHolds(k, t, r)) mask |= 1 << r;
+    return mask;
   }
 
   /** @example monitor.kernelCount // 43 */
