@@ -13,6 +13,7 @@ import Fastify, {
   LogController,
 } from "fastify";
 import type { Logger } from "pino";
+import { type Clock, systemClock } from "../core/clock.js";
 import type { AutonomicConfig } from "../core/config.js";
 import type { AccessTokenService } from "../services/access-token-service.js";
 import type { ActionService } from "../services/action-service.js";
@@ -20,6 +21,7 @@ import type { AlertService } from "../services/alert-service.js";
 import type { CycleService } from "../services/cycle-service.js";
 import type { HealingService } from "../services/healing-service.js";
 import type { HealthService } from "../services/health-service.js";
+import type { ImpactService } from "../services/impact-service.js";
 import type { RestService } from "../services/rest-service.js";
 import { AccessControl } from "./access.js";
 import { alertingMetrics } from "./alerting-metrics.js";
@@ -39,6 +41,7 @@ import { cycleRoutes } from "./routes/cycle-routes.js";
 import { dashboardRoutes, type FatigueHistoryReads } from "./routes/dashboard-routes.js";
 import { type HealingRecordReads, healingRoutes } from "./routes/healing-routes.js";
 import { healthRoutes } from "./routes/health-routes.js";
+import { impactRoutes } from "./routes/impact-routes.js";
 import { restRoutes } from "./routes/rest-routes.js";
 import { wireInstants } from "./wire-instants.js";
 
@@ -60,6 +63,10 @@ export interface AppDependencies {
   fatigueHistory: FatigueHistoryReads;
   config: AutonomicConfig;
   logger: Logger;
+  /** Calibration and the impact report (read-only over the store); their routes exist only with it. */
+  impact?: ImpactService;
+  /** The clock the impact routes count `since` back from; the system clock by default. */
+  clock?: Clock;
 }
 
 export async function buildApp({
@@ -74,6 +81,8 @@ export async function buildApp({
   fatigueHistory,
   config,
   logger,
+  impact,
+  clock = systemClock,
 }: AppDependencies): Promise<FastifyInstance> {
   const app = Fastify({
     loggerInstance: logger as unknown as FastifyBaseLogger,
@@ -170,6 +179,7 @@ export async function buildApp({
   );
 
   healingRoutes(app, { healing, health, alerts, records: healingRecords, access, config });
+  if (impact) impactRoutes(app, impact, clock);
 
   const metrics = createMetrics(rest, health);
   healingMetrics(metrics, healing);

@@ -17,6 +17,7 @@ import type { AlertService } from "../services/alert-service.js";
 import type { CycleService } from "../services/cycle-service.js";
 import type { HealingService } from "../services/healing-service.js";
 import type { HealthService } from "../services/health-service.js";
+import { ImpactService } from "../services/impact-service.js";
 import { openServices } from "../services/open-services.js";
 import { PeriodicRunner } from "../services/periodic-runner.js";
 import type { RestService } from "../services/rest-service.js";
@@ -88,7 +89,16 @@ export async function startServer(
       git: gitRepository(config, logger),
       runId,
     });
-    app = await buildApp({ ...services, healingRecords: store, fatigueHistory: store, config, logger });
+    const impact = new ImpactService({ store, config, clock, restEvents: services.rest.events });
+    app = await buildApp({
+      ...services,
+      healingRecords: store,
+      fatigueHistory: store,
+      config,
+      logger,
+      impact,
+      clock,
+    });
     const { actions, rest, health, alerts, healing, cycles, accessTokens } = services;
     const runner = new PeriodicRunner(logger);
     runner.add("healing-loop", config.healing.loopIntervalSeconds * 1000, () => healing.loopTick());

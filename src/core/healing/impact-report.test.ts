@@ -163,7 +163,7 @@ describe("impact report", () => {
     expect(r.kernel_hours).toBeCloseTo((2 * 299) / 60, 3);
     expect(r.critical_share).toBeCloseTo(30 / (2 * 299), 3);
     // slow_1 rested 10 minutes and its partner took over 2 minutes late; the forced rest needs none.
-    expect(r.rests).toEqual({ granted: 2, refused: 3, refused_since_ms: T0, coverage_gap_seconds: 120 });
+    expect(r.rests).toEqual({ granted: 2, refused: 3, refusals_counted_from_at: T0, coverage_gap_seconds: 120 });
   });
 
   it("gives an estimate of time saved only when minutes per incident are configured, and calls it one", () => {
@@ -187,7 +187,7 @@ describe("impact report", () => {
 
   it("groups figures by week, Monday to Monday (UTC)", () => {
     const r = impactReport(input({ until_ms: T0 + 8 * 86_400_000 }));
-    expect(r.weeks.map((w) => w.week_start_ms)).toEqual([T0, T0 + 7 * 86_400_000]);
+    expect(r.weeks.map((w) => w.week_starts_at)).toEqual([T0, T0 + 7 * 86_400_000]);
     expect(r.weeks[0]).toMatchObject({
       detected: 2,
       healed: 1,

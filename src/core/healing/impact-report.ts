@@ -99,7 +99,7 @@ export interface Spread {
 }
 
 export interface WeekFigures {
-  week_start_ms: number;
+  week_starts_at: number;
   detected: number;
   healed: number;
   escalated: number;
@@ -110,8 +110,8 @@ export interface WeekFigures {
 }
 
 export interface ImpactReport {
-  since_ms: number;
-  until_ms: number;
+  from_at: number;
+  to_at: number;
   incidents: {
     detected: number;
     healed: number;
@@ -129,7 +129,8 @@ export interface ImpactReport {
   rests: {
     granted: number;
     refused: number | null;
-    refused_since_ms: number | null;
+    /** Refusals are counted from this instant (the server's start), not stored; null when not counted. */
+    refusals_counted_from_at: number | null;
     coverage_gap_seconds: number;
   };
   /** Present only when report.minutesPerIncident is set: healed incidents no person reviewed × those minutes. */
@@ -185,7 +186,7 @@ export function impactReport(input: ImpactInput): ImpactReport {
     const start = weekStart(input.since_ms) + w * WEEK_MS;
     const inWeek = (at: number) => at >= start && at < start + WEEK_MS;
     weeks.push({
-      week_start_ms: start,
+      week_starts_at: start,
       detected: incidents.filter((i) => inWeek(i.detected_at)).length,
       healed: incidents.filter((i) => i.healed_by !== null && inWeek(i.detected_at)).length,
       escalated: incidents.filter((i) => i.escalated && inWeek(i.detected_at)).length,
@@ -199,8 +200,8 @@ export function impactReport(input: ImpactInput): ImpactReport {
     });
   }
   return {
-    since_ms: input.since_ms,
-    until_ms: input.until_ms,
+    from_at: input.since_ms,
+    to_at: input.until_ms,
     incidents: {
       detected: incidents.length,
       healed: healed.length,
@@ -230,7 +231,7 @@ export function impactReport(input: ImpactInput): ImpactReport {
     rests: {
       granted: input.rests.filter((r) => inSpan(input, r.started_at)).length,
       refused: input.rests_refused,
-      refused_since_ms: input.refused_since_ms,
+      refusals_counted_from_at: input.refused_since_ms,
       coverage_gap_seconds: round(coverageGapMs(input) / 1000),
     },
     estimate:

@@ -107,8 +107,8 @@ export interface RuleCalibration {
 }
 
 export interface CalibrationReport {
-  since_ms: number;
-  until_ms: number;
+  from_at: number;
+  to_at: number;
   days: number;
   kernels: number;
   snapshots: number;
@@ -206,8 +206,8 @@ export function calibrate(input: CalibrationInput): CalibrationReport {
     } satisfies RuleCalibration;
   });
   return {
-    since_ms: input.since_ms,
-    until_ms: input.until_ms,
+    from_at: input.since_ms,
+    to_at: input.until_ms,
     days: round(days),
     kernels: kernels.length,
     snapshots: input.histories.reduce((n, h) => n + h.snapshots.length, 0),
