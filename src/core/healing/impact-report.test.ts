@@ -163,7 +163,12 @@ describe("impact report", () => {
     expect(r.kernel_hours).toBeCloseTo((2 * 299) / 60, 3);
     expect(r.critical_share).toBeCloseTo(30 / (2 * 299), 3);
     // slow_1 rested 10 minutes and its partner took over 2 minutes late; the forced rest needs none.
-    expect(r.rests).toEqual({ granted: 2, refused: 3, refusals_counted_from_at: T0, coverage_gap_seconds: 120 });
+    expect(r.rests).toEqual({
+      granted: 2,
+      refused: 3,
+      refusals_counted_from_at: T0,
+      coverage_gap_seconds: 120,
+    });
   });
 
   it("gives an estimate of time saved only when minutes per incident are configured, and calls it one", () => {

@@ -115,6 +115,31 @@ describe("threshold calibration", () => {
     expect(applied.health.kernelOverrides.noisy_1?.kappaDeviationWarning).toBe(12.5);
   });
 
+  it("never suggests a tighter threshold, even one that would raise fewer alerts by never stopping", () => {
+    // Φ swings between 0.20 and 0.75: every looser Φ-low threshold still sees each dip, while
+    // the tighter 0.894 sees Φ below it all the time, one endless alert.
+    const swinging: KernelHistory = {
+      kernel_id: "swing_1",
+      baseline: null,
+      snapshots: Array.from({ length: 600 }, (_, i) =>
+        snapshot("swing_1", i, { phi: i % 8 < 4 ? 0.2 : 0.75 }),
+      ),
+    };
+    const report = calibrate({
+      config: buildConfig(),
+      histories: [swinging],
+      evidence: [],
+      since_ms: T0,
+      until_ms: T0 + 600 * MINUTE,
+    });
+    const phiLow = report.rules.find((r) => r.rule === "phi_low");
+    const alerts = (f: number) => phiLow?.candidates.find((c) => c.factor === f)?.alerts ?? 0;
+    expect(alerts(0.8)).toBeLessThan(alerts(1) / 10);
+    expect(alerts(3)).toBe(alerts(1));
+    expect(phiLow?.suggested.factor).toBe(1);
+    expect(phiLow?.kernel_overrides).toEqual([]);
+  });
+
   it("loosens each rule in its own direction, inside what the config accepts", () => {
     const h = scaledHealth(buildConfig().health, 2);
     expect(h.latencyWarningMs).toBe(4000); // fires above: raised

@@ -219,11 +219,16 @@ export function calibrate(input: CalibrationInput): CalibrationReport {
   };
 }
 
-/** The candidate with the fewest alerts among those `allowed`; ties go to the one nearest factor 1. */
+/**
+ * The candidate with the fewest alerts among those `allowed`; ties go to the one nearest
+ * factor 1. Only candidates at least as loose as the configured one are suggested: a tighter
+ * threshold can show fewer alert *episodes* only by firing for longer (one that never stops
+ * firing raises a single alert), so tighter candidates are reported for information only.
+ */
 function best(candidates: CalibrationCandidate[], allowed: (index: number) => boolean): CalibrationCandidate {
   let chosen: CalibrationCandidate | null = null;
   candidates.forEach((c, i) => {
-    if (!allowed(i)) return;
+    if (c.factor < 1 || !allowed(i)) return;
     if (
       chosen === null ||
       c.alerts < chosen.alerts ||
