@@ -178,7 +178,15 @@ export async function buildApp({
     { maxStreams: config.server.maxEventStreams, maxQueueBytes: config.server.eventStreamMaxQueueBytes },
   );
 
-  healingRoutes(app, { healing, health, alerts, records: healingRecords, access, config });
+  healingRoutes(app, {
+    healing,
+    health,
+    alerts,
+    records: healingRecords,
+    access,
+    config,
+    ...(impact ? { phase4Evidence: () => impact.phase4Evidence() } : {}),
+  });
   if (impact) impactRoutes(app, impact, clock);
 
   const metrics = createMetrics(rest, health);

@@ -17,7 +17,9 @@ import type { AutonomicConfig } from "../core/config.js";
 import { InvalidInputError } from "../core/errors.js";
 import { normalizeSimplex } from "../core/geometry.js";
 import { calibrationEvidence } from "../core/healing/calibration-evidence.js";
+import { impactGateCriteria } from "../core/healing/impact-gate.js";
 import { type ImpactReport, impactReport } from "../core/healing/impact-report.js";
+import type { GateCriterion } from "../core/healing/phases.js";
 import { type CalibrationReport, calibrate, type KernelHistory } from "../core/health/calibration.js";
 import type { HealthSnapshot } from "../core/health/snapshot.js";
 import type { RestEvent } from "../core/rest/events.js";
@@ -47,12 +49,17 @@ export interface ImpactSpan {
 }
 
 const PAGE = 1000;
+/** The phase 4 gate reads the report over this span: four weeks, to compare the first with the latest. */
+const GATE_SPAN_MS = 28 * 86_400_000;
+/** How long the gate's report stands before it is computed again: the status page polls, replays are not free. */
+const GATE_CACHE_MS = 5 * 60_000;
 const ALL = 10_000;
 const ROWS = 1_000_000;
 
 export class ImpactService {
   private refused = 0;
   private readonly countingSince: number | null;
+  private gate: { at: number; criteria: Promise<GateCriterion[]> } | null = null;
 
   constructor(private readonly o: ImpactServiceOptions) {
     this.countingSince = o.restEvents ? o.clock.now() : null;
@@ -113,6 +120,24 @@ export class ImpactService {
       max_gap_ms: this.o.config.healing.silentAlertSeconds * 1000,
       minutes_per_incident: this.o.config.report.minutesPerIncident,
     });
+  }
+
+  /**
+   * The phase 4 gate's "uptime improved, human time saved", from the report over the last
+   * four weeks; computed at most every five minutes.
+   * @example (await impact.phase4Evidence()).map((c) => c.name) // ["uptime_improved", "human_time_saved"]
+   */
+  phase4Evidence(): Promise<GateCriterion[]> {
+    const now = this.o.clock.now();
+    if (!this.gate || now - this.gate.at >= GATE_CACHE_MS) {
+      const criteria = this.report({ sinceMs: now - GATE_SPAN_MS, untilMs: now }).then(impactGateCriteria);
+      // A failed read is not cached: the next status request tries again.
+      criteria.catch(() => {
+        if (this.gate?.criteria === criteria) this.gate = null;
+      });
+      this.gate = { at: now, criteria };
+    }
+    return this.gate.criteria;
   }
 
   private bounds(span: ImpactSpan): { sinceMs: number; untilMs: number } {

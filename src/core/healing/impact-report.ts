@@ -117,6 +117,8 @@ export interface ImpactReport {
     healed: number;
     escalated: number;
     open: number;
+    /** Healed incidents whose patch no person reviewed: the measured part of "human time saved". */
+    healed_unattended: number;
     false_positives: number;
     rollbacks: number;
   };
@@ -207,6 +209,7 @@ export function impactReport(input: ImpactInput): ImpactReport {
       healed: healed.length,
       escalated: incidents.filter((i) => i.escalated).length,
       open: incidents.filter((i) => i.ended_at === null).length,
+      healed_unattended: unattended,
       false_positives: falsePositives.length,
       rollbacks: rolledBack.length,
     },
