@@ -31,6 +31,28 @@ function spanQuery(options: SpanOptions & { kernel?: string }): string {
   return text ? `?${text}` : "";
 }
 
+const CALIBRATE_HELP = `
+Per rule and candidate it shows alerts per day, incidents still caught (verified patches and
+alerts a person confirmed) and false positives (reviews marked not needed). A kernel whose
+own best threshold differs gets a health.kernelOverrides entry. Only looser thresholds are
+suggested. It only reads: safe beside a live server.
+
+Examples:
+  autonomic calibrate                          the last 7 days, all kernels
+  autonomic calibrate --since 24h --kernel hermes_1
+  autonomic calibrate --write suggested.yaml   then: autonomic serve --config suggested.yaml
+`;
+
+const REPORT_HELP = `
+Measured figures only. An estimate of a person's time saved appears only when
+report.minutesPerIncident is set in the config, and is labelled an estimate. The phase 4
+gate's "uptime improved, human time saved" reads from this report.
+
+Examples:
+  autonomic report                             the last 30 days, week by week
+  autonomic report --since 2026-01-01T00:00:00Z --until 2026-02-01T00:00:00Z --json
+`;
+
 export function registerImpactCommands(program: Command): void {
   withClientOptions(
     program
@@ -40,12 +62,13 @@ export function registerImpactCommands(program: Command): void {
       )
       .option(
         "--since <when>",
-        "start of the history: a length back (7d, 24h, 90m) or an ISO 8601 time",
+        "start of the history: a length back from --until (7d, 24h, 90m, 2w) or an ISO 8601 time",
         "7d",
       )
       .option("--until <when>", "end of the history (default now), in the same forms")
       .option("--kernel <id>", "calibrate on one kernel's history only")
-      .option("--write <file>", "write the suggested thresholds to FILE as a YAML config layer"),
+      .option("--write <file>", "write the suggested thresholds to FILE as a YAML config layer")
+      .addHelpText("after", CALIBRATE_HELP),
   ).action(async (options: SpanOptions & { kernel?: string; write?: string }) => {
     const { calibration } = await apiRequest<{ calibration: Wire<CalibrationReport> }>(
       clientOf(options),
@@ -63,8 +86,13 @@ export function registerImpactCommands(program: Command): void {
       .description(
         "the impact report: incidents detected, healed, escalated; time to detect and heal; reviews; critical time; rests (reads only)",
       )
-      .option("--since <when>", "start of the span: a length back (30d, 24h) or an ISO 8601 time", "30d")
-      .option("--until <when>", "end of the span (default now), in the same forms"),
+      .option(
+        "--since <when>",
+        "start of the span: a length back from --until (30d, 24h, 2w) or an ISO 8601 time",
+        "30d",
+      )
+      .option("--until <when>", "end of the span (default now), in the same forms")
+      .addHelpText("after", REPORT_HELP),
   ).action(async (options: SpanOptions) => {
     const { report } = await apiRequest<{ report: Wire<ImpactReport> }>(
       clientOf(options),
