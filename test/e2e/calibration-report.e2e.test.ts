@@ -194,6 +194,16 @@ describe("autonomic calibrate on a week with one noisy kernel", () => {
         expect(bad.status, path).toBe(400);
         expect(await bad.text(), path).toContain("since");
       }
+      // Both routes are in the OpenAPI document, with the query they take.
+      const openapi = (await (await fetch(`${url}/openapi.json`)).json()) as {
+        paths: Record<string, { get?: { parameters: { name: string }[] } }>;
+      };
+      expect(openapi.paths["/api/self-healing/calibration"]?.get?.parameters.map((p) => p.name)).toEqual([
+        "since",
+        "until",
+        "kernel_id",
+      ]);
+      expect(openapi.paths["/api/report"]?.get?.parameters.map((p) => p.name)).toEqual(["since", "until"]);
     },
     SLOW,
   );

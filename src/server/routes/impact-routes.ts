@@ -14,11 +14,11 @@ import type { ImpactService } from "../../services/impact-service.js";
 import { parseInput } from "../validation.js";
 import { parseSince } from "./health-routes.js";
 
-const spanQuery = z.strictObject({
+export const spanQuery = z.strictObject({
   since: z.string().min(1).max(64).optional(),
   until: z.string().min(1).max(64).optional(),
 });
-const calibrationQuery = spanQuery.extend({ kernel_id: kernelIdSchema.optional() });
+export const calibrationQuery = spanQuery.extend({ kernel_id: kernelIdSchema.optional() });
 
 const UNIT_MS: Record<string, number> = { s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000, w: 604_800_000 };
 
