@@ -4,6 +4,10 @@
  * The figures come from the pure cores (src/core/health/calibration.ts,
  * src/core/healing/impact-report.ts); this file loads their input a page at a time.
  *
+ * Each replay holds the span's snapshots in memory and runs on the event loop, so replays
+ * run one at a time: a second dashboard opening the report waits for the first rather than
+ * doubling the memory and the pause.
+ *
  * Rest refusals are the one thing the store does not keep (only granted rests are rows), so
  * the service counts them from the rest events it hears, and the report says since when.
  *
@@ -12,6 +16,7 @@
  * (await impact.report({ sinceMs: clock.now() - 30 * 86_400_000 })).incidents.healed // 12
  * (await impact.calibration({ sinceMs: clock.now() - 7 * 86_400_000 })).config // { health: { … } }
  */
+import { Mutex } from "async-mutex";
 import type { Clock } from "../core/clock.js";
 import type { AutonomicConfig } from "../core/config.js";
 import { InvalidInputError } from "../core/errors.js";
@@ -60,6 +65,7 @@ export class ImpactService {
   private refused = 0;
   private readonly countingSince: number | null;
   private gate: { at: number; criteria: Promise<GateCriterion[]> } | null = null;
+  private readonly oneReplay = new Mutex();
 
   constructor(private readonly o: ImpactServiceOptions) {
     this.countingSince = o.restEvents ? o.clock.now() : null;
@@ -74,16 +80,24 @@ export class ImpactService {
    */
   async calibration(span: ImpactSpan): Promise<CalibrationReport> {
     const { sinceMs, untilMs } = this.bounds(span);
+    return this.oneReplay.runExclusive(() => this.calibrationOver(sinceMs, untilMs, span.kernelId));
+  }
+
+  private async calibrationOver(
+    sinceMs: number,
+    untilMs: number,
+    kernelId?: string,
+  ): Promise<CalibrationReport> {
     const [histories, patches, alerts] = await Promise.all([
-      this.histories(sinceMs, untilMs, span.kernelId),
-      this.o.store.listPatches({ ...(span.kernelId ? { kernelId: span.kernelId } : {}), limit: ALL }),
+      this.histories(sinceMs, untilMs, kernelId),
+      this.o.store.listPatches({ ...(kernelId ? { kernelId: kernelId } : {}), limit: ALL }),
       this.o.store.listAlerts({ limit: ALL }),
     ]);
     const within = (at: number) => at >= sinceMs && at <= untilMs;
     const evidence = calibrationEvidence(
       patches.filter((p) => within(p.created_at)),
       alerts
-        .filter((a) => within(a.created_at) && (!span.kernelId || a.kernel_id === span.kernelId))
+        .filter((a) => within(a.created_at) && (!kernelId || a.kernel_id === kernelId))
         .map((a) => ({ ...a, confirmed: confirmationOf(a) })),
       {
         lookbackSeconds: this.o.config.report.calibrationLookbackSeconds,
@@ -99,6 +113,10 @@ export class ImpactService {
    */
   async report(span: ImpactSpan): Promise<ImpactReport> {
     const { sinceMs, untilMs } = this.bounds(span);
+    return this.oneReplay.runExclusive(() => this.reportOver(sinceMs, untilMs));
+  }
+
+  private async reportOver(sinceMs: number, untilMs: number): Promise<ImpactReport> {
     const [histories, patches, alerts, rests, coverage] = await Promise.all([
       this.histories(sinceMs, untilMs),
       this.o.store.listPatches({ limit: ALL }),

@@ -15,7 +15,7 @@ import type { AutonomicConfig } from "../../src/core/config.js";
 import { normalizeSimplex } from "../../src/core/geometry.js";
 import { RULES } from "../../src/core/health/degradation.js";
 import { HealthMonitor } from "../../src/core/health/monitor.js";
-import { ImpactService } from "../../src/services/impact-service.js";
+import { type ImpactReads, ImpactService } from "../../src/services/impact-service.js";
 import { SIGNATURE } from "../../src/sim/faults.js";
 import { SIM_EPOCH_MS } from "../../src/sim/simulate.js";
 import { openStore } from "../../src/store/open-store.js";
@@ -257,7 +257,7 @@ describe("autonomic report on the same week", () => {
 
 describe("the phase 4 gate's uptime improved, human time saved", () => {
   it(
-    "reads them from the report: the week's heals ran with no person reviewing them",
+    "reads them from the report: the week's heals ran with no person reviewing them; replays run one at a time",
     async () => {
       const store = await openStore(db);
       try {
@@ -267,6 +267,28 @@ describe("the phase 4 gate's uptime improved, human time saved", () => {
         expect(saved).toMatchObject({ name: "human_time_saved", value: WEEK_FAULTS.length, met: true });
         // The week spans two calendar weeks, so the latest is held against the first.
         expect(uptime).toMatchObject({ name: "uptime_improved", value: expect.any(Number) });
+
+        // Replays run one at a time: the report's pages of snapshots and calibration's are
+        // read in two runs, not interleaved, however the two are asked for at once.
+        const reads: string[] = [];
+        const watched: ImpactReads = {
+          snapshots: (q) => {
+            reads.push(q?.kernelId ? "calibration" : "report");
+            return store.snapshots(q);
+          },
+          loadBaselines: () => store.loadBaselines(),
+          listPatches: (q) => store.listPatches(q),
+          listAlerts: (q) => store.listAlerts(q),
+          restEvents: (q) => store.restEvents(q),
+          coverageEvents: (q) => store.coverageEvents(q),
+        };
+        const both = new ImpactService({ store: watched, config: loadConfig({}), clock: atWeekEnd });
+        await Promise.all([
+          both.report({ sinceMs: SIM_EPOCH_MS }),
+          both.calibration({ sinceMs: SIM_EPOCH_MS, kernelId: NOISY_KERNEL }),
+        ]);
+        expect(reads.filter((r) => r === "report").length).toBeGreaterThan(1);
+        expect(reads.filter((r, i) => i > 0 && r !== reads[i - 1])).toEqual(["calibration"]);
       } finally {
         await store.close();
       }
