@@ -14,6 +14,7 @@ import {
   DESKTOP,
   ensureDashboardBuilt,
   launchBrowser,
+  layoutFaults,
   PHONE,
   screenshot,
 } from "./support/dashboard-browser.js";
@@ -190,6 +191,11 @@ describe("patch review in the page", () => {
         );
       await calibration.scrollIntoViewIfNeeded();
       await screenshot(page, "impact-desktop");
+      // On a phone the wide tables scroll inside their panels.
+      await page.setViewportSize(PHONE);
+      await calibration.scrollIntoViewIfNeeded();
+      await screenshot(page, "impact-phone");
+      expect(await layoutFaults(page)).toEqual([]);
       expect(problems()).toEqual([]);
       await page.close();
     },

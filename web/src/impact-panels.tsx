@@ -149,34 +149,36 @@ export function ReportPanel() {
             )}
           </ul>
           <WeeksChart weeks={report.weeks} />
-          <table class="weeks">
-            <thead>
-              <tr>
-                <th>week from</th>
-                <th>detected</th>
-                <th>healed</th>
-                <th>escalated</th>
-                <th>false pos.</th>
-                <th>rollbacks</th>
-                <th>reviews</th>
-                <th>critical</th>
-              </tr>
-            </thead>
-            <tbody>
-              {report.weeks.map((w) => (
-                <tr key={w.week_starts_at} data-week={w.week_starts_at.slice(0, 10)}>
-                  <td>{w.week_starts_at.slice(0, 10)}</td>
-                  <td>{w.detected}</td>
-                  <td>{w.healed}</td>
-                  <td>{w.escalated}</td>
-                  <td>{w.false_positives}</td>
-                  <td>{w.rollbacks}</td>
-                  <td>{w.reviews}</td>
-                  <td>{percent(w.critical_share)}</td>
+          <div class="table-scroll">
+            <table class="weeks">
+              <thead>
+                <tr>
+                  <th>week from</th>
+                  <th>detected</th>
+                  <th>healed</th>
+                  <th>escalated</th>
+                  <th>false pos.</th>
+                  <th>rollbacks</th>
+                  <th>reviews</th>
+                  <th>critical</th>
                 </tr>
-              ))}
-            </tbody>
-          </table>
+              </thead>
+              <tbody>
+                {report.weeks.map((w) => (
+                  <tr key={w.week_starts_at} data-week={w.week_starts_at.slice(0, 10)}>
+                    <td>{w.week_starts_at.slice(0, 10)}</td>
+                    <td>{w.detected}</td>
+                    <td>{w.healed}</td>
+                    <td>{w.escalated}</td>
+                    <td>{w.false_positives}</td>
+                    <td>{w.rollbacks}</td>
+                    <td>{w.reviews}</td>
+                    <td>{percent(w.critical_share)}</td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </div>
         </>
       )}
     </section>
@@ -203,6 +205,8 @@ function WeeksChart({ weeks }: { weeks: WeekFigures[] }) {
       {
         width: Math.max(200, el.clientWidth),
         height: 140,
+        // The key is drawn under the chart, where it wraps on a phone.
+        legend: { show: false },
         scales: { x: { time: true }, y: { range: (_u, _min, max) => [0, Math.max(1, max)] } },
         axes: [{ stroke: "#55606e" }, { stroke: "#55606e", size: 36 }],
         series: [
@@ -227,7 +231,19 @@ function WeeksChart({ weeks }: { weeks: WeekFigures[] }) {
       chart.destroy();
     };
   }, [weeks]);
-  return <div class="chart weeks-chart" ref={holder} data-chart="report-weeks" data-points={weeks.length} />;
+  return (
+    <figure class="weeks-chart" data-chart="report-weeks" data-points={weeks.length}>
+      <div ref={holder} />
+      <figcaption class="muted">
+        incidents per week:{" "}
+        {WEEK_SERIES.map((s) => (
+          <span key={s.key} class="key" style={{ color: s.stroke }}>
+            ■ {s.key}{" "}
+          </span>
+        ))}
+      </figcaption>
+    </figure>
+  );
 }
 
 export function CalibrationPanel() {
@@ -258,41 +274,43 @@ export function CalibrationPanel() {
           <p class="muted" data-calibration-summary>
             {c.kernels} kernels, {c.snapshots} snapshots, {c.incidents} incidents over {num(c.days, 1)} days
           </p>
-          <table class="calibration">
-            <thead>
-              <tr>
-                <th>rule</th>
-                <th>now</th>
-                <th>suggested</th>
-                <th>alerts/day now → then</th>
-                <th>incidents kept</th>
-                <th>kernel overrides</th>
-              </tr>
-            </thead>
-            <tbody>
-              {c.rules.map((r) => {
-                const now = r.candidates.find((x) => x.factor === 1);
-                return (
-                  <tr key={r.rule} data-rule={r.rule} class={r.suggested.factor === 1 ? "" : "changed"}>
-                    <td title={`health.${r.config_key}`}>{words(r.rule)}</td>
-                    <td>{r.current}</td>
-                    <td data-suggested>{r.suggested.threshold}</td>
-                    <td>
-                      {num(now?.alerts_per_day, 2)} → {num(r.suggested.alerts_per_day, 2)}
-                    </td>
-                    <td>
-                      {r.suggested.incidents_caught}/{r.incidents}
-                    </td>
-                    <td data-overrides>
-                      {r.kernel_overrides
-                        .map((k) => `${k.kernel_id} → ${k.suggested.threshold}`)
-                        .join(", ") || "–"}
-                    </td>
-                  </tr>
-                );
-              })}
-            </tbody>
-          </table>
+          <div class="table-scroll">
+            <table class="calibration">
+              <thead>
+                <tr>
+                  <th>rule</th>
+                  <th>now</th>
+                  <th>suggested</th>
+                  <th>alerts/day now → then</th>
+                  <th>incidents kept</th>
+                  <th>kernel overrides</th>
+                </tr>
+              </thead>
+              <tbody>
+                {c.rules.map((r) => {
+                  const now = r.candidates.find((x) => x.factor === 1);
+                  return (
+                    <tr key={r.rule} data-rule={r.rule} class={r.suggested.factor === 1 ? "" : "changed"}>
+                      <td title={`health.${r.config_key}`}>{words(r.rule)}</td>
+                      <td>{r.current}</td>
+                      <td data-suggested>{r.suggested.threshold}</td>
+                      <td>
+                        {num(now?.alerts_per_day, 2)} → {num(r.suggested.alerts_per_day, 2)}
+                      </td>
+                      <td>
+                        {r.suggested.incidents_caught}/{r.incidents}
+                      </td>
+                      <td data-overrides>
+                        {r.kernel_overrides
+                          .map((k) => `${k.kernel_id} → ${k.suggested.threshold}`)
+                          .join(", ") || "–"}
+                      </td>
+                    </tr>
+                  );
+                })}
+              </tbody>
+            </table>
+          </div>
           <p class="muted">
             Apply with `autonomic calibrate --write FILE`, then serve with that config layer.
           </p>
