@@ -8,6 +8,7 @@ import { registerDemoCommand } from "./demo-command.js";
 import { registerHealingCommands } from "./healing-commands.js";
 import { registerHealthCommands } from "./health-commands.js";
 import { CliError } from "./http-client.js";
+import { registerImpactCommands } from "./impact-commands.js";
 import { registerRegistryCommand } from "./registry-check.js";
 import { registerRestCommands } from "./rest-commands.js";
 import { registerRetireCommand } from "./retire-command.js";
@@ -30,6 +31,7 @@ registerHealthCommands(program);
 registerRetireCommand(registerRestCommands(program).kernels);
 registerHealingCommands(program);
 registerCyclesCommands(program);
+registerImpactCommands(program);
 registerTokensCommands(program);
 registerRegistryCommand(program);
 

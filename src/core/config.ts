@@ -107,6 +107,28 @@ const fullDrift = z
   .positive()
   .max(Math.PI, "must be ≤ π, the largest Fisher–Rao distance (π/2 in half units, where it is halved)");
 
+/** kernel_id as SPEC §6 allows it on every route. */
+const kernelIdKey = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.:-]{0,127}$/, "must be a kernel_id");
+
+/**
+ * The rule thresholds one kernel may have of its own (`health.kernelOverrides`): a kernel
+ * that is noisy by nature gets a looser rule without loosening it for everyone.
+ */
+const kernelThresholdOverride = z.strictObject({
+  phiAvgLowCritical: fraction.optional(),
+  phiLowWarning: fraction.optional(),
+  phiAvgHighCritical: fraction.optional(),
+  phiSlopeWarningPerSnapshot: z.number().max(0).finite().optional(),
+  driftWarning: fullDrift.optional(),
+  driftCritical: fullDrift.optional(),
+  kappaDeviationWarning: z.number().positive().finite().optional(),
+  breakdownMaxOfWindow: z.number().int().min(0).optional(),
+  errorRateCritical: fraction.optional(),
+  latencyWarningMs: z.number().positive().finite().optional(),
+  memoryWarningMb: z.number().positive().finite().optional(),
+  memorySlopeWarningMbPerSnapshot: z.number().positive().finite().optional(),
+});
+
 const healthSchema = z
   .strictObject({
     /** Snapshots kept per kernel in its ring buffer (the window reads the newest of them). */
@@ -159,6 +181,8 @@ const healthSchema = z
     defaultBasinDimension: snapshotCount,
     /** Longest basin accepted, so one report cannot claim unbounded memory per kernel. */
     maxBasinDimension: snapshotCount,
+    /** Per kernel_id, rule thresholds that replace the ones above for that kernel alone. */
+    kernelOverrides: z.record(kernelIdKey, kernelThresholdOverride),
   })
   .superRefine((h, ctx) => {
     const issue = (path: string, message: string) => ctx.addIssue({ code: "custom", path: [path], message });
@@ -173,6 +197,13 @@ const healthSchema = z
       issue("ringCapacitySnapshots", "must be ≥ windowSnapshots and resonance.windowSnapshots");
     if (h.defaultBasinDimension > h.maxBasinDimension)
       issue("defaultBasinDimension", "must be ≤ maxBasinDimension");
+    for (const [id, o] of Object.entries(h.kernelOverrides))
+      if ((o.driftWarning ?? h.driftWarning) > (o.driftCritical ?? h.driftCritical))
+        ctx.addIssue({
+          code: "custom",
+          path: ["kernelOverrides", id, "driftWarning"],
+          message: "must be ≤ driftCritical",
+        });
   });
 
 /** One value per cycle type, named like the cycle types themselves. */
@@ -408,6 +439,19 @@ export const configSchema = z.strictObject({
    * repository?, token? } }, checked in full at start-up.
    */
   healingGit: z.record(z.string(), z.unknown()).nullable(),
+  /** The impact report and threshold calibration (`autonomic report`, `autonomic calibrate`). */
+  report: z.strictObject({
+    /**
+     * A person's minutes per incident, for the report's estimate of time saved; null (the
+     * default) for no estimate: the report then shows measured numbers only.
+     */
+    minutesPerIncident: z.number().positive().finite().nullable(),
+    /**
+     * Calibration counts an incident caught when its rule fired on the kernel from this long
+     * before the patch was generated until the cure was applied.
+     */
+    calibrationLookbackSeconds: positiveSeconds,
+  }),
   scheduler: z.strictObject({
     /** How often auto-wake and the action timeout sweep run. */
     tickSeconds: positiveSeconds,
@@ -505,6 +549,7 @@ export const DEFAULT_CONFIG: AutonomicConfig = {
     resonance: { kappaWithin: 5, phiVarianceMax: 0.01, windowSnapshots: 5, clusterStrengthMin: 0.5 },
     defaultBasinDimension: 64,
     maxBasinDimension: 4096,
+    kernelOverrides: {},
   },
   cycles: {
     windowSnapshots: 10,
@@ -588,6 +633,7 @@ export const DEFAULT_CONFIG: AutonomicConfig = {
   },
   alerts: { webhookUrl: null, dedupeWindowSeconds: 3600, maxAttempts: 5 },
   healingGit: null,
+  report: { minutesPerIncident: null, calibrationLookbackSeconds: 3600 },
   scheduler: { tickSeconds: 1, retentionSweepSeconds: 3600 },
   ha: { leaseSeconds: 5, maxReadLagMs: 3000, advertiseUrl: null },
 };

@@ -14,6 +14,7 @@ import Fastify, {
 } from "fastify";
 import type { Logger } from "pino";
 import type { Registry as PromRegistry } from "prom-client";
+import { type Clock, systemClock } from "../core/clock.js";
 import type { AutonomicConfig } from "../core/config.js";
 import type { AccessTokenService } from "../services/access-token-service.js";
 import type { ActionService } from "../services/action-service.js";
@@ -21,6 +22,7 @@ import type { AlertService } from "../services/alert-service.js";
 import type { CycleService } from "../services/cycle-service.js";
 import type { HealingService } from "../services/healing-service.js";
 import type { HealthService } from "../services/health-service.js";
+import type { ImpactService } from "../services/impact-service.js";
 import type { RestService } from "../services/rest-service.js";
 import { AccessControl } from "./access.js";
 import { alertingMetrics } from "./alerting-metrics.js";
@@ -40,6 +42,7 @@ import { cycleRoutes } from "./routes/cycle-routes.js";
 import { dashboardRoutes, type FatigueHistoryReads } from "./routes/dashboard-routes.js";
 import { type HealingRecordReads, healingRoutes } from "./routes/healing-routes.js";
 import { healthRoutes } from "./routes/health-routes.js";
+import { impactRoutes } from "./routes/impact-routes.js";
 import { restRoutes } from "./routes/rest-routes.js";
 import { wireInstants } from "./wire-instants.js";
 
@@ -63,6 +66,10 @@ export interface AppDependencies {
   logger: Logger;
   /** Adds more metrics to the registry /metrics serves (the cluster's gauges). */
   extraMetrics?: (registry: PromRegistry) => void;
+  /** Calibration and the impact report (read-only over the store); their routes exist only with it. */
+  impact?: ImpactService;
+  /** The clock the impact routes count `since` back from; the system clock by default. */
+  clock?: Clock;
 }
 
 export async function buildApp({
@@ -78,6 +85,8 @@ export async function buildApp({
   config,
   logger,
   extraMetrics,
+  impact,
+  clock = systemClock,
 }: AppDependencies): Promise<FastifyInstance> {
   const app = Fastify({
     loggerInstance: logger as unknown as FastifyBaseLogger,
@@ -173,7 +182,16 @@ export async function buildApp({
     { maxStreams: config.server.maxEventStreams, maxQueueBytes: config.server.eventStreamMaxQueueBytes },
   );
 
-  healingRoutes(app, { healing, health, alerts, records: healingRecords, access, config });
+  healingRoutes(app, {
+    healing,
+    health,
+    alerts,
+    records: healingRecords,
+    access,
+    config,
+    ...(impact ? { phase4Evidence: () => impact.phase4Evidence() } : {}),
+  });
+  if (impact) impactRoutes(app, impact, clock);
 
   const metrics = createMetrics(rest, health);
   healingMetrics(metrics, healing);

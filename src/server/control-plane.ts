@@ -9,6 +9,7 @@ import type { Clock } from "../core/clock.js";
 import type { AutonomicConfig } from "../core/config.js";
 import type { Registry as PantheonRegistry } from "../core/registry/registry.js";
 import type { GitPatchRepository } from "../healing-git/index.js";
+import { ImpactService } from "../services/impact-service.js";
 import { openServices, type Services } from "../services/open-services.js";
 import { PeriodicRunner } from "../services/periodic-runner.js";
 import type { Store } from "../store/store-types.js";
@@ -50,6 +51,8 @@ export async function openControlPlane(o: ControlPlaneOptions): Promise<ControlP
     git: o.git,
     runId,
   });
+  // Calibration and the impact report only read the store: a replica's term serves them too.
+  const impact = new ImpactService({ store, config, clock, restEvents: services.rest.events });
   const app = await buildApp({
     ...services,
     healingRecords: store,
@@ -57,6 +60,8 @@ export async function openControlPlane(o: ControlPlaneOptions): Promise<ControlP
     config,
     logger,
     extraMetrics: o.extraMetrics,
+    impact,
+    clock,
   });
   const { actions, rest, health, healing, cycles, alerts } = services;
   const runner = new PeriodicRunner(logger);

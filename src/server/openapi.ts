@@ -20,6 +20,7 @@ import {
   patchIdParams,
   rejectBody,
 } from "./routes/healing-schemas.js";
+import { calibrationQuery, spanQuery } from "./routes/impact-routes.js";
 import {
   fatigueBody,
   kernelIdParams,
@@ -375,6 +376,26 @@ export function openApiDocument(version: string): Record<string, unknown> {
           summary: "Alerts newest first (?limit), with their webhook delivery",
           parameters: queryParams(alertsQuery),
           responses: ok("{success, alerts}"),
+        },
+      },
+      "/api/self-healing/calibration": {
+        get: {
+          summary:
+            "Threshold calibration (reads only): stored snapshots replayed under a grid of thresholds per rule; per candidate alerts/day, incidents caught, false positives; the suggestion per rule and per kernel, and the config layer applying them (?since default 7d, ?until, ?kernel_id; 404 for an unknown kernel)",
+          parameters: queryParams(calibrationQuery),
+          responses: ok(
+            "{success, calibration:{from_at, to_at, days, kernels, snapshots, incidents, rules, config}}",
+          ),
+        },
+      },
+      "/api/report": {
+        get: {
+          summary:
+            "The impact report (reads only): incidents detected, healed, escalated; time to detect and heal; reviews; critical kernel-time; rests; week by week; an estimate only when report.minutesPerIncident is set (?since default 30d, ?until)",
+          parameters: queryParams(spanQuery),
+          responses: ok(
+            "{success, report:{from_at, to_at, incidents, patches, time_to_detect_seconds, time_to_heal_seconds, reviews, critical_share, rests, estimate, weeks, incident_list}}",
+          ),
         },
       },
       "/api/dashboard/config": {

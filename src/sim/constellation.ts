@@ -8,6 +8,7 @@
 import { InvalidInputError } from "../core/errors.js";
 import type { Registry } from "../core/registry/registry.js";
 import type { FaultSpec } from "./faults.js";
+import type { SimModelConstants } from "./kernel-condition.js";
 import { SimKernel, type SimRestMode } from "./kernel-model.js";
 import { loadPatternFor, surgeLoad } from "./load.js";
 import type { SeededRandom } from "./random.js";
@@ -54,6 +55,11 @@ export interface ConstellationOptions {
   /** Share of a resting kernel's load its coverers carry between them (config rest.coverLoadFraction). */
   coverLoadFraction: number;
   scenario?: SimScenario;
+  /**
+   * Model constants for particular kernels (by kernel id or god name) over the defaults: a
+   * kernel noisier than the rest, say, for calibration to find.
+   */
+  kernelModels?: Readonly<Record<string, Partial<SimModelConstants>>>;
 }
 
 export class Constellation {
@@ -61,11 +67,13 @@ export class Constellation {
   private readonly byId = new Map<string, SimMember>();
   private pendingFaults: { kernelId: string; spec: FaultSpec }[] = [];
   private readonly coverLoadFraction: number;
+  private readonly kernelModels: Readonly<Record<string, Partial<SimModelConstants>>>;
   readonly scenario: SimScenario;
 
   constructor(options: ConstellationOptions) {
     this.coverLoadFraction = options.coverLoadFraction;
     this.scenario = options.scenario ?? "normal";
+    this.kernelModels = options.kernelModels ?? {};
     const gods = [...options.registry.gods.values()];
     const total = options.kernels ?? gods.length;
     if (!Number.isInteger(total) || total < 1)
@@ -184,6 +192,7 @@ export class Constellation {
         initialExhaustion: exhausted ? 1 : 0,
       },
       rng,
+      this.kernelModels[spec.kernelId] ?? this.kernelModels[spec.kernelName] ?? {},
     );
     const member: SimMember = {
       kernel,

@@ -28,6 +28,7 @@ import { type CycleDecisionFigures, CycleRecord, type SimCycle } from "./cycle-r
 import { type DetectionFigures, FaultDetection, type FaultRecord } from "./fault-detection.js";
 import { type FaultSpec, randomFaults } from "./faults.js";
 import { HealingTracker, type PatchFigures } from "./healing-tracker.js";
+import type { SimModelConstants } from "./kernel-condition.js";
 import type { SimRestMode } from "./kernel-model.js";
 import { SeededRandom } from "./random.js";
 import { answerActions, joiningReports, type RoundServices, reportRound } from "./report-round.js";
@@ -62,6 +63,8 @@ export interface SimulateOptions {
   reportEverySeconds?: number;
   /** A kernel silent this long is detected as crashed. */
   silentAfterSeconds?: number;
+  /** Model constants for particular kernels (by kernel id or god name), e.g. one noisier than the rest. */
+  kernelModels?: Readonly<Record<string, Partial<SimModelConstants>>>;
   /** Called about once per simulated hour. */
   onProgress?: (progress: { simulatedSeconds: number; totalSeconds: number }) => void;
 }
@@ -108,6 +111,7 @@ export async function simulate(options: SimulateOptions): Promise<SimulationRepo
     basinDimension: config.health.defaultBasinDimension,
     coverLoadFraction: config.rest.coverLoadFraction,
     scenario,
+    kernelModels: options.kernelModels,
   });
   const totalSeconds = Math.round(options.hours * 3600);
   const faults = [...(options.faults ?? [])];

@@ -14,6 +14,7 @@ import {
   DESKTOP,
   ensureDashboardBuilt,
   launchBrowser,
+  layoutFaults,
   PHONE,
   screenshot,
 } from "./support/dashboard-browser.js";
@@ -155,6 +156,46 @@ describe("patch review in the page", () => {
       const criterion = page.locator('[data-criterion="false_positives"]');
       await expect.poll(() => criterion.textContent(), { timeout: 10_000 }).toContain(counted.description);
       expect(await criterion.getAttribute("class")).toBe(counted.met ? "met" : "unmet");
+      expect(problems()).toEqual([]);
+      await page.close();
+    },
+    TIMEOUT,
+  );
+
+  it(
+    "shows the impact report of these reviews week by week, and calibration when asked, as the server computes them",
+    async () => {
+      const { report } = (await http.get("/api/report?since=30d")).body;
+      const { page, problems } = await browser.open(`${server.url}/`, DESKTOP);
+      const panel = page.locator('[data-panel="report"]');
+      const reviews = panel.locator('[data-figure="reviews"]');
+      await reviews.waitFor({ timeout: 20_000 });
+      expect(report.reviews.decided).toBe(2);
+      expect(await reviews.textContent()).toContain("2 human reviews (1 approved, 1 rejected)");
+      expect(await panel.locator('[data-figure="incidents"]').textContent()).toContain(
+        `${report.incidents.false_positives} false positives`,
+      );
+      expect(await panel.locator("tr[data-week]").count()).toBe(report.weeks.length);
+      expect(await panel.locator('[data-chart="report-weeks"] canvas').count()).toBe(1);
+      // No report.minutesPerIncident: no estimate.
+      expect(await panel.locator('[data-figure="estimate"]').count()).toBe(0);
+
+      const calibration = page.locator('[data-panel="calibration"]');
+      await calibration.locator("button.calibrate").click();
+      await calibration.locator("[data-calibration-summary]").waitFor({ timeout: 20_000 });
+      const served = (await http.get("/api/self-healing/calibration?since=7d")).body.calibration;
+      expect(await calibration.locator("tr[data-rule]").count()).toBe(served.rules.length);
+      for (const r of served.rules)
+        expect(await calibration.locator(`tr[data-rule="${r.rule}"] [data-suggested]`).textContent()).toBe(
+          String(r.suggested.threshold),
+        );
+      await calibration.scrollIntoViewIfNeeded();
+      await screenshot(page, "impact-desktop");
+      // On a phone the wide tables scroll inside their panels.
+      await page.setViewportSize(PHONE);
+      await calibration.scrollIntoViewIfNeeded();
+      await screenshot(page, "impact-phone");
+      expect(await layoutFaults(page)).toEqual([]);
       expect(problems()).toEqual([]);
       await page.close();
     },

@@ -12,6 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ManualClock } from "../../src/core/clock.js";
 import { buildConfig } from "../../src/core/config.js";
 import { buildApp } from "../../src/server/app.js";
+import { ImpactService } from "../../src/services/impact-service.js";
 import { openServices, type Services } from "../../src/services/open-services.js";
 import { openStore } from "../../src/store/open-store.js";
 import type { Store } from "../../src/store/store-types.js";
@@ -55,6 +56,8 @@ const ROUTES: ["GET" | "POST", string][] = [
   ["GET", "/api/self-healing/alerts"],
   ["GET", "/api/dashboard/config"],
   ["GET", "/api/dashboard/fatigue"],
+  ["GET", "/api/self-healing/calibration"],
+  ["GET", "/api/report"],
 ];
 
 let store: Store;
@@ -79,7 +82,16 @@ beforeAll(async () => {
       patch: () => "pat_fuzz",
     },
   });
-  app = await buildApp({ ...services, healingRecords: store, fatigueHistory: store, config, logger });
+  const impact = new ImpactService({ store, config, clock, restEvents: services.rest.events });
+  app = await buildApp({
+    ...services,
+    healingRecords: store,
+    fatigueHistory: store,
+    config,
+    logger,
+    impact,
+    clock,
+  });
   const { actions, health, healing } = services;
   await actions.dispatch({ kernel_id: "apollo_1", type: "enable_cache", params: { entries: 100 } });
   for (const [id, name] of [

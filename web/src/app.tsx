@@ -1,7 +1,8 @@
 /**
  * The dashboard page: a summary bar, the coupling graph beside the chosen kernel's charts,
- * then review, the phase gate, cycles and alerts. State comes from the DashboardStore; the
- * chosen kernel lives in the address (#kernel=…), so a reload or a shared link keeps it.
+ * then review, the phase gate, the impact report, calibration, cycles and alerts. State comes
+ * from the DashboardStore; the chosen kernel lives in the address (#kernel=…), so a reload or
+ * a shared link keeps it.
  */
 import { useEffect, useMemo, useState } from "preact/hooks";
 import { AlertsPanel } from "./alerts-panel.js";
@@ -10,6 +11,7 @@ import { CouplingGraph } from "./coupling-graph.js";
 import { CyclesPanel } from "./cycles-panel.js";
 import { DashboardStore } from "./dashboard-store.js";
 import { ringOrder } from "./graph-layout.js";
+import { CalibrationPanel, ReportPanel } from "./impact-panels.js";
 import { KernelCharts } from "./kernel-charts.js";
 import { PatchQueue } from "./patch-queue.js";
 import { PhaseGate } from "./phase-gate.js";
@@ -125,6 +127,8 @@ export function App() {
           decide={(id, decision, body) => store.decide(id, decision, body, operator)}
         />
         <PhaseGate phase={data.phase} />
+        <ReportPanel />
+        <CalibrationPanel />
         <CyclesPanel cycles={data.cycles} />
         <AlertsPanel alerts={data.alerts} />
       </main>

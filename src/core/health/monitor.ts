@@ -31,8 +31,8 @@
 import type { Clock } from "../clock.js";
 import { InvalidInputError, UnknownKernelError } from "../errors.js";
 import { embeddingToSimplex, fisherRaoDistance, normalizeSimplex } from "../geometry.js";
-import { DRIFT_RULES, RULES, refreshStatus } from "./degradation.js";
-import { type HealthStatus, KernelHealth, STATUS, WARNING } from "./kernel-health.js";
+import { DRIFT_RULES, RULES, refreshStatus, ruleHolds } from "./degradation.js";
+import { type HealthStatus, INSUFFICIENT, KernelHealth, STATUS, WARNING } from "./kernel-health.js";
 import {
   exportKernel,
   type KernelHealthExport,
@@ -59,7 +59,12 @@ import {
 import { type ResonancePoint, trackResonance } from "./resonance.js";
 import { Series } from "./ring-buffer.js";
 import { assertBasinFits, assertDimension, type HealthSnapshot } from "./snapshot.js";
-import { type HealthMonitorConfig, type HealthThresholds, healthThresholds } from "./thresholds.js";
+import {
+  type HealthMonitorConfig,
+  type HealthThresholds,
+  healthThresholds,
+  kernelThresholdOverrides,
+} from "./thresholds.js";
 
 export type { KernelHealthExport, RestoreOptions } from "./kernel-restore.js";
 export type { IngestOutcome } from "./record-snapshot.js";
@@ -94,12 +99,15 @@ export interface BatchOutcome {
 export class HealthMonitor {
   private readonly kernels = new Map<string, KernelHealth>();
   readonly thresholds: HealthThresholds;
+  /** Thresholds of the kernels `health.kernelOverrides` names; every other kernel uses `thresholds`. */
+  private readonly kernelThresholds: ReadonlyMap<string, HealthThresholds>;
   private readonly clock: Clock;
   private readonly slot: OutcomeSlot = reusableOutcome();
   private readonly maxDimension: number;
 
   constructor(options: HealthMonitorOptions) {
     this.thresholds = healthThresholds(options.config);
+    this.kernelThresholds = kernelThresholdOverrides(options.config);
     this.clock = options.clock;
     this.maxDimension = this.thresholds.health.maxBasinDimension;
   }
@@ -114,8 +122,8 @@ export class HealthMonitor {
     const k = existing ?? this.addKernel(snapshot.kernel_id);
     const before = k.status;
     const o = this.slot.outcome;
-    recordSnapshot(k, snapshot, this.thresholds, this.clock, true, this.slot);
-    o.resonance = trackResonance(k, this.thresholds, o.timestamp);
+    recordSnapshot(k, snapshot, this.thresholdsOf(k.kernelId), this.clock, true, this.slot);
+    o.resonance = trackResonance(k, this.thresholdsOf(k.kernelId), o.timestamp);
     o.previous_status = STATUS[before] as HealthStatus;
     return o;
   }
@@ -176,11 +184,11 @@ export class HealthMonitor {
     const existing = this.kernels.get(kernelId);
     assertDimension(p.length, existing?.basinDimension ?? 0, this.maxDimension, "basin_coords");
     const k = existing ?? this.addKernel(kernelId);
-    installBaseline(k, p, this.thresholds);
+    const t = this.thresholdsOf(kernelId);
+    installBaseline(k, p, t);
     k.clearRules(DRIFT_RULES);
-    k.drift =
-      k.lastBasin === null ? Number.NaN : fisherRaoDistance(p, k.lastBasin, this.thresholds.drift.units);
-    refreshStatus(k, this.thresholds);
+    k.drift = k.lastBasin === null ? Number.NaN : fisherRaoDistance(p, k.lastBasin, t.drift.units);
+    refreshStatus(k, t);
     return p.slice();
   }
 
@@ -234,6 +242,30 @@ export class HealthMonitor {
     return this.get(kernelId).baseline !== null;
   }
 
+  /**
+   * Which rules fire on the kernel now, bit r for RULES[r]; 0 while it has too few snapshots
+   * to be judged. For replays (calibration, reports) that must not build a report per snapshot.
+   * @example (monitor.firingRules("apollo_1") >> RULE.latency) & 1 // 1 while latency fires
+   */
+  firingRules(kernelId: string): number {
+    const k = this.get(kernelId);
+    return k.status === INSUFFICIENT ? 0 : k.firingMask;
+  }
+
+  /**
+   * Which rules' conditions hold on the newest snapshot, before any `for` wait (bit r for
+   * RULES[r]): where a degradation began, for a report's time to detect.
+   * @example monitor.holdingRules("apollo_1") // 512 once latency is over its threshold
+   */
+  holdingRules(kernelId: string): number {
+    const k = this.get(kernelId);
+    if (k.status === INSUFFICIENT) return 0;
+    const t = this.thresholdsOf(kernelId);
+    let mask = 0;
+    for (let r = 0; r < RULES.length; r++) if (ruleHolds(k, t, r)) mask |= 1 << r;
+    return mask;
+  }
+
   /** @example monitor.kernelCount // 43 */
   get kernelCount(): number {
     return this.kernels.size;
@@ -251,12 +283,12 @@ export class HealthMonitor {
 
   /** @example monitor.health("apollo_1").status // "warning" */
   health(kernelId: string): KernelHealthReport {
-    return kernelHealthReport(this.get(kernelId), this.thresholds);
+    return kernelHealthReport(this.get(kernelId), this.thresholdsOf(kernelId));
   }
 
   /** @example monitor.degradation("apollo_1").findings[0].message // "Φ 0.7 has been below 0.715 for 3 snapshots" */
   degradation(kernelId: string): DegradationReport {
-    return degradationReport(this.get(kernelId), this.thresholds);
+    return degradationReport(this.get(kernelId), this.thresholdsOf(kernelId));
   }
 
   /** Reports of every kernel now warning or critical, worst first. @example monitor.degradedKernels()[0].kernel_id */
@@ -264,7 +296,7 @@ export class HealthMonitor {
     const degraded: KernelHealth[] = [];
     for (const k of this.kernels.values()) if (k.status >= WARNING) degraded.push(k);
     degraded.sort((a, b) => b.status - a.status);
-    return degraded.map((k) => degradationReport(k, this.thresholds));
+    return degraded.map((k) => degradationReport(k, this.thresholdsOf(k.kernelId)));
   }
 
   /** @example monitor.trends("apollo_1").slopes_per_snapshot.memory_mb // 12.5 */
@@ -298,8 +330,16 @@ export class HealthMonitor {
   ): void {
     this.kernels.set(
       kernelId,
-      rebuildKernel(kernelId, baseline, snapshots, options, this.thresholds, this.clock),
+      rebuildKernel(kernelId, baseline, snapshots, options, this.thresholdsOf(kernelId), this.clock),
     );
+  }
+
+  /**
+   * The thresholds one kernel is judged by: its `health.kernelOverrides` entry over the rest.
+   * @example monitor.thresholdsOf("chaos_noisy_1").health.kappaDeviationWarning // 15, where overridden
+   */
+  thresholdsOf(kernelId: string): HealthThresholds {
+    return this.kernelThresholds.get(kernelId) ?? this.thresholds;
   }
 
   private get(kernelId: string): KernelHealth {
@@ -309,7 +349,7 @@ export class HealthMonitor {
   }
 
   private addKernel(kernelId: string): KernelHealth {
-    const k = new KernelHealth(kernelId, this.thresholds, RULES.length);
+    const k = new KernelHealth(kernelId, this.thresholdsOf(kernelId), RULES.length);
     this.kernels.set(kernelId, k);
     return k;
   }

@@ -70,3 +70,16 @@ export function regimeCode(phi: number, health: HealthConfig): number {
   if (phi < b.hierarchicalBelowPhi) return 2;
   return BREAKDOWN_CODE;
 }
+
+/**
+ * Each kernel named in `health.kernelOverrides` gets thresholds of its own: its entry laid
+ * over `health`, so a naturally noisy kernel can be given a looser rule than the rest
+ * (what `autonomic calibrate --write` suggests).
+ * @example kernelThresholdOverrides(config).get("apollo_1")?.health.latencyWarningMs // 3000
+ */
+export function kernelThresholdOverrides(config: HealthMonitorConfig): Map<string, HealthThresholds> {
+  const out = new Map<string, HealthThresholds>();
+  for (const [kernelId, override] of Object.entries(config.health.kernelOverrides ?? {}))
+    out.set(kernelId, healthThresholds({ ...config, health: { ...config.health, ...override } }));
+  return out;
+}

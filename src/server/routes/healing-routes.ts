@@ -66,11 +66,13 @@ export interface HealingRouteDependencies {
   records: HealingRecordReads;
   access: AccessControl;
   config: AutonomicConfig;
+  /** The phase 4 gate's "uptime improved, human time saved", from the impact report; absent: not shown. */
+  phase4Evidence?: () => Promise<GateCriterion[]>;
 }
 
 export function healingRoutes(
   app: FastifyInstance,
-  { healing, health, alerts, records, access, config }: HealingRouteDependencies,
+  { healing, health, alerts, records, access, config, phase4Evidence }: HealingRouteDependencies,
 ): void {
   /** Checks the token, then names the person acting (never `system`). */
   const operator = (request: FastifyRequest): string => {
@@ -210,13 +212,19 @@ export function healingRoutes(
 
   const phaseView = async () => {
     const [status, history] = await Promise.all([healing.phaseStatus(), records.loadPhaseHistory()]);
+    // Phase 4's standing gate: "> 80 % verified" from the healing records, and "uptime
+    // improved, human time saved" from the impact report. It blocks nothing (no next phase).
+    const criteria = [
+      ...status.criteria,
+      ...(status.phase === 4 && phase4Evidence ? await phase4Evidence() : []),
+    ];
     return {
       phase: status.phase,
       name: PHASE_NAMES[status.phase],
       next: status.next,
       next_name: status.next === null ? null : PHASE_NAMES[status.next],
-      met: status.met,
-      criteria: status.criteria,
+      met: criteria.every((c) => c.met),
+      criteria,
       allowed: status.allowed,
       running: status.running,
       history: history.map((h) => ({
