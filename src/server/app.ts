@@ -13,6 +13,7 @@ import Fastify, {
   LogController,
 } from "fastify";
 import type { Logger } from "pino";
+import { z } from "zod";
 import type { AutonomicConfig } from "../core/config.js";
 import type { AccessTokenService } from "../services/access-token-service.js";
 import type { ActionService } from "../services/action-service.js";
@@ -31,7 +32,7 @@ import { eventStream } from "./event-stream.js";
 import { healingMetrics } from "./healing-metrics.js";
 import { errorBody, handleError, routerRefusal } from "./http-errors.js";
 import { createMetrics } from "./metrics.js";
-import { openApiDocument } from "./openapi.js";
+import { apiDocs, OPEN } from "./openapi.js";
 import { guardReads } from "./read-guard.js";
 import { accessRoutes } from "./routes/access-routes.js";
 import { actionRoutes } from "./routes/action-routes.js";
@@ -149,6 +150,8 @@ export async function buildApp({
   });
 
   guardReads(app, access, config.access.metricsPublic);
+  // Before every route: the document collects routes as they are added.
+  await apiDocs(app, VERSION);
 
   restRoutes(app, rest, access);
   cycleRoutes(app, cycles, access);
@@ -176,11 +179,23 @@ export async function buildApp({
   cycleMetrics(metrics, cycles);
   alertingMetrics(metrics, { rest, health, healing });
   dropRedundantDefaultTotals(metrics);
-  app.get("/metrics", async (_request, reply) =>
-    reply.type(metrics.contentType).send(await metrics.metrics()),
+  app.get(
+    "/metrics",
+    {
+      schema: {
+        tags: ["server"],
+        summary: "Prometheus metrics (needs a token unless access.metricsPublic)",
+        ...(config.access.metricsPublic ? OPEN : {}),
+        response: {
+          200: {
+            description: "Prometheus text exposition format",
+            content: { "text/plain": { schema: z.string() } },
+          },
+        },
+      },
+    },
+    async (_request, reply) => reply.type(metrics.contentType).send(await metrics.metrics()),
   );
-  const openapi = openApiDocument(VERSION);
-  app.get("/openapi.json", async () => openapi);
 
   dashboardRoutes(app, { rest, fatigueHistory, config, access });
   dashboardStatic(app);

@@ -90,6 +90,7 @@ export function dashboardStatic(app: FastifyInstance, root: string = dashboardDi
       .send(NOT_BUILT(`${base}${sep}`));
   }
 
-  app.get("/", page);
-  app.get("/*", page);
+  // The dashboard's files are not API: left out of /openapi.json.
+  app.get("/", { schema: { hide: true } }, page);
+  app.get("/*", { schema: { hide: true } }, page);
 }
