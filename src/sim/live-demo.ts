@@ -236,7 +236,9 @@ export async function startLiveDemo(options: LiveDemoOptions): Promise<LiveDemo>
     clock.tick(true);
     clock.stopAt(startMs + nextReportAt * 1000);
     inFlight = Promise.all(reports).finally(() => {
+      // Time goes on the moment the round is in, not at the next step.
       roundDone = true;
+      if (!stopped) clock.tick(false);
     });
   }, STEP_WALL_MS);
 
