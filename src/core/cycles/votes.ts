@@ -12,7 +12,7 @@
  * A metric with no data fails its criterion: no data is inconclusive, never a yes.
  */
 
-import { precisionBeside } from "../compared-number.js";
+import { fixedBeside } from "../compared-number.js";
 import type { CyclesConfig } from "../config.js";
 import { InvalidInputError } from "../errors.js";
 import type { ConstellationMetrics } from "./constellation-metrics.js";
@@ -134,7 +134,7 @@ export function describeCriterion(c: Criterion): string {
   const name = c.metric.replaceAll("_", " ");
   const limit = formatValue(c.limit);
   if (c.value === null) return `${name} unknown (no data), needs ${c.comparison} ${limit}`;
-  const value = precisionBeside(c.value, c.limit, 3);
+  const value = String(Number(fixedBeside(c.value, c.limit, 3)));
   return c.holds
     ? `${name} ${value} ${c.comparison} ${limit}`
     : `${name} ${value}, not ${c.comparison} ${limit}`;
