@@ -7,6 +7,10 @@
  *
  * The demo's clock runs ahead of wall time, so it records into its own database
  * (./autonomic-demo.db, started afresh each run) rather than the one `serve` uses.
+ *
+ * The terminal shows the table alone: the server's log lines go to ./autonomic-demo.log
+ * (its path printed at the top) unless `--log-level` asks for them on the terminal. The faults
+ * the demo injects are shown by name as they start and end, beside the alerts they cause.
  */
 import { spawn } from "node:child_process";
 import { rmSync } from "node:fs";
@@ -17,12 +21,14 @@ import { type AutonomicConfig, DEFAULT_CONFIG, type DeepPartial } from "../core/
 import { defaultRegistryPath } from "../core/registry/default-registry.js";
 import { requireRegistry } from "../core/registry/registry.js";
 import { parseFaultSpec } from "../sim/faults.js";
-import { type DemoStatus, startLiveDemo } from "../sim/live-demo.js";
+import { type DemoEvent, type DemoStatus, formatElapsed, startLiveDemo } from "../sim/live-demo.js";
 import { flagInteger, flagNumber } from "./flag-numbers.js";
 import { CliError } from "./http-client.js";
 import { table } from "./output.js";
 
 export const DEMO_DB = "./autonomic-demo.db";
+export const DEMO_LOG = "./autonomic-demo.log";
+const LOG_LEVELS = ["fatal", "error", "warn", "info", "debug", "trace"];
 
 interface DemoFlags {
   port: string;
@@ -37,6 +43,8 @@ interface DemoFlags {
   randomFaults: string;
   json?: boolean;
   open?: boolean;
+  logLevel?: string;
+  logFile?: string;
 }
 
 export function registerDemoCommand(program: Command): void {
@@ -59,6 +67,14 @@ export function registerDemoCommand(program: Command): void {
     .option("--phase <p>", "self-healing phase 1–4 to run in (4: heals on its own)", "4")
     .option("--random-faults <n>", "random faults over the first 24 h of demo time", "12")
     .option("--json", "print one JSON status line per update instead of the table")
+    .option(
+      "--log-level <level>",
+      `show the server's log lines on stderr from this level (${LOG_LEVELS.join(", ")})`,
+    )
+    .option(
+      "--log-file <file>",
+      `where the server's log lines go otherwise, recreated each run (default ${DEMO_LOG})`,
+    )
     .option("--open", "open the dashboard in a browser, when there is one")
     .action(async (flags: DemoFlags) => {
       const speed = flagNumber(flags.speed, "--speed");
@@ -77,10 +93,21 @@ export function registerDemoCommand(program: Command): void {
       if (flags.registry) overrides.registryPath = flags.registry;
       const config = loadConfig({ file: flags.config, env: process.env, flags: overrides });
       const registry = requireRegistry(config.registryPath ?? defaultRegistryPath());
-      // Logs go to stderr at warn, so the table on stdout stays readable. Those of start-up
-      // (the demo's own forced phase advances) are held until the dashboard's URL is out.
+      if (flags.logLevel !== undefined && !LOG_LEVELS.includes(flags.logLevel))
+        throw new CliError(
+          `--log-level: must be one of ${LOG_LEVELS.join(", ")}, got "${flags.logLevel}"`,
+          2,
+        );
+      // Log lines between the table's lines would hide it: they go to a file, unless asked for
+      // on the terminal (stderr). There, those of start-up (the demo's own forced phase
+      // advances) are held until the dashboard's URL is out.
+      const logFile = flags.logFile ?? DEMO_LOG;
       const stderr = heldUntilReleased(process.stderr);
-      const logger = pino({ level: "warn", base: { service: "autonomic" } }, stderr);
+      if (flags.logLevel === undefined) rmSync(logFile, { force: true });
+      const fileLog = flags.logLevel === undefined ? pino.destination({ dest: logFile, sync: false }) : null;
+      const logger = fileLog
+        ? pino({ level: "info", base: { service: "autonomic" } }, fileLog)
+        : pino({ level: flags.logLevel ?? "warn", base: { service: "autonomic" } }, stderr);
       const demo = await startLiveDemo({
         config,
         registry,
@@ -98,23 +125,34 @@ export function registerDemoCommand(program: Command): void {
       });
       const tty = process.stdout.isTTY === true && !flags.json;
       const dashboard = `${demo.server.url}/`;
+      const logs = fileLog
+        ? `logs: ${logFile} (--log-level info shows them here instead)`
+        : `logs: here, from level ${flags.logLevel}`;
       if (flags.json) {
         // stdout stays one JSON object per line; each carries the url too.
-        process.stderr.write(`Autonomic dashboard: ${dashboard}\n`);
+        process.stderr.write(`Autonomic dashboard: ${dashboard}\n${logs}\n`);
       } else {
         process.stdout.write(
           `Autonomic dashboard: ${dashboard}\n` +
-            `demo: ${speed}× speed-up, database ${db}; the HTTP API is under ${demo.server.url}/api (/openapi.json lists it). Ctrl-C stops.\n`,
+            `${logs}\n` +
+            `demo: ${speed}× speed-up, database ${db}; the HTTP API is under ${demo.server.url}/api (reference: ${demo.server.url}/docs). Ctrl-C stops.\n`,
         );
       }
       stderr.release();
       if (flags.open) openInBrowser(dashboard);
       let drawnLines = 0;
+      const printed = new WeakSet<DemoEvent>();
       const show = () => {
         const status = demo.status();
         if (flags.json) process.stdout.write(`${JSON.stringify(status)}\n`);
-        else if (!tty) process.stdout.write(`${summaryLine(status)}\n`);
-        else {
+        else if (!tty) {
+          // Without a terminal to redraw on, each fault and alert is a line of its own, once.
+          for (const event of status.events.filter((e) => !printed.has(e))) {
+            printed.add(event);
+            process.stdout.write(`${eventLine(event)}\n`);
+          }
+          process.stdout.write(`${summaryLine(status)}\n`);
+        } else {
           // Redraw in place: back up over the last table, clear to the end, draw anew.
           const text = render(status);
           process.stdout.write(`${drawnLines > 0 ? `\x1b[${drawnLines}A\x1b[J` : ""}${text}\n`);
@@ -130,6 +168,7 @@ export function registerDemoCommand(program: Command): void {
         clearInterval(timer);
         process.stderr.write(`${signal}: stopping the kernels and the server…\n`);
         await demo.stop();
+        fileLog?.flushSync();
         process.stderr.write("stopped\n");
         process.exit(0);
       };
@@ -179,14 +218,35 @@ function openInBrowser(url: string): void {
   }
 }
 
+/** The clock's pace, and when it waited for kernels that fell behind, how fast it really ran. */
+function pace(s: DemoStatus): string {
+  return s.effectiveSpeed < s.speed * 0.98
+    ? `${s.speed}×, slowed to ${Math.round(s.effectiveSpeed)}× so far while the kernels caught up`
+    : `${s.speed}×`;
+}
+
+const EVENT_LABEL: Record<DemoEvent["kind"], string> = {
+  fault_started: "fault ",
+  fault_ended: "ended ",
+  alert: "alert ",
+};
+
+function eventLine(e: DemoEvent): string {
+  return `+${formatElapsed(e.atSeconds)} ${EVENT_LABEL[e.kind]} ${e.text}`;
+}
+
 function render(s: DemoStatus): string {
   const c = s.constellation;
+  const faults =
+    s.activeFaults
+      .map((f) => `${f.kernel_name} ${f.type} since +${formatElapsed(f.sinceSeconds)}`)
+      .join(", ") || "none";
   const coverage = s.coverage.map((p) => `${p.coverer} covers ${p.covered}`).join(", ") || "none";
   const worst = s.worst
     ? `${s.worst.kernel_id} ${s.worst.status}${s.worst.issue ? `: ${s.worst.issue}` : ""}`
     : "all healthy";
   return [
-    `virtual time +${formatDuration(s.elapsedSeconds)}   avg fatigue ${c.avg_fatigue.toFixed(2)}   report errors ${s.reportErrors}`,
+    `virtual time +${formatElapsed(s.elapsedSeconds)} at ${pace(s)}   avg fatigue ${c.avg_fatigue.toFixed(2)}   report errors ${s.reportErrors}`,
     table(
       ["kernels", "active", "resting", "reduced", "micro_pause", "covering"],
       [
@@ -203,22 +263,19 @@ function render(s: DemoStatus): string {
     `coverage: ${coverage}`,
     `worst health: ${worst}`,
     `healing: phase ${s.healing.phase}, ${s.healing.open_patches} open patches; last: ${s.healing.last ?? "none yet"}`,
+    `injected faults now: ${faults}`,
+    "faults and alerts:",
+    ...(s.events.length ? s.events.map((e) => `  ${eventLine(e)}`) : ["  none yet"]),
   ].join("\n");
 }
 
 function summaryLine(s: DemoStatus): string {
   const b = s.byStatus;
-  return `+${formatDuration(s.elapsedSeconds)} kernels ${s.constellation.total_kernels}: active ${b.active}, resting ${b.resting}, reduced ${b.reduced}, micro_pause ${b.micro_pause}; covering ${s.constellation.covering_kernels}; worst ${s.worst ? `${s.worst.kernel_id} ${s.worst.status}` : "healthy"}`;
+  return `+${formatElapsed(s.elapsedSeconds)} (${pace(s)}) kernels ${s.constellation.total_kernels}: active ${b.active}, resting ${b.resting}, reduced ${b.reduced}, micro_pause ${b.micro_pause}; covering ${s.constellation.covering_kernels}; worst ${s.worst ? `${s.worst.kernel_id} ${s.worst.status}` : "healthy"}`;
 }
 
 function demoPhase(text: string): number {
   const phase = flagInteger(text, "--phase", 1);
   if (phase > 4) throw new CliError(`--phase: must be 1, 2, 3 or 4, got "${text}"`, 2);
   return phase;
-}
-
-function formatDuration(seconds: number): string {
-  const h = Math.floor(seconds / 3600);
-  const m = Math.floor((seconds % 3600) / 60);
-  return `${h}h${String(m).padStart(2, "0")}m`;
 }

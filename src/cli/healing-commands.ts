@@ -7,7 +7,7 @@
 import type { Command } from "commander";
 import type { Patch } from "../core/healing/patch.js";
 import { type PatchRecord, patchRecordLines } from "../core/healing/patch-record.js";
-import type { GateCriterion } from "../core/healing/phases.js";
+import { type GateCriterion, gateValueText } from "../core/healing/phases.js";
 import { fmt } from "../core/health/issues.js";
 import type { HealPassReport } from "../services/healing-service.js";
 import type { StoredAlert } from "../store/healing-store-types.js";
@@ -90,7 +90,7 @@ function criteriaTable(criteria: GateCriterion[]): string {
     ["criterion", "value", "target", "met", "description"],
     criteria.map((c) => [
       c.name,
-      c.value === null ? "none" : fmt(c.value),
+      gateValueText(c.value, c.target),
       c.target,
       c.met ? "yes" : "no",
       c.description,

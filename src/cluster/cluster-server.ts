@@ -95,6 +95,8 @@ export async function startClusterServer(o: ClusterServerOptions): Promise<Clust
       git: o.git,
       claimTick,
       extraMetrics: (registry) => clusterMetrics(registry, metricsSource),
+      // Answered before Fastify (see handle below); the route is there for /openapi.json.
+      cluster: () => clusterReply(view(), replicas, config, clock.now(), term !== null),
     });
     await plane.app.ready();
     plane.runner.start();

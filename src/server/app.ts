@@ -14,6 +14,7 @@ import Fastify, {
 } from "fastify";
 import type { Logger } from "pino";
 import type { Registry as PromRegistry } from "prom-client";
+import { z } from "zod";
 import { type Clock, systemClock } from "../core/clock.js";
 import type { AutonomicConfig } from "../core/config.js";
 import type { AccessTokenService } from "../services/access-token-service.js";
@@ -34,7 +35,7 @@ import { eventStream } from "./event-stream.js";
 import { healingMetrics } from "./healing-metrics.js";
 import { errorBody, handleError, routerRefusal } from "./http-errors.js";
 import { createMetrics } from "./metrics.js";
-import { openApiDocument } from "./openapi.js";
+import { apiDocs, OPEN } from "./openapi.js";
 import { guardReads } from "./read-guard.js";
 import { accessRoutes } from "./routes/access-routes.js";
 import { actionRoutes } from "./routes/action-routes.js";
@@ -162,6 +163,8 @@ export async function buildApp({
   });
 
   guardReads(app, access, config.access.metricsPublic);
+  // Before every route: the document collects routes as they are added.
+  await apiDocs(app, VERSION);
 
   restRoutes(app, rest, access);
   cycleRoutes(app, cycles, access);
@@ -199,11 +202,23 @@ export async function buildApp({
   alertingMetrics(metrics, { rest, health, healing });
   extraMetrics?.(metrics);
   dropRedundantDefaultTotals(metrics);
-  app.get("/metrics", async (_request, reply) =>
-    reply.type(metrics.contentType).send(await metrics.metrics()),
+  app.get(
+    "/metrics",
+    {
+      schema: {
+        tags: ["server"],
+        summary: "Prometheus metrics (needs a token unless access.metricsPublic)",
+        ...(config.access.metricsPublic ? OPEN : {}),
+        response: {
+          200: {
+            description: "Prometheus text exposition format",
+            content: { "text/plain": { schema: z.string() } },
+          },
+        },
+      },
+    },
+    async (_request, reply) => reply.type(metrics.contentType).send(await metrics.metrics()),
   );
-  const openapi = openApiDocument(VERSION);
-  app.get("/openapi.json", async () => openapi);
 
   dashboardRoutes(app, { rest, fatigueHistory, config, access });
   dashboardStatic(app);

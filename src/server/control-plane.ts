@@ -14,6 +14,7 @@ import { openServices, type Services } from "../services/open-services.js";
 import { PeriodicRunner } from "../services/periodic-runner.js";
 import type { Store } from "../store/store-types.js";
 import { buildApp } from "./app.js";
+import { type ClusterReply, clusterRoute } from "./routes/cluster-route.js";
 
 export interface ControlPlaneOptions {
   config: AutonomicConfig;
@@ -29,6 +30,8 @@ export interface ControlPlaneOptions {
   claimTick?: (job: string, tick: number) => Promise<boolean>;
   /** More gauges for /metrics (the cluster's). */
   extraMetrics?: Parameters<typeof buildApp>[0]["extraMetrics"];
+  /** GET /api/cluster's reply (route in cluster-route.ts). */
+  cluster: ClusterReply;
 }
 
 export interface ControlPlane extends Services {
@@ -63,6 +66,7 @@ export async function openControlPlane(o: ControlPlaneOptions): Promise<ControlP
     impact,
     clock,
   });
+  clusterRoute(app, o.cluster);
   const { actions, rest, health, healing, cycles, alerts } = services;
   const runner = new PeriodicRunner(logger);
   const once = (job: string, intervalMs: number, run: () => Promise<unknown>) => async () => {

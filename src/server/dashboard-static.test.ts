@@ -54,6 +54,12 @@ describe("the dashboard's files", () => {
     expect((await get("/favicon.svg")).headers["content-type"]).toBe("image/svg+xml");
   });
 
+  it("sends a browser's /favicon.ico to the SVG icon instead of a 404", async () => {
+    const reply = await get("/favicon.ico");
+    expect(reply.statusCode).toBe(301);
+    expect(reply.headers.location).toBe("/favicon.svg");
+  });
+
   it("leaves the API's routes to the API", async () => {
     expect((await get("/api/rest/health")).json()).toEqual({ status: "ok" });
   });

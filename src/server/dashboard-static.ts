@@ -80,6 +80,10 @@ export function dashboardStatic(app: FastifyInstance, root: string = dashboardDi
     if (pathname === "/api" || pathname.startsWith("/api/")) return reply.callNotFound();
     const file = pathname === "/" ? null : await fileFor(pathname);
     if (file) return send(reply, file, pathname);
+    // Browsers ask for /favicon.ico on any page they show, JSON included (/openapi.json): the
+    // icon is an SVG, so they are sent there rather than logging a 404 in the console.
+    if (pathname === "/favicon.ico" && (await fileFor("/favicon.svg")))
+      return reply.redirect("/favicon.svg", 301);
     // A path with an extension names a file: missing is a 404, not the page.
     if (pathname !== "/" && extname(pathname) !== "") return reply.callNotFound();
     const index = await fileFor("/index.html");
@@ -90,6 +94,7 @@ export function dashboardStatic(app: FastifyInstance, root: string = dashboardDi
       .send(NOT_BUILT(`${base}${sep}`));
   }
 
-  app.get("/", page);
-  app.get("/*", page);
+  // The dashboard's files are not API: left out of /openapi.json.
+  app.get("/", { schema: { hide: true } }, page);
+  app.get("/*", { schema: { hide: true } }, page);
 }

@@ -9,7 +9,9 @@
  * reconnecting, so a slow reader loses nothing it cannot get back), and at most `maxStreams`
  * streams are open at once (one more is a 503 until one closes).
  */
+
 import type { FastifyInstance } from "fastify";
+import { z } from "zod";
 import { AutonomicError } from "../core/errors.js";
 import { wireInstants } from "./wire-instants.js";
 
@@ -55,43 +57,60 @@ export function eventStream(
     for (const close of [...open]) close();
   });
 
-  app.get("/api/events", async (request, reply) => {
-    if (open.size >= limits.maxStreams) throw new TooManyStreamsError(limits.maxStreams);
-    reply.hijack();
-    const res = reply.raw;
-    res.writeHead(200, {
-      "content-type": "text/event-stream; charset=utf-8",
-      "cache-control": "no-cache",
-      connection: "keep-alive",
-    });
-    let closed = false;
-    const send = (text: string) => {
-      if (closed) return;
-      res.write(text);
-      // writableLength counts what waits in the response and its socket: what this client left unread.
-      if (res.writableLength > limits.maxQueueBytes) {
-        request.log.warn(
-          { queued_bytes: res.writableLength, limit_bytes: limits.maxQueueBytes },
-          "event stream client dropped: it is not reading",
-        );
-        close();
-        res.destroy();
-      }
-    };
-    const unsubscribes = sources.map((bus) =>
-      bus.subscribe((event) => send(`event: ${event.type}\ndata: ${JSON.stringify(toWire(event))}\n\n`)),
-    );
-    const heartbeat = setInterval(() => send(": heartbeat\n\n"), HEARTBEAT_MS);
-    const close = () => {
-      if (closed) return;
-      closed = true;
-      clearInterval(heartbeat);
-      for (const unsubscribe of unsubscribes) unsubscribe();
-      open.delete(close);
-      res.end();
-    };
-    open.add(close);
-    request.raw.on("close", close);
-    send(": autonomic event stream\n\n");
-  });
+  app.get(
+    "/api/events",
+    {
+      schema: {
+        tags: ["server"],
+        summary: "Server-sent events of every committed transition",
+        description:
+          "Each event is `event: <type>` with its JSON as `data`. A client that leaves server.eventStreamMaxQueueBytes unread is dropped; a 503 when server.maxEventStreams streams are open already.",
+        response: {
+          200: {
+            description: "text/event-stream, one event per committed transition",
+            content: { "text/event-stream": { schema: z.string() } },
+          },
+        },
+      },
+    },
+    async (request, reply) => {
+      if (open.size >= limits.maxStreams) throw new TooManyStreamsError(limits.maxStreams);
+      reply.hijack();
+      const res = reply.raw;
+      res.writeHead(200, {
+        "content-type": "text/event-stream; charset=utf-8",
+        "cache-control": "no-cache",
+        connection: "keep-alive",
+      });
+      let closed = false;
+      const send = (text: string) => {
+        if (closed) return;
+        res.write(text);
+        // writableLength counts what waits in the response and its socket: what this client left unread.
+        if (res.writableLength > limits.maxQueueBytes) {
+          request.log.warn(
+            { queued_bytes: res.writableLength, limit_bytes: limits.maxQueueBytes },
+            "event stream client dropped: it is not reading",
+          );
+          close();
+          res.destroy();
+        }
+      };
+      const unsubscribes = sources.map((bus) =>
+        bus.subscribe((event) => send(`event: ${event.type}\ndata: ${JSON.stringify(toWire(event))}\n\n`)),
+      );
+      const heartbeat = setInterval(() => send(": heartbeat\n\n"), HEARTBEAT_MS);
+      const close = () => {
+        if (closed) return;
+        closed = true;
+        clearInterval(heartbeat);
+        for (const unsubscribe of unsubscribes) unsubscribe();
+        open.delete(close);
+        res.end();
+      };
+      open.add(close);
+      request.raw.on("close", close);
+      send(": autonomic event stream\n\n");
+    },
+  );
 }

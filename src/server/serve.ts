@@ -83,9 +83,17 @@ export async function startServer(
   const store = await openStore(config.store.location);
   let plane: ControlPlane | undefined;
   try {
-    plane = await openControlPlane({ config, store, clock, logger, registry, git });
-    plane.app.get("/api/cluster", async () => singleProcessCluster(address, clock.now()));
-    const address = await plane.app.listen({ host: config.server.host, port: config.server.port });
+    let address = "";
+    plane = await openControlPlane({
+      config,
+      store,
+      clock,
+      logger,
+      registry,
+      git,
+      cluster: async () => ({ status: 200, body: singleProcessCluster(address, clock.now()) }),
+    });
+    address = await plane.app.listen({ host: config.server.host, port: config.server.port });
     plane.runner.start();
     await plane.alerts.redeliverPending();
     const opened = plane;

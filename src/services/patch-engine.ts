@@ -12,6 +12,7 @@
  */
 import type { Logger } from "pino";
 import type { Clock } from "../core/clock.js";
+import { fixedBeside } from "../core/compared-number.js";
 import type { AutonomicConfig } from "../core/config.js";
 import { fisherRaoDistance, normalizeSimplex } from "../core/geometry.js";
 import { afterFromPredicted, computeFitness, recommend } from "../core/healing/fitness.js";
@@ -364,7 +365,7 @@ export class PatchEngine {
     const recommendation = recommend(fitness.fitness, this.d.config.healing);
     const sandbox = { action_id: action.action_id, fitness, recommendation, predicted };
     const reason = ok
-      ? `sandbox fitness ${fitness.fitness.toFixed(3)}: ${recommendation}`
+      ? `sandbox fitness ${fixedBeside(fitness.fitness, recommendation === "reject" ? this.d.config.healing.testMoreThreshold : this.d.config.healing.applyThreshold, 3)}: ${recommendation}`
       : `sandbox run failed: ${error}`;
     patch = await this.move(patch, "sandboxed", SYSTEM, reason, { sandbox }, { stage: "testing", seconds });
     const now = this.d.clock.now();
@@ -380,7 +381,7 @@ export class PatchEngine {
         patch,
         "rejected",
         SYSTEM,
-        `sandbox fitness ${fitness.fitness.toFixed(3)} is below ${this.d.config.healing.testMoreThreshold}`,
+        `sandbox fitness ${fixedBeside(fitness.fitness, this.d.config.healing.testMoreThreshold, 3)} is below ${this.d.config.healing.testMoreThreshold}`,
       );
       return this.next(flow);
     }
@@ -413,7 +414,7 @@ export class PatchEngine {
         patch,
         "rejected",
         SYSTEM,
-        `sandbox fitness ${patch.sandbox?.fitness.fitness.toFixed(3)} is below the apply threshold; phase 4 applies only above it`,
+        `sandbox fitness ${fixedBeside(patch.sandbox?.fitness.fitness ?? Number.NaN, this.d.config.healing.applyThreshold, 3)} is below the apply threshold ${this.d.config.healing.applyThreshold}; phase 4 applies a patch only at or above it`,
       );
       await this.next(flow);
       return;

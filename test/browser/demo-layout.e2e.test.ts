@@ -39,7 +39,19 @@ beforeAll(async () => {
   mkdirSync(noBrowser);
   demo = spawn(
     process.execPath,
-    [...CLI_ARGS, "demo", "--port", "0", "--db", join(stores.dir, "demo.db"), "--speed", "600", "--open"],
+    [
+      ...CLI_ARGS,
+      "demo",
+      "--port",
+      "0",
+      "--db",
+      join(stores.dir, "demo.db"),
+      "--log-file",
+      join(stores.dir, "demo.log"),
+      "--speed",
+      "600",
+      "--open",
+    ],
     { cwd: REPO_ROOT, env: cleanEnv({ PATH: noBrowser }), stdio: ["ignore", "pipe", "pipe"] },
   );
   exited = new Promise((resolve) => demo.once("close", (code) => resolve(code)));

@@ -35,4 +35,11 @@ describe("gate progress", () => {
     expect(gateValue(criterion("0.5–0.8", 0.6234))).toBe("0.62");
     expect(gateValue(criterion("≥ 10", null))).toBe("none yet");
   });
+
+  it("keeps the digits that show a value is short of its target, however close", () => {
+    expect(gateValue(criterion("> 0.7 (70 %)", 0.696))).toBe("69.6 %");
+    expect(gateValue(criterion("> 0.7 (70 %)", 0.69996))).toBe("69.996 %");
+    expect(gateValue(criterion("0.5–0.8", 0.4999))).toBe("0.4999");
+    expect(gateValue(criterion("> 0.7 (70 %)", 0.7))).toBe("70 %");
+  });
 });

@@ -17,9 +17,26 @@ export function gateProgress(c: GateCriterion): number | null {
   return Math.max(0, Math.min(1, c.value / target));
 }
 
-/** A criterion's value as the target writes it: a share as a percentage when the target is one. */
+/**
+ * A criterion's value as the target writes it: a share as a percentage when the target is one.
+ * Rounding never lands it on a limit it is not on: 69.6 % against "> 0.7 (70 %)" reads
+ * "69.6 %", not "70 %".
+ */
 export function gateValue(c: GateCriterion): string {
   if (c.value === null) return "none yet";
-  if (c.target.includes("%")) return `${(c.value * 100).toFixed(c.value * 100 >= 10 ? 0 : 1)} %`;
-  return Number.isInteger(c.value) ? String(c.value) : c.value.toFixed(2);
+  const limits = [...c.target.matchAll(/-?\d+(?:\.\d+)?/g)].map((m) => Number(m[0]));
+  if (c.target.includes("%")) {
+    const pct = c.value * 100;
+    return `${beside(pct, limits[0] === undefined ? [] : [limits[0] * 100], pct >= 10 ? 0 : 1)} %`;
+  }
+  return Number.isInteger(c.value) ? String(c.value) : beside(c.value, limits, 2);
+}
+
+/** `value` to `decimals` places, or more until it sits on the same side of every limit as it truly does. */
+function beside(value: number, limits: number[], decimals: number): string {
+  const sameSide = (text: string) =>
+    limits.every((l) => Math.sign(Number(text) - l) === Math.sign(value - l));
+  let d = decimals;
+  while (d < 10 && !sameSide(value.toFixed(d))) d += 1;
+  return value.toFixed(d);
 }

@@ -18,6 +18,8 @@
  * - A metric with no data ends nothing by condition; every cycle ends after its
  *   maxLengthSeconds whatever the metrics say.
  */
+
+import { fixedBeside } from "../compared-number.js";
 import type { CyclesConfig } from "../config.js";
 import type { KernelTier, RestMode } from "../rest/kernel-state.js";
 import type { ConstellationMetrics } from "./constellation-metrics.js";
@@ -225,8 +227,10 @@ export function shouldEnd(
     const f = metrics.average_fatigue;
     const below = formatValue(config.sleepEndFatigueBelow);
     met =
-      f !== null && f < config.sleepEndFatigueBelow ? `average fatigue ${formatValue(f)} < ${below}` : null;
-    pending = `average fatigue ${f === null ? "unknown (no data)" : formatValue(f)}, not yet < ${below}`;
+      f !== null && f < config.sleepEndFatigueBelow
+        ? `average fatigue ${String(Number(fixedBeside(f, config.sleepEndFatigueBelow, 3)))} < ${below}`
+        : null;
+    pending = `average fatigue ${f === null ? "unknown (no data)" : String(Number(fixedBeside(f, config.sleepEndFatigueBelow, 3)))}, not yet < ${below}`;
   } else {
     const criteria = cycleCriteria(type, metrics, config);
     const failed = criteria.filter((c) => c.value !== null && !c.holds);

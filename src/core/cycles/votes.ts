@@ -11,6 +11,8 @@
  * basins). The requirement that both vote yes bites when a live Heart or Ocean casts a vote.
  * A metric with no data fails its criterion: no data is inconclusive, never a yes.
  */
+
+import { fixedBeside } from "../compared-number.js";
 import type { CyclesConfig } from "../config.js";
 import { InvalidInputError } from "../errors.js";
 import type { ConstellationMetrics } from "./constellation-metrics.js";
@@ -132,7 +134,7 @@ export function describeCriterion(c: Criterion): string {
   const name = c.metric.replaceAll("_", " ");
   const limit = formatValue(c.limit);
   if (c.value === null) return `${name} unknown (no data), needs ${c.comparison} ${limit}`;
-  const value = formatValue(c.value);
+  const value = String(Number(fixedBeside(c.value, c.limit, 3)));
   return c.holds
     ? `${name} ${value} ${c.comparison} ${limit}`
     : `${name} ${value}, not ${c.comparison} ${limit}`;

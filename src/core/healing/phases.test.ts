@@ -6,6 +6,7 @@ import {
   allowedActions,
   evaluateGate,
   type GateEvaluation,
+  gateValueText,
   type HealingRecordSummary,
   isAllowed,
   median,
@@ -169,5 +170,15 @@ describe("median", () => {
     expect(median([0.9, 0.4, 0.6])).toBe(0.6);
     expect(median([0.5, 0.8, 0.6, 0.7])).toBeCloseTo(0.65, 12);
     expect(median([])).toBeNull();
+  });
+});
+
+describe("gateValueText", () => {
+  it("shows a value short of its target with the digits that say so", () => {
+    expect(gateValueText(0.69996, "> 0.7 (70 %)")).toBe("0.69996");
+    expect(gateValueText(0.4999, "0.5–0.8")).toBe("0.4999");
+    expect(gateValueText(0.8125, "> 0.7 (70 %)")).toBe("0.8125");
+    expect(gateValueText(999.99996, "≥ 1000")).toBe("999.99996");
+    expect(gateValueText(null, "≥ 1000")).toBe("none");
   });
 });

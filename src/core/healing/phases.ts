@@ -138,7 +138,7 @@ export function advance(
   if (unmet.length > 0 && !options.force)
     throw new ConflictError(
       "gate_unmet",
-      `phase ${current} gate unmet: ${unmet.map((c) => `${c.name} ${c.value === null ? "none" : fmt(c.value)} (needs ${c.target})`).join("; ")}`,
+      `phase ${current} gate unmet: ${unmet.map((c) => `${c.name} ${gateValueText(c.value, c.target)} (needs ${c.target})`).join("; ")}`,
     );
   return {
     from: current,
@@ -271,4 +271,23 @@ function fraction(
 /** @example share(0.7) // "0.7 (70 %)" */
 function share(f: number): string {
   return `${f} (${fmt(f * 100)} %)`;
+}
+
+/**
+ * A gate criterion's value beside its target ("> 0.7 (70 %)", "0.5–0.8"), with the digits it
+ * takes to show which side of each limit it is on: 0.69996 needing > 0.7 is not "0.7".
+ * @example gateValueText(0.69996, "> 0.7 (70 %)") // "0.69996"
+ */
+export function gateValueText(value: number | null, target: string): string {
+  if (value === null) return "none";
+  const limits = [...target.matchAll(/-?\d+(?:\.\d+)?/g)]
+    .map((m) => Number(m[0]))
+    .filter((l) => !target.includes("%") || l <= 1);
+  let digits = 4;
+  let text = fmt(value);
+  while (digits < 15 && !limits.every((l) => Math.sign(Number(text) - l) === Math.sign(value - l))) {
+    digits += 1;
+    text = String(Number(value.toPrecision(digits)));
+  }
+  return text;
 }

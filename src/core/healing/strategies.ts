@@ -9,6 +9,8 @@
  * snapshots (Prometheus `for`); requiring the monitor's verdict as well keeps one noisy
  * snapshot from generating a patch, which is what keeps false positives down.
  */
+
+import { precisionBeside } from "../compared-number.js";
 import type { AutonomicConfig, HealthConfig } from "../config.js";
 import { InvalidInputError } from "../errors.js";
 import { fmt } from "../health/issues.js";
@@ -148,7 +150,7 @@ const STRATEGY: Record<StrategyName, Strategy> = {
     return {
       action: action("basin_correction", { target: "baseline", step: c.basinStep }),
       rationale:
-        `basin drift ${fmt(drift)} from the baseline is above ${fmt(c.driftFraction)} × the critical ` +
+        `basin drift ${precisionBeside(drift, threshold)} from the baseline is above ${fmt(c.driftFraction)} × the critical ` +
         `${fmt(t.critical)} (${t.source} thresholds, ${t.units} units) = ${fmt(threshold)}: ` +
         `a ${fmt(c.basinStep)} geodesic step back toward the baseline`,
       trigger: { metric: "basin_drift", value: drift, threshold },
@@ -157,7 +159,8 @@ const STRATEGY: Record<StrategyName, Strategy> = {
   phi_degradation({ health }, c) {
     const phi = health.phi_avg;
     if (phi === null) return null;
-    const over = `average Φ ${fmt(phi)} over the last ${health.window_snapshots} snapshots`;
+    const limit = phi < c.phiAvgLowCritical ? c.phiAvgLowCritical : c.phiAvgHighCritical;
+    const over = `average Φ ${precisionBeside(phi, limit)} over the last ${health.window_snapshots} snapshots`;
     // The window and the present must agree: an average still low from before a fault that
     // overloaded Φ (or the reverse) says nothing about what the kernel needs now.
     const now = health.phi;
@@ -178,7 +181,7 @@ const STRATEGY: Record<StrategyName, Strategy> = {
   performance({ health, canRestWithCover }, c) {
     const latency = health.avg_latency_ms;
     if (latency === null || !(latency > c.latencyWarningMs)) return null;
-    const measured = `latency ${fmt(latency)} ms is above ${fmt(c.latencyWarningMs)} ms`;
+    const measured = `latency ${precisionBeside(latency, c.latencyWarningMs)} ms is above ${fmt(c.latencyWarningMs)} ms`;
     const trigger = { metric: "avg_latency_ms", value: latency, threshold: c.latencyWarningMs };
     if (canRestWithCover && c.performanceRestWhenCovered)
       return {
@@ -199,7 +202,7 @@ const STRATEGY: Record<StrategyName, Strategy> = {
     return {
       action: action("recycle", {}),
       rationale:
-        `memory grows ${fmt(slope)} MB per snapshot over the last ${trends.window_snapshots} snapshots${now}, ` +
+        `memory grows ${precisionBeside(slope, c.memorySlopeWarningMbPerSnapshot)} MB per snapshot over the last ${trends.window_snapshots} snapshots${now}, ` +
         `above ${fmt(c.memorySlopeWarningMbPerSnapshot)} MB: recycle — drain with coverage, restart, rejoin`,
       trigger: { metric: "memory_mb_slope", value: slope, threshold: c.memorySlopeWarningMbPerSnapshot },
     };
@@ -209,7 +212,7 @@ const STRATEGY: Record<StrategyName, Strategy> = {
     if (rate === null || !(rate > c.errorRateCritical)) return null;
     return {
       action: action("rollback_config", {}),
-      rationale: `error rate ${percent(rate)} is above ${percent(c.errorRateCritical)}: roll back to the last known-good config version`,
+      rationale: `error rate ${precisionBeside(rate * 100, c.errorRateCritical * 100)} % is above ${percent(c.errorRateCritical)}: roll back to the last known-good config version`,
       trigger: { metric: "error_rate", value: rate, threshold: c.errorRateCritical },
     };
   },

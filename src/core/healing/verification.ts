@@ -5,6 +5,8 @@
  * kernel sent no snapshot in its interval) makes the run inconclusive: it pauses for a
  * human, because silence is neither evidence that the patch works nor that it failed.
  */
+
+import { precisionBeside } from "../compared-number.js";
 import { computeFitness, type FitnessBreakdown, type FitnessMetrics, roundScore } from "./fitness.js";
 import type { HealingConfig, PhiBand } from "./healing-config.js";
 
@@ -72,7 +74,7 @@ export function judgeVerification(
       reason: `${judged.length} of ${rule.count} measurements taken`,
     };
   const m = mean(judged);
-  const over = `mean live fitness ${m} over ${rule.count} measurements`;
+  const over = `mean live fitness ${precisionBeside(m, rule.keepThreshold)} over ${rule.count} measurements`;
   return m >= rule.keepThreshold
     ? { outcome: "kept", mean_fitness: m, measured: judged.length, reason: `${over} ≥ ${rule.keepThreshold}` }
     : {

@@ -3,6 +3,7 @@
  * for how long. Built only when someone asks (a report, a reply), never per snapshot.
  */
 
+import { precisionBeside } from "../compared-number.js";
 import { RULE, RULES, type RuleId, ruleThreshold, ruleValue, type Severity } from "./degradation.js";
 import type { KernelHealth } from "./kernel-health.js";
 import { INSUFFICIENT } from "./kernel-health.js";
@@ -61,29 +62,31 @@ export function fmt(x: number): string {
 
 function describe(k: KernelHealth, t: HealthThresholds, rule: number, v: number, limit: number): string {
   const n = k.window.n;
+  // The measured value gets more digits where four would round it onto its limit.
+  const near = (x: number) => precisionBeside(x, limit);
   const last = `over the last ${n} snapshots`;
   const units = t.drift.units === "half" ? "half-angle" : "Fisher–Rao";
   const driftSource = k.referenceInForce(t) ? "the kernel's reference" : "fixed";
   switch (rule) {
     case RULE.phiAvgLow:
-      return `average Φ ${fmt(v)} ${last} is below ${fmt(limit)}`;
+      return `average Φ ${near(v)} ${last} is below ${fmt(limit)}`;
     case RULE.phiAvgHigh:
-      return `average Φ ${fmt(v)} ${last} is above ${fmt(limit)}`;
+      return `average Φ ${near(v)} ${last} is above ${fmt(limit)}`;
     case RULE.phiSlope:
-      return `Φ is falling ${fmt(-v)} per snapshot ${last} (slope ${fmt(v)} < ${fmt(limit)})`;
+      return `Φ is falling ${fmt(-v)} per snapshot ${last} (slope ${near(v)} < ${fmt(limit)})`;
     case RULE.breakdown:
       return `${v} of the last ${n} snapshots were in the breakdown regime, more than ${limit}`;
     case RULE.memorySlope:
-      return `memory grows ${fmt(v)} MB per snapshot ${last}, above ${fmt(limit)} (leak?)`;
+      return `memory grows ${near(v)} MB per snapshot ${last}, above ${fmt(limit)} (leak?)`;
     case RULE.phiLow:
-      return held(k, t, rule, `Φ ${fmt(v)}`, `below ${fmt(limit)}`);
+      return held(k, t, rule, `Φ ${near(v)}`, `below ${fmt(limit)}`);
     case RULE.driftCritical:
     case RULE.driftWarning:
       return held(
         k,
         t,
         rule,
-        `basin drift ${fmt(v)} (${units})`,
+        `basin drift ${near(v)} (${units})`,
         `above ${fmt(limit)}, ${driftSource} threshold`,
       );
     case RULE.kappaDeviation:
@@ -91,15 +94,21 @@ function describe(k: KernelHealth, t: HealthThresholds, rule: number, v: number,
         k,
         t,
         rule,
-        `κ ${fmt(k.current(Series.kappa))}, ${fmt(v)} from κ* ${fmt(t.kappaStar)},`,
+        `κ ${fmt(k.current(Series.kappa))}, ${near(v)} from κ* ${fmt(t.kappaStar)},`,
         `off by more than ${fmt(limit)}`,
       );
     case RULE.errorRate:
-      return held(k, t, rule, `error rate ${fmt(v * 100)} %`, `above ${fmt(limit * 100)} %`);
+      return held(
+        k,
+        t,
+        rule,
+        `error rate ${precisionBeside(v * 100, limit * 100)} %`,
+        `above ${fmt(limit * 100)} %`,
+      );
     case RULE.latency:
-      return held(k, t, rule, `latency ${fmt(v)} ms`, `above ${fmt(limit)} ms`);
+      return held(k, t, rule, `latency ${near(v)} ms`, `above ${fmt(limit)} ms`);
     default:
-      return held(k, t, rule, `memory ${fmt(v)} MB`, `above ${fmt(limit)} MB`);
+      return held(k, t, rule, `memory ${near(v)} MB`, `above ${fmt(limit)} MB`);
   }
 }
 

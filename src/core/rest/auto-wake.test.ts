@@ -123,7 +123,9 @@ describe("duty cycle", () => {
     clock.advanceSeconds(60);
     const refused = rest.requestRest("zeus_1");
     expect(refused).toMatchObject({ approved: false, reason_code: "duty_cycle" });
-    expect(refused.reason).toContain("70 %");
+    expect(refused.reason).toContain("duty cycle of 70 %");
+    // The uptime shown must itself read as below 70 %, whatever rounding would have done.
+    expect(Number(/leave ([\d.]+) % uptime/.exec(refused.reason)?.[1])).toBeLessThan(70);
   });
 
   it("grants that same rest when the kernel is fatigued", () => {

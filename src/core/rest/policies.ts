@@ -2,6 +2,8 @@
  * When a kernel should rest, in which mode, and for how long (SPEC §3 table).
  * `evaluateRestTrigger` runs on every tick and returns an interned string: no allocation.
  */
+
+import { fixedBeside } from "../compared-number.js";
 import type { RestConfig } from "../config.js";
 import type { KernelRestState, RestMode } from "./kernel-state.js";
 
@@ -175,7 +177,17 @@ export function describeTrigger(
   trigger: RestTrigger,
   now: number,
 ): string {
-  const f = k.fatigue.toFixed(2);
+  const t = restThreshold(cfg, k);
+  // Fatigue to two places, more where two would round it onto the threshold it is compared with.
+  const f = fixedBeside(
+    k.fatigue,
+    trigger === "emergency_fatigue"
+      ? cfg.thresholds.neverEmergency
+      : trigger === "post_burst"
+        ? cfg.thresholds.scheduledPostBurst
+        : t,
+    2,
+  );
   switch (trigger) {
     case "none":
       return `fatigue ${f} within ${k.policy} limits`;
@@ -184,9 +196,9 @@ export function describeTrigger(
     case "fatigue_threshold":
       return `fatigue ${f} > ${threshold(cfg, k)} (${k.policy})`;
     case "time_since_rest":
-      return `${Math.round(timeSinceRestSeconds(k, now))} s since last rest > ${cfg.minimalRotatingMaxAwakeSeconds} s (minimal_rotating)`;
+      return `${fixedBeside(timeSinceRestSeconds(k, now), cfg.minimalRotatingMaxAwakeSeconds, 0)} s since last rest > ${cfg.minimalRotatingMaxAwakeSeconds} s (minimal_rotating)`;
     case "post_burst":
-      return `post-burst recovery: load ${k.load.toFixed(2)} < ${cfg.thresholds.scheduledPostBurstLoad} and fatigue ${f} > ${cfg.thresholds.scheduledPostBurst}`;
+      return `post-burst recovery: load ${fixedBeside(k.load, cfg.thresholds.scheduledPostBurstLoad, 2)} < ${cfg.thresholds.scheduledPostBurstLoad} and fatigue ${f} > ${cfg.thresholds.scheduledPostBurst}`;
     case "season_ended":
       return `active season "${k.contract?.restPolicy.activeSeason ?? "active"}" has run its length; time for "${k.contract?.restPolicy.restSeason ?? "rest"}"`;
     case "essential_reduce":

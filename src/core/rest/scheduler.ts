@@ -11,6 +11,7 @@
  * rest.requestRest("apollo_1"); // { approved: true, covering_partner: "athena_1", … }
  */
 import type { Clock } from "../clock.js";
+import { fixedBeside, plain } from "../compared-number.js";
 import type { RestConfig } from "../config.js";
 import type { CycleType } from "../cycles/cycle-types.js";
 import { ConflictError, InvalidInputError, UnknownKernelError } from "../errors.js";
@@ -410,7 +411,7 @@ export class RestScheduler {
         return this.refuse(
           k,
           "duty_cycle",
-          `Not fatigued, and a ${Math.round(plannedSeconds)} s rest would leave ${(projected * 100).toFixed(1)} % uptime, below its duty cycle of ${duty * 100} %`,
+          `Not fatigued, and a ${Math.round(plannedSeconds)} s rest would leave ${fixedBeside(projected * 100, duty * 100, 1)} % uptime, below its duty cycle of ${plain(duty * 100)} %`,
           force,
         );
       }

@@ -16,6 +16,7 @@ import { kernelIdSchema } from "../../core/wire/kernel-id.js";
 import type { RestService } from "../../services/rest-service.js";
 import type { RestStore } from "../../store/store-types.js";
 import type { AccessControl } from "../access.js";
+import { dashboardReplies, restErrors } from "../replies/reply-schemas.js";
 import { parseInput } from "../validation.js";
 
 /** The stored fatigue reports the dashboard reads (the store itself). */
@@ -75,33 +76,54 @@ export function dashboardConfig(config: AutonomicConfig, cyclesAvailable: boolea
 export function dashboardRoutes(app: FastifyInstance, deps: DashboardDependencies): void {
   const { rest, fatigueHistory, config, access } = deps;
 
-  app.get("/api/dashboard/config", async (request) => {
-    parseInput(noQuery, request.query, "query");
-    // Asked at request time: the cycle routes may be registered after these.
-    const cycles = app.hasRoute({ method: "GET", url: "/api/rest/cycles" });
-    return { status: "ok", config: dashboardConfig(config, cycles, access.enabled) };
-  });
+  app.get(
+    "/api/dashboard/config",
+    {
+      schema: {
+        tags: ["dashboard"],
+        summary: "The thresholds the dashboard's charts draw, and whether tokens and cycles are in force",
+        response: { 200: dashboardReplies.config, ...restErrors },
+      },
+    },
+    async (request) => {
+      parseInput(noQuery, request.query, "query");
+      // Asked at request time: the cycle routes may be registered after these.
+      const cycles = app.hasRoute({ method: "GET", url: "/api/rest/cycles" });
+      return { status: "ok", config: dashboardConfig(config, cycles, access.enabled) };
+    },
+  );
 
-  app.get("/api/dashboard/fatigue", async (request) => {
-    const q = parseInput(fatigueQuery, request.query, "query");
-    // Throws UnknownKernelError (404) for a kernel the rest scheduler does not know.
-    const kernel = rest.status(q.kernel_id);
-    const rows = await fatigueHistory.fatigueSnapshots({
-      kernelId: q.kernel_id,
-      limit: q.limit ?? DEFAULT_FATIGUE_ROWS,
-    });
-    return {
-      status: "ok",
-      kernel_id: q.kernel_id,
-      rest_threshold: kernel.rest_threshold,
-      fatigue: rows.map((r) => ({
-        timestamp: new Date(r.at).toISOString(),
-        fatigue: r.fatigue,
-        phi: r.phi,
-        kappa: r.kappa,
-        load: r.load,
-        error_rate: r.error_rate,
-      })),
-    };
-  });
+  app.get(
+    "/api/dashboard/fatigue",
+    {
+      schema: {
+        tags: ["dashboard"],
+        summary: "A registered kernel's stored fatigue reports, newest first",
+        querystring: fatigueQuery,
+        response: { 200: dashboardReplies.fatigue, ...restErrors },
+      },
+    },
+    async (request) => {
+      const q = parseInput(fatigueQuery, request.query, "query");
+      // Throws UnknownKernelError (404) for a kernel the rest scheduler does not know.
+      const kernel = rest.status(q.kernel_id);
+      const rows = await fatigueHistory.fatigueSnapshots({
+        kernelId: q.kernel_id,
+        limit: q.limit ?? DEFAULT_FATIGUE_ROWS,
+      });
+      return {
+        status: "ok",
+        kernel_id: q.kernel_id,
+        rest_threshold: kernel.rest_threshold,
+        fatigue: rows.map((r) => ({
+          timestamp: new Date(r.at).toISOString(),
+          fatigue: r.fatigue,
+          phi: r.phi,
+          kappa: r.kappa,
+          load: r.load,
+          error_rate: r.error_rate,
+        })),
+      };
+    },
+  );
 }

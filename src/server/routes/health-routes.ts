@@ -15,6 +15,7 @@ import {
   kernelDegradationReply,
   kernelHealthReply,
 } from "../replies/health-replies.js";
+import { healingErrors, healingReplies } from "../replies/reply-schemas.js";
 import { parseInput } from "../validation.js";
 
 const kernelQuery = z.strictObject({ kernel_id: kernelId.optional() });
@@ -39,86 +40,168 @@ const baselineBody = z.strictObject({
 
 export function healthRoutes(app: FastifyInstance, health: HealthService, access: AccessControl): void {
   const now = () => health.now();
-  app.post("/api/self-healing/snapshot", async (request) => {
-    access.requireKernel(request, snapshotKernelIds([request.body ?? {}]));
-    const { snapshot, directive, warnings } = await health.ingest(request.body ?? {});
-    return { success: true, snapshot, directive, warnings };
-  });
+  app.post(
+    "/api/self-healing/snapshot",
+    {
+      schema: {
+        tags: ["health"],
+        summary: "Report one health snapshot (kernel token); the reply carries the kernel's directive",
+        description:
+          "phi and kappa_eff are required; the other fields of SPEC §4's snapshot are optional. Without kernel_id the snapshot is the `default` kernel's.",
+        body: z
+          .looseObject({ kernel_id: kernelId.optional(), phi: z.number(), kappa_eff: z.number() })
+          .describe("A health snapshot (SPEC §4)"),
+        response: { 200: healingReplies.snapshot, ...healingErrors },
+      },
+    },
+    async (request) => {
+      access.requireKernel(request, snapshotKernelIds([request.body ?? {}]));
+      const { snapshot, directive, warnings } = await health.ingest(request.body ?? {});
+      return { success: true, snapshot, directive, warnings };
+    },
+  );
 
-  app.post("/api/self-healing/snapshots", async (request) => {
-    access.require(request, "kernel");
-    const body = parseInput(batchBody, request.body, "body");
-    // A kernel-scoped token must own every item: a batch may mix kernels.
-    access.requireKernel(request, snapshotKernelIds(Array.isArray(body.snapshots) ? body.snapshots : []));
-    const { snapshots, directives, warnings } = await health.ingestBatch(body.snapshots);
-    const kernels = Object.keys(directives);
-    return {
-      success: true,
-      snapshots: { count: snapshots.length, items: snapshots },
-      ...(kernels.length === 1 ? { directive: directives[kernels[0] as string] } : {}),
-      directives,
-      warnings,
-    };
-  });
+  app.post(
+    "/api/self-healing/snapshots",
+    {
+      schema: {
+        tags: ["health"],
+        summary:
+          "Report a batch {snapshots:[…]} (kernel token), all or nothing; a bad item is named snapshots[i].field",
+        body: batchBody,
+        response: { 200: healingReplies.snapshotBatch, ...healingErrors },
+      },
+    },
+    async (request) => {
+      access.require(request, "kernel");
+      const body = parseInput(batchBody, request.body, "body");
+      // A kernel-scoped token must own every item: a batch may mix kernels.
+      access.requireKernel(request, snapshotKernelIds(Array.isArray(body.snapshots) ? body.snapshots : []));
+      const { snapshots, directives, warnings } = await health.ingestBatch(body.snapshots);
+      const kernels = Object.keys(directives);
+      return {
+        success: true,
+        snapshots: { count: snapshots.length, items: snapshots },
+        ...(kernels.length === 1 ? { directive: directives[kernels[0] as string] } : {}),
+        directives,
+        warnings,
+      };
+    },
+  );
 
-  app.get("/api/self-healing/health", async (request) => {
-    const { kernel_id } = parseInput(kernelQuery, request.query, "query");
-    return {
-      success: true,
-      health: kernel_id
-        ? kernelHealthReply(health.health(kernel_id))
-        : constellationHealthReply(health.constellation(), health.degradedKernels()),
-    };
-  });
+  app.get(
+    "/api/self-healing/health",
+    {
+      schema: {
+        tags: ["health"],
+        summary: "Health of one kernel (?kernel_id) or of the constellation",
+        querystring: kernelQuery,
+        response: { 200: healingReplies.health, ...healingErrors },
+      },
+    },
+    async (request) => {
+      const { kernel_id } = parseInput(kernelQuery, request.query, "query");
+      return {
+        success: true,
+        health: kernel_id
+          ? kernelHealthReply(health.health(kernel_id))
+          : constellationHealthReply(health.constellation(), health.degradedKernels()),
+      };
+    },
+  );
 
-  app.get("/api/self-healing/degradation", async (request) => {
-    const { kernel_id } = parseInput(kernelQuery, request.query, "query");
-    return {
-      success: true,
-      degradation: kernel_id
-        ? kernelDegradationReply(health.degradation(kernel_id), now())
-        : constellationDegradationReply(health.allDegradation(), now()),
-    };
-  });
+  app.get(
+    "/api/self-healing/degradation",
+    {
+      schema: {
+        tags: ["health"],
+        summary: "Degradation findings with their measured values",
+        querystring: kernelQuery,
+        response: { 200: healingReplies.degradation, ...healingErrors },
+      },
+    },
+    async (request) => {
+      const { kernel_id } = parseInput(kernelQuery, request.query, "query");
+      return {
+        success: true,
+        degradation: kernel_id
+          ? kernelDegradationReply(health.degradation(kernel_id), now())
+          : constellationDegradationReply(health.allDegradation(), now()),
+      };
+    },
+  );
 
-  app.get("/api/self-healing/trends", async (request) => {
-    const { kernel_id } = parseInput(kernelQuery, request.query, "query");
-    const ids = kernel_id ? [kernel_id] : health.kernelIds();
-    const trends = ids.map((id) => health.trends(id));
-    return { success: true, trends: kernel_id ? trends[0] : { kernels: trends } };
-  });
+  app.get(
+    "/api/self-healing/trends",
+    {
+      schema: {
+        tags: ["health"],
+        summary: "Least-squares slopes per snapshot over the window",
+        querystring: kernelQuery,
+        response: { 200: healingReplies.trends, ...healingErrors },
+      },
+    },
+    async (request) => {
+      const { kernel_id } = parseInput(kernelQuery, request.query, "query");
+      const ids = kernel_id ? [kernel_id] : health.kernelIds();
+      const trends = ids.map((id) => health.trends(id));
+      return { success: true, trends: kernel_id ? trends[0] : { kernels: trends } };
+    },
+  );
 
-  app.get("/api/self-healing/snapshots", async (request) => {
-    const q = parseInput(snapshotsQuery, request.query, "query");
-    const limit = q.limit ?? 100;
-    const [beforeMs, beforeId] = q.before ? q.before.split(":").map(Number) : [undefined, undefined];
-    const rows = await health.snapshots({
-      kernelId: q.kernel_id,
-      sinceMs: q.since === undefined ? undefined : parseSince(q.since),
-      beforeMs,
-      beforeId,
-      limit,
-    });
-    const last = rows[rows.length - 1];
-    return {
-      success: true,
-      snapshots: rows.map((r) => ({
-        ...r,
-        basin: r.basin ? Array.from(r.basin) : null,
-        timestamp: new Date(r.at).toISOString(),
-      })),
-      next_cursor: rows.length === limit && last ? `${last.at}:${last.id}` : null,
-    };
-  });
+  app.get(
+    "/api/self-healing/snapshots",
+    {
+      schema: {
+        tags: ["health"],
+        summary: "Stored snapshots, newest first, a page at a time",
+        querystring: snapshotsQuery,
+        response: { 200: healingReplies.snapshots, ...healingErrors },
+      },
+    },
+    async (request) => {
+      const q = parseInput(snapshotsQuery, request.query, "query");
+      const limit = q.limit ?? 100;
+      const [beforeMs, beforeId] = q.before ? q.before.split(":").map(Number) : [undefined, undefined];
+      const rows = await health.snapshots({
+        kernelId: q.kernel_id,
+        sinceMs: q.since === undefined ? undefined : parseSince(q.since),
+        beforeMs,
+        beforeId,
+        limit,
+      });
+      const last = rows[rows.length - 1];
+      return {
+        success: true,
+        snapshots: rows.map((r) => ({
+          ...r,
+          basin: r.basin ? Array.from(r.basin) : null,
+          timestamp: new Date(r.at).toISOString(),
+        })),
+        next_cursor: rows.length === limit && last ? `${last.at}:${last.id}` : null,
+      };
+    },
+  );
 
-  app.post("/api/self-healing/baseline", async (request) => {
-    access.require(request, "kernel");
-    const body = parseInput(baselineBody, request.body, "body");
-    const kernelId = body.kernel_id ?? "default";
-    access.requireKernel(request, [kernelId]);
-    const baseline = await health.setBaseline(kernelId, body.basin_coords, body.basin_encoding);
-    return { success: true, message: "Baseline updated", baseline };
-  });
+  app.post(
+    "/api/self-healing/baseline",
+    {
+      schema: {
+        tags: ["health"],
+        summary: "Set a kernel's baseline basin (kernel token)",
+        body: baselineBody,
+        response: { 200: healingReplies.baseline, ...healingErrors },
+      },
+    },
+    async (request) => {
+      access.require(request, "kernel");
+      const body = parseInput(baselineBody, request.body, "body");
+      const kernelId = body.kernel_id ?? "default";
+      access.requireKernel(request, [kernelId]);
+      const baseline = await health.setBaseline(kernelId, body.basin_coords, body.basin_encoding);
+      return { success: true, message: "Baseline updated", baseline };
+    },
+  );
 }
 
 /**
