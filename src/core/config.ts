@@ -735,7 +735,9 @@ export const configSchema = z.strictObject({
       advertiseUrl: z
         .url()
         .nullable()
-        .describe("This server's URL as the other replicas reach it; null: http://<host>:<port it listens on>."),
+        .describe(
+          "This server's URL as the other replicas reach it; null: http://<host>:<port it listens on>.",
+        ),
     })
     .describe("Several servers on one PostgreSQL database (SPEC §9); unused on SQLite."),
 });
