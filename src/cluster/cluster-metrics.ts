@@ -39,3 +39,20 @@ export function clusterMetrics(registry: Registry, source: ClusterMetricsSource)
 export function liveReplicas(rows: ReplicaRow[], now: number, freshMs: number): ReplicaRow[] {
   return rows.filter((r) => r.role !== "stopped" && now - r.heartbeat_at <= freshMs);
 }
+
+/**
+ * The same gauges for a server on SQLite, which is one process (SPEC §9): it leads, alone,
+ * for as long as it runs. So the leadership alert rules read the same series on either engine.
+ */
+export function singleProcessClusterMetrics(registry: Registry): void {
+  new Gauge({
+    name: "autonomic_leader",
+    help: "1 on the replica that leads the cluster, else 0",
+    registers: [registry],
+  }).set(1);
+  new Gauge({
+    name: "autonomic_replicas",
+    help: "Replicas whose heartbeat is fresh (within twice ha.leaseSeconds)",
+    registers: [registry],
+  }).set(1);
+}

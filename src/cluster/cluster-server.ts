@@ -40,6 +40,10 @@ export interface ClusterServer {
   close(): Promise<void>;
 }
 
+const EVENT_STREAM_PATH = "/api/events";
+/** Longest close() waits for requests in flight before it cuts them. */
+const DRAIN_TIMEOUT_MS = 10_000;
+
 const WRITE_METHODS = new Set(["POST", "PUT", "PATCH", "DELETE"]);
 
 export async function startClusterServer(o: ClusterServerOptions): Promise<ClusterServer> {
@@ -214,7 +218,18 @@ export async function startClusterServer(o: ClusterServerOptions): Promise<Clust
     });
   };
 
+  // Requests being answered, so close() can let them finish before the control plane goes.
+  let inFlight = 0;
+  let drained: (() => void) | null = null;
   const server = http.createServer((req, res) => {
+    // The event stream stays open until it is closed: it is not a request to wait for.
+    if (!(req.url ?? "").startsWith(EVENT_STREAM_PATH)) {
+      inFlight++;
+      res.once("close", () => {
+        inFlight--;
+        if (inFlight === 0) drained?.();
+      });
+    }
     handle(req, res).catch((err: unknown) => {
       logger.error({ err }, "cluster request failed");
       refuse(res, 500, "internal", "internal error", false);
@@ -262,6 +277,13 @@ export async function startClusterServer(o: ClusterServerOptions): Promise<Clust
     close: async () => {
       server.close();
       server.closeIdleConnections();
+      // An acknowledged write is answered before shutdown goes on (bounded: a stuck client
+      // must not hold it open); only then do the loops and the control plane stop.
+      if (inFlight > 0)
+        await new Promise<void>((resolve) => {
+          drained = resolve;
+          setTimeout(resolve, DRAIN_TIMEOUT_MS).unref();
+        });
       await (election as LeaderElection).stop(async () => {
         const plane = term;
         term = null;

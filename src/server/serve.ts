@@ -5,6 +5,7 @@
  */
 import type { FastifyInstance } from "fastify";
 import { type Logger, pino } from "pino";
+import { singleProcessClusterMetrics } from "../cluster/cluster-metrics.js";
 import { type ClusterServer, startClusterServer } from "../cluster/cluster-server.js";
 import { type Clock, systemClock } from "../core/clock.js";
 import type { AutonomicConfig } from "../core/config.js";
@@ -92,6 +93,7 @@ export async function startServer(
       registry,
       git,
       cluster: async () => ({ status: 200, body: singleProcessCluster(address, clock.now()) }),
+      extraMetrics: singleProcessClusterMetrics,
     });
     address = await plane.app.listen({ host: config.server.host, port: config.server.port });
     plane.runner.start();

@@ -310,7 +310,7 @@ for (const backend of ["sqlite", "postgres"]) {
           expect.objectContaining({ kernel_id: "heart_1", forced: true, reason: "decommissioned" }),
         ]);
         const openapi = (await get(server, "/openapi.json")).body;
-        expect(openapi.paths["/api/rest/kernels/{kernel_id}"].delete.summary).toMatch(/force=true/);
+        expect(openapi.paths["/api/rest/kernels/{kernel_id}"].delete.description).toMatch(/force=true/);
         expect(openapi.paths["/api/rest/retirements"].get).toBeDefined();
         server.kill("SIGKILL");
       },
