@@ -367,6 +367,11 @@ export const configSchema = z.strictObject({
       cacheEntries: z.number().int().positive().max(1_000_000),
       /** Answer high latency with a covered rest instead of a cache when a partner can cover. */
       performanceRestWhenCovered: z.boolean(),
+      /**
+       * The fitness formula: "targeted" (SPEC §5's properties: the strategy's target symptom
+       * and the harm done elsewhere) or "original" (the original's 0.4/0.3/0.2/0.1 sum), for comparison.
+       */
+      fitness: z.enum(["targeted", "original"]),
       /** SPEC §5's phase gates. Fractions named …Above / …Below are strict bounds. */
       gates: z.strictObject({
         phase1MinSnapshots: z.number().int().min(0),
@@ -556,6 +561,7 @@ export const DEFAULT_CONFIG: AutonomicConfig = {
     decoherenceNoise: 0.1,
     cacheEntries: 1000,
     performanceRestWhenCovered: false,
+    fitness: "targeted",
     gates: {
       phase1MinSnapshots: 1000,
       phase2MinPatches: 10,

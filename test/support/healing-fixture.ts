@@ -2,7 +2,8 @@
  * Test fixtures for the healing store: patches built with the core's own createPatch and
  * transition (one with every field set), alerts and phase changes with defaults to override.
  */
-import { computeFitness } from "../../src/core/healing/fitness.js";
+import { DEFAULT_CONFIG } from "../../src/core/config.js";
+import { computeFitness, fitnessThresholds } from "../../src/core/healing/fitness.js";
 import {
   amendPatch,
   createPatch,
@@ -31,6 +32,7 @@ export const BEFORE = {
   error_rate: 0.01,
   avg_latency_ms: 200,
   memory_mb: 400,
+  memory_mb_slope: 0.5,
 };
 /** Who, when (ms after T0) and why, for transition(). */
 export const by = (ms: number, reason: string, actor: PatchActor = "system") => ({
@@ -72,8 +74,8 @@ export function fullPatch(): Patch {
   const sandbox = {
     action_id: "act_1",
     fitness: computeFitness(
-      { before: BEFORE, after: { phi: 0.7 }, accepted: true },
-      { min: 0.65, max: 0.85 },
+      { target: "phi", before: BEFORE, after: { phi: 0.7 }, accepted: true },
+      { formula: "original", thresholds: fitnessThresholds(DEFAULT_CONFIG.health, { min: 0.65, max: 0.85 }) },
     ),
     recommendation: "test_more" as const,
     predicted: { phi: 0.7, kappa_eff: 64, basin_coords: [0.25, 0.75] },

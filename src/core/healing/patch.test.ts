@@ -1,7 +1,8 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
+import { DEFAULT_CONFIG } from "../config.js";
 import { ConflictError, InvalidInputError } from "../errors.js";
-import { computeFitness } from "./fitness.js";
+import { computeFitness, fitnessThresholds } from "./fitness.js";
 import {
   canTransition,
   createPatch,
@@ -31,6 +32,7 @@ const BEFORE = {
   error_rate: 0.01,
   avg_latency_ms: 200,
   memory_mb: 400,
+  memory_mb_slope: 0.5,
 };
 
 const fresh = () => createPatch(PROPOSAL, { patchId: "patch_1", now: T0, before: BEFORE });
@@ -117,8 +119,11 @@ describe("transition", () => {
     const sandbox = {
       action_id: "act_1",
       fitness: computeFitness(
-        { before: BEFORE, after: { phi: 0.7 }, accepted: true },
-        { min: 0.65, max: 0.85 },
+        { target: "phi", before: BEFORE, after: { phi: 0.7 }, accepted: true },
+        {
+          formula: "targeted",
+          thresholds: fitnessThresholds(DEFAULT_CONFIG.health, { min: 0.65, max: 0.85 }),
+        },
       ),
       recommendation: "test_more" as const,
       predicted: { phi: 0.7, kappa_eff: 64 },

@@ -12,7 +12,7 @@
  * take it off is the inverse action, which is what rolled_back records.
  */
 import { ConflictError, InvalidInputError } from "../errors.js";
-import type { KernelHealthReport } from "../health/reports.js";
+import type { KernelHealthReport, TrendReport } from "../health/reports.js";
 import type { FitnessBreakdown, FitnessComponents, Recommendation } from "./fitness.js";
 import type { PredictedMetrics, RemediationType } from "./remediation-action.js";
 import type { PatchAction, PatchProposal, PatchTrigger, StrategyName } from "./strategies.js";
@@ -61,6 +61,8 @@ export interface PatchMetrics {
   error_rate: number | null;
   avg_latency_ms: number | null;
   memory_mb: number | null;
+  /** MB per snapshot over the trend window; absent in patches stored before it was kept. */
+  memory_mb_slope?: number | null;
 }
 
 /** The dry run's result. */
@@ -131,10 +133,10 @@ export interface TransitionBy {
 }
 
 /**
- * The metrics a health report holds, as a patch's `before`.
- * @example metricsFromHealth(monitor.health("apollo_1")).phi_avg // 0.61
+ * The metrics a health report (and the trends, for the memory slope) hold, as a patch's `before`.
+ * @example metricsFromHealth(monitor.health("apollo_1"), monitor.trends("apollo_1")).phi_avg // 0.61
  */
-export function metricsFromHealth(h: KernelHealthReport): PatchMetrics {
+export function metricsFromHealth(h: KernelHealthReport, trends?: TrendReport): PatchMetrics {
   return {
     phi: h.phi,
     phi_avg: h.phi_avg,
@@ -142,6 +144,7 @@ export function metricsFromHealth(h: KernelHealthReport): PatchMetrics {
     error_rate: h.error_rate,
     avg_latency_ms: h.avg_latency_ms,
     memory_mb: h.memory_mb,
+    memory_mb_slope: trends?.slopes_per_snapshot.memory_mb ?? null,
   };
 }
 

@@ -5,8 +5,15 @@
  * kernel sent no snapshot in its interval) makes the run inconclusive: it pauses for a
  * human, because silence is neither evidence that the patch works nor that it failed.
  */
-import { computeFitness, type FitnessBreakdown, type FitnessMetrics, roundScore } from "./fitness.js";
-import type { HealingConfig, PhiBand } from "./healing-config.js";
+import {
+  computeFitness,
+  type FitnessBreakdown,
+  type FitnessContext,
+  type FitnessDimension,
+  type FitnessMetrics,
+  roundScore,
+} from "./fitness.js";
+import type { HealingConfig } from "./healing-config.js";
 
 /** A live measurement: null fitness when the kernel sent no snapshot within that interval. */
 export interface FitnessMeasurement {
@@ -86,15 +93,15 @@ export function judgeVerification(
 /**
  * Live fitness: the kernel now against the kernel when the patch was generated, by the
  * same formula as the sandbox. An applied action ran, so validity is 1 unless told otherwise.
- * @example liveFitness({ phi: 0.6, basin_drift: 0.2, error_rate: 0.01 }, { phi: 0.7, basin_drift: 0.2, error_rate: 0.01 }, band).fitness // 0.6
+ * @example liveFitness({ target: "avg_latency_ms", before, current: { ...before, avg_latency_ms: 190 } }, context).fitness // 1
  */
 export function liveFitness(
-  before: FitnessMetrics,
-  current: FitnessMetrics,
-  band: PhiBand,
+  input: { target: FitnessDimension; before: FitnessMetrics; current: FitnessMetrics },
+  context: FitnessContext,
   validity: 0 | 1 = 1,
 ): FitnessBreakdown {
-  return computeFitness({ before, after: current, accepted: validity === 1 }, band);
+  const { target, before, current } = input;
+  return computeFitness({ target, before, after: current, accepted: validity === 1 }, context);
 }
 
 /**
