@@ -13,8 +13,8 @@
 import type { Logger } from "pino";
 import type { Clock } from "../core/clock.js";
 import type { AutonomicConfig } from "../core/config.js";
-import { fisherRaoDistance, normalizeSimplex } from "../core/geometry.js";
 import { leastSquaresSlope } from "../core/cycles/constellation-metrics.js";
+import { fisherRaoDistance, normalizeSimplex } from "../core/geometry.js";
 import {
   afterFromPredicted,
   computeFitness,
