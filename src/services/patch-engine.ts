@@ -113,6 +113,10 @@ export class PatchEngine {
         });
       } else if (patch.state === "generated") {
         await this.move(patch, "rejected", SYSTEM, "its sandbox answer was lost in a restart");
+      } else if (patch.state === "approved") {
+        // Its live action is no longer pending, and whatever the kernel answered was lost with
+        // the flow: a person looks at the kernel rather than the patch hanging open for ever.
+        await this.move(patch, "rejected", SYSTEM, "its live answer was lost in a restart: check the kernel");
       }
     }
   }
@@ -185,6 +189,15 @@ export class PatchEngine {
     else if (flow.stage === "apply")
       await this.applied(patch, ok, error, flow, seconds, action.status === "timed_out");
     else await this.rolledBack(patch, action, ok, flow);
+  }
+
+  /**
+   * Review approved a patch waiting for it: it leaves pending_review at once (SPEC §5), and
+   * stays approved until the kernel confirms the live action.
+   */
+  async approve(patch: Patch, actor: PatchActor, reason: string): Promise<Patch> {
+    const approved = await this.move(patch, "approved", actor, reason);
+    return this.apply(approved, actor, reason);
   }
 
   /** Applies a patch that passed its sandbox or its review. */

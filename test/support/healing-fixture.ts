@@ -57,9 +57,10 @@ export function patchIn(
     generated: [],
     sandboxed: ["sandboxed"],
     pending_review: ["sandboxed", "pending_review"],
-    applied: ["sandboxed", "pending_review", "applied"],
-    verified: ["sandboxed", "pending_review", "applied", "verified"],
-    rolled_back: ["sandboxed", "pending_review", "applied", "rolled_back"],
+    approved: ["sandboxed", "pending_review", "approved"],
+    applied: ["sandboxed", "pending_review", "approved", "applied"],
+    verified: ["sandboxed", "pending_review", "approved", "applied", "verified"],
+    rolled_back: ["sandboxed", "pending_review", "approved", "applied", "rolled_back"],
     rejected: ["sandboxed", "rejected"],
   };
   const start = patch(patchId, extra);
@@ -82,6 +83,7 @@ export function fullPatch(): Patch {
   };
   let p = transition(patch("patch_full"), "sandboxed", by(1000, "fitness 0.6: test more"), { sandbox });
   p = transition(p, "pending_review", by(2000, "awaiting review"));
+  p = transition(p, "approved", by(2500, "approved", "user:ada"));
   p = transition(p, "applied", by(3000, "approved", "user:ada"));
   p = recordMeasurement(p, { at: T0 + 4000, fitness: 0.41, components: sandbox.fitness.components });
   p = recordMeasurement(p, { at: T0 + 5000, fitness: null, components: null });

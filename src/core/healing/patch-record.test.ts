@@ -11,17 +11,18 @@ describe("patchRecord", () => {
       [1, "transition", "generated", "system"],
       [2, "transition", "sandboxed", "system"],
       [3, "transition", "pending_review", "system"],
-      [4, "transition", "applied", "user:ada"],
-      [5, "measurement", "applied", "system"],
+      [4, "transition", "approved", "user:ada"],
+      [5, "transition", "applied", "user:ada"],
       [6, "measurement", "applied", "system"],
-      [7, "transition", "rolled_back", "system"],
+      [7, "measurement", "applied", "system"],
+      [8, "transition", "rolled_back", "system"],
     ]);
-    expect(record.steps[3]).toMatchObject({ at: new Date(T0 + 3000).toISOString(), reason: "approved" });
-    expect(record.steps[5]).toMatchObject({
+    expect(record.steps[4]).toMatchObject({ at: new Date(T0 + 3000).toISOString(), reason: "approved" });
+    expect(record.steps[6]).toMatchObject({
       reason: "measurement 2: no snapshot from the kernel in this interval",
       fitness: null,
     });
-    expect(record.steps[6]?.detail).toBe("sent integration_boost (act_2): ok");
+    expect(record.steps[7]?.detail).toBe("sent integration_boost (act_2): ok");
     expect(record).toMatchObject({
       action: "integration_boost factor=1.3",
       state: "rolled_back",

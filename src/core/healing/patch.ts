@@ -1,10 +1,12 @@
 /**
  * A patch: one strategy's proposal for one kernel, followed through SPEC §5's lifecycle
  *
- *   generated → sandboxed → pending_review → applied → verified | rolled_back
+ *   generated → sandboxed → pending_review → approved → applied → verified | rolled_back
  *
- * with two short cuts (sandboxed → applied when phase 4 auto-applies; pending_review is
- * skipped) and `rejected` from generated, sandboxed or pending_review. Every move is
+ * with one short cut (sandboxed → applied when phase 4 auto-applies: no review, so neither
+ * pending_review nor approved) and `rejected` from generated, sandboxed, pending_review or
+ * approved. An approved patch leaves pending_review at once and stays approved until the
+ * kernel confirms the live action (applied) or refuses it (rejected). Every move is
  * recorded with its time, actor and reason, and returns a new patch: the service persists
  * each one as it is made.
  *
@@ -21,6 +23,7 @@ export const PATCH_STATES = [
   "generated",
   "sandboxed",
   "pending_review",
+  "approved",
   "applied",
   "verified",
   "rolled_back",
@@ -36,7 +39,8 @@ export type PatchActor = "system" | `user:${string}`;
 const NEXT: Record<PatchState, readonly PatchState[]> = {
   generated: ["sandboxed", "rejected"],
   sandboxed: ["pending_review", "applied", "rejected"],
-  pending_review: ["applied", "rejected"],
+  pending_review: ["approved", "rejected"],
+  approved: ["applied", "rejected"],
   applied: ["verified", "rolled_back"],
   verified: [],
   rolled_back: [],
