@@ -8,7 +8,7 @@
 import { InvalidInputError } from "../core/errors.js";
 import type { Registry } from "../core/registry/registry.js";
 import type { FaultSpec } from "./faults.js";
-import { SimKernel, type SimRestMode } from "./kernel-model.js";
+import { SimKernel, type SimModelConstants, type SimRestMode } from "./kernel-model.js";
 import { loadPatternFor, surgeLoad } from "./load.js";
 import type { SeededRandom } from "./random.js";
 
@@ -54,6 +54,8 @@ export interface ConstellationOptions {
   /** Share of a resting kernel's load its coverers carry between them (config rest.coverLoadFraction). */
   coverLoadFraction: number;
   scenario?: SimScenario;
+  /** Overrides of the kernels' model constants (kernel-condition.ts), e.g. HELPED_SYMPTOMS. */
+  model?: Partial<SimModelConstants>;
 }
 
 export class Constellation {
@@ -62,8 +64,10 @@ export class Constellation {
   private pendingFaults: { kernelId: string; spec: FaultSpec }[] = [];
   private readonly coverLoadFraction: number;
   readonly scenario: SimScenario;
+  private readonly model: Partial<SimModelConstants>;
 
   constructor(options: ConstellationOptions) {
+    this.model = options.model ?? {};
     this.coverLoadFraction = options.coverLoadFraction;
     this.scenario = options.scenario ?? "normal";
     const gods = [...options.registry.gods.values()];
@@ -184,6 +188,7 @@ export class Constellation {
         initialExhaustion: exhausted ? 1 : 0,
       },
       rng,
+      this.model,
     );
     const member: SimMember = {
       kernel,
