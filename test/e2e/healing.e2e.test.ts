@@ -212,6 +212,9 @@ describe("healing with review over HTTP", () => {
       ]);
       // One patch reads the same from the list and on its own.
       expect((await http.get(`${API}/patches/${cache.patch_id}`)).body.patch).toEqual(waiting.apollo_1);
+      const absent = await http.get(`${API}/patches/pat_never_made`);
+      expect(absent.status).toBe(404);
+      expect(absent.body).toMatchObject({ success: false, error: expect.stringContaining("pat_never_made") });
       expect(waiting.apollo_1.record.steps.map((s: { to: string }) => s.to)).toEqual([
         "generated",
         "sandboxed",
