@@ -14,6 +14,7 @@
  */
 import { readFileSync } from "node:fs";
 import { parse, stringify } from "yaml";
+import { buildConfig } from "../src/core/config.js";
 import { parseRegistry, requireRegistry } from "../src/core/registry/registry.js";
 import { HELPED_SYMPTOMS } from "../src/sim/kernel-model.js";
 import { type RestStudyKind, restStudy } from "../src/sim/rest-study.js";
@@ -110,7 +111,13 @@ interface HealingArm {
  * requests: HELPED_SYMPTOMS). A crash has no strategy in SPEC §5 (a silent kernel sends
  * nothing to heal), so crashes are counted apart.
  */
-async function healingArm(seeds: number, hours: number, faultsPerRun: number, help: boolean) {
+async function healingArm(
+  seeds: number,
+  hours: number,
+  faultsPerRun: number,
+  help: boolean,
+  fitness: "targeted" | "original" = "targeted",
+) {
   const registry = requireRegistry(USERS_REGISTRY);
   const toHeal: number[] = [];
   let healable = 0;
@@ -128,6 +135,7 @@ async function healingArm(seeds: number, hours: number, faultsPerRun: number, he
       phase: 4,
       randomFaults: faultsPerRun,
       model: help ? HELPED_SYMPTOMS : {},
+      config: buildConfig({ healing: { fitness } }),
     });
     rolledBack += report.patches.rolled_back;
     patches += report.patches.generated;
@@ -160,14 +168,16 @@ async function healingArm(seeds: number, hours: number, faultsPerRun: number, he
 }
 
 /**
- * The healing study, both arms on the same seeds and faults: the simulator as it is (each
- * fault shows only its own symptoms) and with the old help. `per_type` sets the success of
- * each fault type side by side: verified / injected, without help and with it.
+ * The healing study, three arms on the same seeds and faults: the simulator as it is (each
+ * fault shows only its own symptoms) and with the old help, both under the fitness formula
+ * in force; and, as the study stood before issue 17, the old help under the original
+ * formula. `per_type_success` sets verified / injected of each fault type side by side.
  */
 async function healingStudy(seeds: number, hours: number, faultsPerRun: number) {
   const started = performance.now();
   const without = await healingArm(seeds, hours, faultsPerRun, false);
   const withHelp = await healingArm(seeds, hours, faultsPerRun, true);
+  const before = await healingArm(seeds, hours, faultsPerRun, true, "original");
   const types = [...new Set([...Object.keys(without.by_type), ...Object.keys(withHelp.by_type)])].sort();
   const rate = (t?: { injected: number; verified: number }) =>
     t && t.injected > 0 ? round(t.verified / t.injected, 4) : null;
@@ -184,11 +194,13 @@ async function healingStudy(seeds: number, hours: number, faultsPerRun: number) 
           injected: without.by_type[type]?.injected ?? 0,
           without_help: rate(without.by_type[type]),
           with_help: rate(withHelp.by_type[type]),
+          with_help_original_formula: rate(before.by_type[type]),
         },
       ]),
     ),
     without_help: without,
     with_help: withHelp,
+    with_help_original_formula: before,
   });
 }
 
