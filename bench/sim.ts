@@ -10,10 +10,13 @@
  *
  *   node --expose-gc --import tsx bench/sim.ts
  *   node --expose-gc --import tsx bench/sim.ts rest_study exhausted_scenario
+ *   node --expose-gc --import tsx bench/sim.ts healing_study --seeds 5
  */
 import { readFileSync } from "node:fs";
 import { parse, stringify } from "yaml";
+import { buildConfig } from "../src/core/config.js";
 import { parseRegistry, requireRegistry } from "../src/core/registry/registry.js";
+import { HELPED_SYMPTOMS } from "../src/sim/kernel-model.js";
 import { type RestStudyKind, restStudy } from "../src/sim/rest-study.js";
 import { simulate } from "../src/sim/simulate.js";
 import { print } from "./measure.js";
@@ -91,11 +94,30 @@ async function detectionStudy(seeds: number, hours: number, faultsPerRun: number
   });
 }
 
+interface HealingArm {
+  healable_faults: number;
+  healing_success_rate: number;
+  patches_generated: number;
+  rollbacks: number;
+  alerts: number;
+  coverage_gap_seconds: number;
+  seconds_to_heal: { median: number | null; p95: number | null; max: number | null };
+  by_type: Record<string, { injected: number; verified: number }>;
+}
+
 /**
- * The healing study: phase 4 (autonomous), random faults. A crash has no strategy in SPEC
- * §5 (a silent kernel sends nothing to heal), so crashes are counted apart.
+ * One arm of the healing study: phase 4 (autonomous), random faults, with or without the
+ * help the simulator used to give (every fault also drifting 0.9 and failing 2 % of
+ * requests: HELPED_SYMPTOMS). A crash has no strategy in SPEC §5 (a silent kernel sends
+ * nothing to heal), so crashes are counted apart.
  */
-async function healingStudy(seeds: number, hours: number, faultsPerRun: number) {
+async function healingArm(
+  seeds: number,
+  hours: number,
+  faultsPerRun: number,
+  help: boolean,
+  fitness: "targeted" | "original" = "targeted",
+) {
   const registry = requireRegistry(USERS_REGISTRY);
   const toHeal: number[] = [];
   let healable = 0;
@@ -106,7 +128,15 @@ async function healingStudy(seeds: number, hours: number, faultsPerRun: number) 
   let gap = 0;
   const byType: Record<string, { injected: number; verified: number }> = {};
   for (let seed = 1; seed <= seeds; seed++) {
-    const report = await simulate({ registry, hours, seed, phase: 4, randomFaults: faultsPerRun });
+    const report = await simulate({
+      registry,
+      hours,
+      seed,
+      phase: 4,
+      randomFaults: faultsPerRun,
+      model: help ? HELPED_SYMPTOMS : {},
+      config: buildConfig({ healing: { fitness } }),
+    });
     rolledBack += report.patches.rolled_back;
     patches += report.patches.generated;
     alerts += report.alerts;
@@ -125,11 +155,7 @@ async function healingStudy(seeds: number, hours: number, faultsPerRun: number) 
   }
   toHeal.sort((a, b) => a - b);
   const pct = (p: number) => toHeal[Math.min(toHeal.length - 1, Math.floor(p * toHeal.length))] ?? null;
-  print({
-    bench: "healing_study",
-    seeds,
-    hours_per_seed: hours,
-    phase: 4,
+  return {
     healable_faults: healable,
     healing_success_rate: round(verified / healable, 4),
     patches_generated: patches,
@@ -138,6 +164,43 @@ async function healingStudy(seeds: number, hours: number, faultsPerRun: number) 
     coverage_gap_seconds: gap,
     seconds_to_heal: { median: pct(0.5), p95: pct(0.95), max: toHeal.at(-1) ?? null },
     by_type: byType,
+  } satisfies HealingArm;
+}
+
+/**
+ * The healing study, three arms on the same seeds and faults: the simulator as it is (each
+ * fault shows only its own symptoms) and with the old help, both under the fitness formula
+ * in force; and, as the study stood before issue 17, the old help under the original
+ * formula. `per_type_success` sets verified / injected of each fault type side by side.
+ */
+async function healingStudy(seeds: number, hours: number, faultsPerRun: number) {
+  const started = performance.now();
+  const without = await healingArm(seeds, hours, faultsPerRun, false);
+  const withHelp = await healingArm(seeds, hours, faultsPerRun, true);
+  const before = await healingArm(seeds, hours, faultsPerRun, true, "original");
+  const types = [...new Set([...Object.keys(without.by_type), ...Object.keys(withHelp.by_type)])].sort();
+  const rate = (t?: { injected: number; verified: number }) =>
+    t && t.injected > 0 ? round(t.verified / t.injected, 4) : null;
+  print({
+    bench: "healing_study",
+    seeds,
+    hours_per_seed: hours,
+    phase: 4,
+    wall_seconds: round((performance.now() - started) / 1000, 1),
+    per_type_success: Object.fromEntries(
+      types.map((type) => [
+        type,
+        {
+          injected: without.by_type[type]?.injected ?? 0,
+          without_help: rate(without.by_type[type]),
+          with_help: rate(withHelp.by_type[type]),
+          with_help_original_formula: rate(before.by_type[type]),
+        },
+      ]),
+    ),
+    without_help: without,
+    with_help: withHelp,
+    with_help_original_formula: before,
   });
 }
 
@@ -227,15 +290,20 @@ function round(value: number, digits: number): number {
   return Math.round(value * 10 ** digits) / 10 ** digits;
 }
 
-const only = new Set(process.argv.slice(2));
+// `--seeds N` runs the studies on fewer seeds than 20, for a machine too loaded to wait.
+const args = process.argv.slice(2);
+const seedsAt = args.indexOf("--seeds");
+const SEEDS = seedsAt >= 0 ? Number(args.splice(seedsAt, 2)[1]) : 20;
+if (!(Number.isInteger(SEEDS) && SEEDS >= 1)) throw new Error("--seeds: must be a positive integer");
+const only = new Set(args);
 const wanted = (name: string) => only.size === 0 || only.has(name);
 
 if (wanted("simulate")) {
   await kernelHoursPerSecond("users", requireRegistry(USERS_REGISTRY), 16, 24);
   await kernelHoursPerSecond("users, chaos limits lifted", registryWithChaosRoom(1000), 1000, 1);
 }
-if (wanted("detection_study")) await detectionStudy(20, 24, 6);
-if (wanted("healing_study")) await healingStudy(20, 24, 6);
+if (wanted("detection_study")) await detectionStudy(SEEDS, 24, 6);
+if (wanted("healing_study")) await healingStudy(SEEDS, 24, 6);
 if (wanted("exhausted_scenario")) await exhaustedScenario(20, 2);
 if (wanted("rest_study")) {
   await restStudyBench("predictive", 20, 24);

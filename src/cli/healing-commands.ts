@@ -98,9 +98,9 @@ function criteriaTable(criteria: GateCriterion[]): string {
   );
 }
 
+/** Every patch with its sandbox score and that score's terms, whichever formula made it. */
 function patchesTable(patches: WirePatch[]): string {
-  const component = (p: WirePatch, i: number) =>
-    p.state === "pending_review" ? fmt(p.record.sandbox?.terms[i]?.value ?? Number.NaN) : null;
+  const terms = (p: WirePatch) => p.record.sandbox?.terms.map((t) => `${t.name} ${fmt(t.value)}`).join(", ");
   return table(
     [
       "patch",
@@ -110,10 +110,8 @@ function patchesTable(patches: WirePatch[]): string {
       "state",
       "fitness",
       "recommendation",
-      "Φ",
-      "basin",
-      "errors",
-      "valid",
+      "target",
+      "terms",
       "created",
     ],
     patches.map((p) => [
@@ -124,10 +122,8 @@ function patchesTable(patches: WirePatch[]): string {
       p.state,
       p.record.sandbox ? fmt(p.record.sandbox.score) : null,
       p.record.sandbox?.recommendation,
-      component(p, 0),
-      component(p, 1),
-      component(p, 2),
-      component(p, 3),
+      p.record.sandbox?.target,
+      terms(p),
       new Date(p.created_at).toISOString(),
     ]),
   );
@@ -181,7 +177,7 @@ export function registerHealingCommands(program: Command): void {
   const patches = parentCommand(
     program
       .command("patches")
-      .description("list patches newest first, with the fitness breakdown of those waiting for review")
+      .description("list patches newest first, each with its sandbox fitness term by term")
       .option("--kernel <id>", "one kernel's patches")
       .option("--state <states>", "only these states, comma-separated (e.g. pending_review)")
       .option("--limit <n>", "at most this many (1–1000)", "50"),

@@ -626,6 +626,11 @@ export const configSchema = z.strictObject({
       performanceRestWhenCovered: z
         .boolean()
         .describe("Answer high latency with a covered rest instead of a cache when a partner can cover."),
+      fitness: z
+        .enum(["targeted", "original"])
+        .describe(
+          'The fitness formula: "targeted" (SPEC §5\'s properties: the strategy\'s target symptom and the harm done elsewhere) or "original" (the original\'s 0.4/0.3/0.2/0.1 sum), for comparison.',
+        ),
       gates: z
         .strictObject({
           phase1MinSnapshots: z
@@ -889,6 +894,7 @@ export const DEFAULT_CONFIG: AutonomicConfig = {
     decoherenceNoise: 0.1,
     cacheEntries: 1000,
     performanceRestWhenCovered: false,
+    fitness: "targeted",
     gates: {
       phase1MinSnapshots: 1000,
       phase2MinPatches: 10,

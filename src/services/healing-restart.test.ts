@@ -24,7 +24,7 @@ describe("restart", () => {
     await second.answer("apollo_1", second.predicting(0.75));
     const patch = await second.patch("pat_1");
     expect(patch.state).toBe("pending_review");
-    expect(patch.sandbox?.fitness.fitness).toBe(0.75);
+    expect(patch.sandbox?.fitness.fitness).toBe(1);
   });
 
   it("rejects at restore a patch whose sandbox answer was lost", async () => {

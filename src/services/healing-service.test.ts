@@ -42,27 +42,27 @@ describe("healing loop", () => {
     });
     expect((await h.patch("pat_1")).state).toBe("generated");
 
-    // Φ 0.4 → 0.75: 0.25 closer to the band [0.65, 0.85], so phi_improvement = clamp(0.5 + 2.5·0.25) = 1.
+    // Φ 0.4 → 0.75: back inside the band [0.65, 0.85] and nothing else moved: target 1, sparing 1.
     await h.answer("apollo_1", h.predicting(0.75));
     const patch = await h.patch("pat_1");
     // Phase 2 closes it after the sandbox: the record stands, nothing is applied.
     expect(patch.state).toBe("rejected");
     expect(patch.transitions.at(-1)?.reason).toMatch(/phase 2 tries patches in the sandbox only/);
     expect(patch.sandbox?.recommendation).toBe("apply");
-    expect(patch.sandbox?.fitness.components).toEqual({
-      phi_improvement: 1,
-      basin_correction: 0.5,
-      error_reduction: 0.5,
-      validity: 1,
+    expect(patch.sandbox?.fitness.components).toEqual({ target: 1, sparing: 1, validity: 1, harm_cap: 1 });
+    expect(patch.sandbox?.fitness.fitness).toBe(1);
+    expect(patch.sandbox?.fitness.inputs).toMatchObject({
+      target: "phi",
+      before: { phi: 0.4 },
+      after: { phi: 0.75 },
+      accepted: true,
     });
-    expect(patch.sandbox?.fitness.fitness).toBe(0.75);
-    expect(patch.sandbox?.fitness.inputs).toMatchObject({ phi_before: 0.4, phi_after: 0.75, accepted: true });
     expect(patch.transitions.map((t) => [t.to, t.actor])).toEqual([
       ["generated", "system"],
       ["sandboxed", "system"],
       ["rejected", "system"],
     ]);
-    expect(patch.transitions[1]?.reason).toBe("sandbox fitness 0.750: apply");
+    expect(patch.transitions[1]?.reason).toBe("sandbox fitness 1.000: apply");
     // Phase 2 never applies: nothing live was sent, and the record stands as sandboxed.
     expect(h.actions.pendingFor("apollo_1")).toEqual([]);
     expect((await h.actions.list({ kernelId: "apollo_1" })).map((a) => a.dry_run)).toEqual([true]);
@@ -254,7 +254,7 @@ describe("operator sandbox runs (evaluatePatch)", () => {
     );
     const dryRun = await eventually(() => h.actions.pendingFor("apollo_1")[0]);
     expect(dryRun).toMatchObject({ type: "integration_boost", params: { factor: 1.2 }, dry_run: true });
-    // Φ 0.78 → 0.3: 0.35 below the band, phi_improvement 0: fitness 0.3·0.5 + 0.2·0.5 + 0.1 = 0.35.
+    // Φ 0.78 → 0.3: the target was healthy and is now worse, target 0: fitness 0.45·sparing 1 = 0.45.
     await h.actions.recordResult(dryRun.action_id, h.predicting(0.3));
     const patch = await evaluated;
 
@@ -263,7 +263,7 @@ describe("operator sandbox runs (evaluatePatch)", () => {
       state: "pending_review",
       strategy: "phi_degradation",
     });
-    expect(patch.sandbox).toMatchObject({ recommendation: "reject", fitness: { fitness: 0.35 } });
+    expect(patch.sandbox).toMatchObject({ recommendation: "reject", fitness: { fitness: 0.45 } });
     expect(patch.transitions.at(-1)).toMatchObject({
       to: "pending_review",
       actor: "system",

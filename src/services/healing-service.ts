@@ -228,7 +228,7 @@ export class HealingService {
         );
       const patch = await this.openPatch(patchId);
       this.assertIdle(patch);
-      if (patch.state === "pending_review") return this.engine.apply(patch, by, reason);
+      if (patch.state === "pending_review") return this.engine.approve(patch, by, reason);
       if (patch.state === "applied" && patch.verification.outcome === "inconclusive")
         return this.engine.keepInconclusive(patch, by, reason);
       throw new ConflictError(

@@ -14,8 +14,16 @@ import type { Logger } from "pino";
 import type { Clock } from "../core/clock.js";
 import { fixedBeside } from "../core/compared-number.js";
 import type { AutonomicConfig } from "../core/config.js";
+import { leastSquaresSlope } from "../core/cycles/constellation-metrics.js";
 import { fisherRaoDistance, normalizeSimplex } from "../core/geometry.js";
-import { afterFromPredicted, computeFitness, recommend } from "../core/healing/fitness.js";
+import {
+  afterFromPredicted,
+  computeFitness,
+  type FitnessContext,
+  type FitnessMetrics,
+  fitnessThresholds,
+  recommend,
+} from "../core/healing/fitness.js";
 import { type PhiBand, phiBand } from "../core/healing/healing-config.js";
 import {
   amendPatch,
@@ -31,7 +39,7 @@ import {
 import type { HealingPhase } from "../core/healing/phases.js";
 import type { RemediationAction, RemediationType } from "../core/healing/remediation-action.js";
 import type { RemediationGuard } from "../core/healing/remediation-guard.js";
-import { inverseAction, type PatchProposal } from "../core/healing/strategies.js";
+import { inverseAction, type PatchProposal, STRATEGY_TARGET } from "../core/healing/strategies.js";
 import {
   judgeVerification,
   liveFitness,
@@ -106,6 +114,10 @@ export class PatchEngine {
         });
       } else if (patch.state === "generated") {
         await this.move(patch, "rejected", SYSTEM, "its sandbox answer was lost in a restart");
+      } else if (patch.state === "approved") {
+        // Its live action is no longer pending, and whatever the kernel answered was lost with
+        // the flow: a person looks at the kernel rather than the patch hanging open for ever.
+        await this.move(patch, "rejected", SYSTEM, "its live answer was lost in a restart: check the kernel");
       }
     }
   }
@@ -129,8 +141,9 @@ export class PatchEngine {
   ): Promise<Patch> {
     const [proposal, ...candidates] = proposals as [PatchProposal, ...PatchProposal[]];
     const now = this.d.clock.now();
-    const before = this.d.health.monitor.has(proposal.kernel_id)
-      ? metricsFromHealth(this.d.health.monitor.health(proposal.kernel_id))
+    const monitor = this.d.health.monitor;
+    const before = monitor.has(proposal.kernel_id)
+      ? metricsFromHealth(monitor.health(proposal.kernel_id), monitor.trends(proposal.kernel_id))
       : emptyMetrics();
     let patch = createPatch(proposal, {
       patchId: this.d.newPatchId(),
@@ -177,6 +190,15 @@ export class PatchEngine {
     else if (flow.stage === "apply")
       await this.applied(patch, ok, error, flow, seconds, action.status === "timed_out");
     else await this.rolledBack(patch, action, ok, flow);
+  }
+
+  /**
+   * Review approved a patch waiting for it: it leaves pending_review at once (SPEC §5), and
+   * stays approved until the kernel confirms the live action.
+   */
+  async approve(patch: Patch, actor: PatchActor, reason: string): Promise<Patch> {
+    const approved = await this.move(patch, "approved", actor, reason);
+    return this.apply(approved, actor, reason);
   }
 
   /** Applies a patch that passed its sandbox or its review. */
@@ -334,18 +356,37 @@ export class PatchEngine {
     const h = monitor.has(patch.kernel_id) ? monitor.health(patch.kernel_id) : null;
     const none = { at, fitness: null, components: null };
     if (!h || h.last_timestamp === null || h.last_timestamp * 1000 <= sinceMs) return none;
-    let current = { phi: h.phi, basin_drift: h.basin_drift, error_rate: h.error_rate };
+    let current: FitnessMetrics = {
+      phi: h.phi,
+      basin_drift: h.basin_drift,
+      error_rate: h.error_rate,
+      avg_latency_ms: h.avg_latency_ms,
+      memory_mb: h.memory_mb,
+      memory_mb_slope: monitor.trends(patch.kernel_id).slopes_per_snapshot.memory_mb,
+    };
     if (h.last_timestamp * 1000 > at) {
-      const [row] = await this.d.health.snapshots({
+      // Newest first: the first row is the kernel at the measurement, the rest its trend window.
+      const rows = await this.d.health.snapshots({
         kernelId: patch.kernel_id,
-        sinceMs: sinceMs + 1,
         beforeMs: at + 1,
-        limit: 1,
+        limit: this.d.config.health.windowSnapshots,
       });
-      if (!row) return none;
-      current = { phi: row.phi, basin_drift: row.basin_drift, error_rate: row.error_rate };
+      const [row] = rows;
+      if (!row || row.at <= sinceMs) return none;
+      const memory = rows.flatMap((r) => (r.memory_mb === null ? [] : [r.memory_mb])).reverse();
+      current = {
+        phi: row.phi,
+        basin_drift: row.basin_drift,
+        error_rate: row.error_rate,
+        avg_latency_ms: row.avg_latency_ms,
+        memory_mb: row.memory_mb,
+        memory_mb_slope: memory.length >= 2 ? leastSquaresSlope(memory, memory.length) : null,
+      };
     }
-    const live = liveFitness(fitnessBefore(patch.before), current, this.band);
+    const live = liveFitness(
+      { target: STRATEGY_TARGET[patch.strategy], before: fitnessBefore(patch.before), current },
+      this.fitnessContext(patch.kernel_id),
+    );
     return { at, fitness: live.fitness, components: live.components };
   }
 
@@ -361,7 +402,10 @@ export class PatchEngine {
     const after = ok
       ? afterFromPredicted(predicted, this.driftOf(patch.kernel_id, predicted?.basin_coords))
       : null;
-    const fitness = computeFitness({ before: fitnessBefore(patch.before), after, accepted: ok }, this.band);
+    const fitness = computeFitness(
+      { target: STRATEGY_TARGET[patch.strategy], before: fitnessBefore(patch.before), after, accepted: ok },
+      this.fitnessContext(patch.kernel_id),
+    );
     const recommendation = recommend(fitness.fitness, this.d.config.healing);
     const sandbox = { action_id: action.action_id, fitness, recommendation, predicted };
     const reason = ok
@@ -553,6 +597,16 @@ export class PatchEngine {
     this.d.events.publish(event);
   }
 
+  /** The formula in force and this kernel's thresholds (its own drift warning in reference mode). */
+  private fitnessContext(kernelId: string): FitnessContext {
+    const monitor = this.d.health.monitor;
+    const drift = monitor.has(kernelId) ? monitor.health(kernelId).drift_thresholds.warning : undefined;
+    return {
+      formula: this.d.config.healing.fitness,
+      thresholds: fitnessThresholds(this.d.config.health, this.band, drift),
+    };
+  }
+
   private driftOf(kernelId: string, basin: number[] | undefined): number | null {
     const baseline = this.d.health.monitor.baseline(kernelId);
     if (!basin || !baseline || basin.length !== baseline.length) return null;
@@ -584,9 +638,16 @@ function persistentParams(patch: Patch): Record<string, number | string | boolea
   return Object.fromEntries(entries.map(([key, value]) => [`${patch.action.type}_${key}`, value]));
 }
 
-/** The "before" the fitness formula compares with: the window's Φ that fired, drift and errors now. */
-function fitnessBefore(m: PatchMetrics) {
-  return { phi: m.phi_avg ?? m.phi, basin_drift: m.basin_drift, error_rate: m.error_rate };
+/** The "before" the fitness formula compares with: the window's Φ that fired, the rest as they were. */
+function fitnessBefore(m: PatchMetrics): FitnessMetrics {
+  return {
+    phi: m.phi_avg ?? m.phi,
+    basin_drift: m.basin_drift,
+    error_rate: m.error_rate,
+    avg_latency_ms: m.avg_latency_ms,
+    memory_mb: m.memory_mb,
+    memory_mb_slope: m.memory_mb_slope ?? null,
+  };
 }
 
 function appliedTime(patch: Patch): number {
@@ -609,5 +670,6 @@ function emptyMetrics(): PatchMetrics {
     error_rate: null,
     avg_latency_ms: null,
     memory_mb: null,
+    memory_mb_slope: null,
   };
 }

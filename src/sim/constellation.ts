@@ -8,8 +8,7 @@
 import { InvalidInputError } from "../core/errors.js";
 import type { Registry } from "../core/registry/registry.js";
 import type { FaultSpec } from "./faults.js";
-import type { SimModelConstants } from "./kernel-condition.js";
-import { SimKernel, type SimRestMode } from "./kernel-model.js";
+import { SimKernel, type SimModelConstants, type SimRestMode } from "./kernel-model.js";
 import { loadPatternFor, surgeLoad } from "./load.js";
 import type { SeededRandom } from "./random.js";
 
@@ -60,6 +59,8 @@ export interface ConstellationOptions {
    * kernel noisier than the rest, say, for calibration to find.
    */
   kernelModels?: Readonly<Record<string, Partial<SimModelConstants>>>;
+  /** Overrides of the kernels' model constants (kernel-condition.ts), e.g. HELPED_SYMPTOMS. */
+  model?: Partial<SimModelConstants>;
 }
 
 export class Constellation {
@@ -69,8 +70,10 @@ export class Constellation {
   private readonly coverLoadFraction: number;
   private readonly kernelModels: Readonly<Record<string, Partial<SimModelConstants>>>;
   readonly scenario: SimScenario;
+  private readonly model: Partial<SimModelConstants>;
 
   constructor(options: ConstellationOptions) {
+    this.model = options.model ?? {};
     this.coverLoadFraction = options.coverLoadFraction;
     this.scenario = options.scenario ?? "normal";
     this.kernelModels = options.kernelModels ?? {};
@@ -192,7 +195,7 @@ export class Constellation {
         initialExhaustion: exhausted ? 1 : 0,
       },
       rng,
-      this.kernelModels[spec.kernelId] ?? this.kernelModels[spec.kernelName] ?? {},
+      { ...this.model, ...(this.kernelModels[spec.kernelId] ?? this.kernelModels[spec.kernelName] ?? {}) },
     );
     const member: SimMember = {
       kernel,

@@ -12,6 +12,7 @@ export interface PatchFigures {
   generated: number;
   sandboxed: number;
   pending_review: number;
+  approved: number;
   applied: number;
   verified: number;
   rolled_back: number;
@@ -28,6 +29,7 @@ export class HealingTracker {
     generated: 0,
     sandboxed: 0,
     pending_review: 0,
+    approved: 0,
     applied: 0,
     verified: 0,
     rolled_back: 0,

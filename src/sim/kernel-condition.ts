@@ -104,18 +104,23 @@ export const DEFAULT_SIM_MODEL = Object.freeze({
   /** Undriven, the basin returns to its baseline with this time constant. */
   basinRelaxSeconds: 120,
   /**
-   * A faulty kernel is off in more than its headline metric: its outputs wander this far
-   * (Fisher–Rao, well under the 1.4 drift warning) and this share of its requests fail
-   * (under the 5 % error critical). Curing the fault clears both, which is what lets the
-   * SPEC §5 fitness of a right action pass 0.7 (a fault that moved one metric the formula
-   * does not score, such as latency or memory, could reach only 0.55) while a wrong one
-   * stays near 0.55.
+   * Help the simulator no longer gives (issue 17): a faulty kernel whose outputs also wander
+   * this far (Fisher–Rao) and that also fails this share of its requests, cleared with the
+   * fault. A real kernel that is only slow or only leaking shows neither, so both are 0 by
+   * default; HELPED_SYMPTOMS puts back the old values, for the study that compares the two.
    */
-  symptomDrift: 0.9,
-  symptomErrorRate: 0.02,
+  symptomDrift: 0,
+  symptomErrorRate: 0,
   /** Working on after energy is spent: collapse, for the SLEEP cycle (exhaustion.ts). */
   ...EXHAUSTION_MODEL,
 });
+/**
+ * The symptoms the simulator used to add to every fault (drift 0.9, 2 % failed requests),
+ * which let the original fitness formula pass 0.7 for cures of latency or memory alone.
+ * Only the healing study's "with help" arm uses them now.
+ */
+export const HELPED_SYMPTOMS = Object.freeze({ symptomDrift: 0.9, symptomErrorRate: 0.02 });
+
 /** Numbers, not the defaults' literal types, so a test or study may pass other values. */
 export type SimModelConstants = { readonly [K in keyof typeof DEFAULT_SIM_MODEL]: number };
 
@@ -344,6 +349,7 @@ export function trueMetrics(m: SimModelConstants, p: KernelProfile, c: KernelCon
  */
 export function observedBasin(m: SimModelConstants, p: KernelProfile, c: KernelCondition): Float64Array {
   const out = Float64Array.from(c.basin);
+  if (m.symptomDrift <= 0) return out;
   if (!c.faults.some((f) => f !== "basin_drift" && SYMPTOMATIC.has(f))) return out;
   const distance = fisherRaoDistance(out, p.symptomTarget);
   if (distance > m.symptomDrift) geodesicStep(out, p.symptomTarget, m.symptomDrift / distance, out);

@@ -12,7 +12,13 @@ import {
   type RemediationType,
   SIGNATURE,
 } from "./faults.js";
-import { DEFAULT_SIM_MODEL, SimKernel, type WireSnapshot } from "./kernel-model.js";
+import {
+  DEFAULT_SIM_MODEL,
+  HELPED_SYMPTOMS,
+  SimKernel,
+  type SimModelConstants,
+  type WireSnapshot,
+} from "./kernel-model.js";
 import { SeededRandom } from "./random.js";
 
 const M = DEFAULT_SIM_MODEL;
@@ -33,7 +39,7 @@ const PARAMS: Record<RemediationType, Record<string, unknown>> = {
 };
 
 /** A kernel at load 0.4 on its own clock, warmed up for `warmMinutes`. */
-function kernel(seed = 1, warmMinutes = 15) {
+function kernel(seed = 1, warmMinutes = 15, model: Partial<SimModelConstants> = {}) {
   const k = new SimKernel(
     {
       kernelId: "ares_1",
@@ -43,6 +49,7 @@ function kernel(seed = 1, warmMinutes = 15) {
       basinDimension: 64,
     },
     new SeededRandom(seed).fork("ares_1"),
+    model,
   );
   let now = 0;
   const sim = {
@@ -74,6 +81,70 @@ const SIGNATURE_CROSSED: Record<
   latency_regression: (s) => s.avg_latency_ms > H.latencyWarningMs,
   error_spike: (s) => s.error_rate > H.errorRateCritical,
 };
+
+/** What each fault may move, as a real kernel with that fault alone would show it (issue 17). */
+const OWN_SYMPTOMS: Record<Exclude<FaultType, "crash">, readonly string[]> = {
+  basin_drift: ["basin"],
+  phi_collapse: ["phi"],
+  phi_overload: ["phi"],
+  latency_regression: ["avg_latency_ms"],
+  memory_leak: ["memory_mb"],
+  error_spike: ["error_rate"],
+};
+
+/** The true metrics a fault could move, the basin as its distance from the baseline. */
+function symptoms(k: SimKernel, s: WireSnapshot): Record<string, number> {
+  return {
+    phi: s.phi,
+    kappa_eff: s.kappa_eff,
+    error_rate: s.error_rate,
+    avg_latency_ms: s.avg_latency_ms,
+    memory_mb: s.memory_mb,
+    basin: drift(k, s),
+  };
+}
+
+/** A kernel with `fault` and its twin without, `minutes` after the injection. */
+function sickAndWell(
+  fault: FaultType,
+  seed: number,
+  minutes: number,
+  model: Partial<SimModelConstants> = {},
+) {
+  const sick = kernel(seed, 15, model);
+  const well = kernel(seed, 15, model);
+  sick.k.inject(fault, sick.now());
+  sick.minutes(minutes);
+  well.minutes(minutes);
+  return {
+    sick: symptoms(sick.k, sick.k.trueSnapshot(sick.now())),
+    well: symptoms(well.k, well.k.trueSnapshot(well.now())),
+  };
+}
+
+describe("each fault shows only its own symptoms, as a real one would (no help)", () => {
+  it.each(Object.entries(OWN_SYMPTOMS))(
+    "%s moves %j and nothing else: no extra drift, no failed requests",
+    (fault, own) => {
+      for (const seed of [1, 2, 3]) {
+        const { sick, well } = sickAndWell(fault as FaultType, seed, 10);
+        const moved = Object.keys(sick).filter(
+          (name) => Math.abs((sick[name] as number) - (well[name] as number)) > 1e-9,
+        );
+        expect(moved, `seed ${seed}`).toEqual(own);
+      }
+    },
+  );
+
+  it("adds the old help only when asked: 2 % failed requests and drift toward the symptom target", () => {
+    const { sick, well } = sickAndWell("latency_regression", 1, 10, HELPED_SYMPTOMS);
+    expect((sick.error_rate as number) - (well.error_rate as number)).toBeCloseTo(
+      HELPED_SYMPTOMS.symptomErrorRate,
+      9,
+    );
+    expect(sick.basin as number).toBeGreaterThan((well.basin as number) + 0.5);
+  });
+});
 
 describe("faults move their signature metric across the SPEC §4 threshold", () => {
   it("drifts the basin past 1.4 within 10 minutes and past 2.0 within 20", () => {
@@ -274,6 +345,8 @@ describe("dry runs and refusals change nothing", () => {
           kappa_eff: truth.kappa_eff,
           error_rate: truth.error_rate,
           avg_latency: truth.avg_latency_ms,
+          memory_mb: truth.memory_mb,
+          memory_mb_slope: sim.k.activeFaults().includes("memory_leak") ? M.memoryLeakMbPerMinute : 0,
         });
         const stillDrifting = sim.k.activeFaults().includes("basin_drift");
         if (!stillDrifting)

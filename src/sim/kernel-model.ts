@@ -18,6 +18,7 @@ import {
   DEFAULT_SIM_MODEL,
   driftTarget,
   freshCondition,
+  HELPED_SYMPTOMS,
   type KernelCondition,
   type KernelProfile,
   observedBasin,
@@ -31,7 +32,7 @@ import { type LoadPattern, loadAt } from "./load.js";
 import type { SeededRandom } from "./random.js";
 
 export type { SimAdjustments, SimModelConstants, SimRestMode };
-export { DEFAULT_SIM_MODEL };
+export { DEFAULT_SIM_MODEL, HELPED_SYMPTOMS };
 
 /** @example { kernelId: "apollo_1", name: "Apollo", policyType: "coordinated_alternating", load, basinDimension: 64 } */
 export interface SimKernelSpec {
@@ -82,6 +83,9 @@ export interface PredictedMetrics {
   basin_coords: number[];
   error_rate: number;
   avg_latency: number;
+  memory_mb: number;
+  /** MB per one-minute report once the action settles: 0 unless a leak is left running. */
+  memory_mb_slope: number;
 }
 
 export interface ActionOutcome {
@@ -275,6 +279,10 @@ export class SimKernel {
       basin_coords: Array.from(observedBasin(this.m, this.profile, settled)),
       error_rate: t.errorRate,
       avg_latency: t.latencyMs,
+      // Memory as well, as the SDK lets a kernel predict it (SPEC §5 judges a recycle by the
+      // leak it stops): usage after the action, and growth per one-minute report from then on.
+      memory_mb: t.memoryMb,
+      memory_mb_slope: target.faults.includes("memory_leak") ? this.m.memoryLeakMbPerMinute : 0,
     };
     return { ok: true, predicted, cured };
   }

@@ -28,8 +28,7 @@ import { type CycleDecisionFigures, CycleRecord, type SimCycle } from "./cycle-r
 import { type DetectionFigures, FaultDetection, type FaultRecord } from "./fault-detection.js";
 import { type FaultSpec, randomFaults } from "./faults.js";
 import { HealingTracker, type PatchFigures } from "./healing-tracker.js";
-import type { SimModelConstants } from "./kernel-condition.js";
-import type { SimRestMode } from "./kernel-model.js";
+import type { SimModelConstants, SimRestMode } from "./kernel-model.js";
 import { SeededRandom } from "./random.js";
 import { answerActions, joiningReports, type RoundServices, reportRound } from "./report-round.js";
 import { RestAccounting, type RestFigures } from "./rest-accounting.js";
@@ -52,6 +51,11 @@ export interface SimulateOptions {
   /** This voter casts "no" on SLEEP through the cycle service for the whole run. */
   withholdVote?: Voter;
   faults?: readonly FaultSpec[];
+  /**
+   * Overrides of the kernels' model constants. By default each fault shows only its own
+   * symptoms; HELPED_SYMPTOMS gives every fault the extra drift and errors it once had.
+   */
+  model?: Partial<SimModelConstants>;
   /** Also inject this many faults at random kernels, types and times (from the seed). */
   randomFaults?: number;
   /** SQLite file or postgres:// URL; default a private in-memory SQLite database. */
@@ -112,6 +116,7 @@ export async function simulate(options: SimulateOptions): Promise<SimulationRepo
     coverLoadFraction: config.rest.coverLoadFraction,
     scenario,
     kernelModels: options.kernelModels,
+    model: options.model,
   });
   const totalSeconds = Math.round(options.hours * 3600);
   const faults = [...(options.faults ?? [])];

@@ -112,13 +112,20 @@ for (const backend of BACKENDS) {
         "rolled_back",
         "pending_review",
         "rejected",
+        "approved",
       ];
       for (const [i, state] of states.entries())
         await store.savePatch(patchIn(`p_${state}`, state, { now: T0 - i }));
       await store.savePatch(patchIn("p_sandboxed", "sandboxed", { now: T0 - 2 }));
       const open_ = await store.loadOpenPatches();
-      expect(ids(open_)).toEqual(["p_pending_review", "p_generated", "p_sandboxed", "p_applied"]);
-      expect(open_.map((p) => p.transitions.length)).toEqual([3, 1, 2, 4]);
+      expect(ids(open_)).toEqual([
+        "p_approved",
+        "p_pending_review",
+        "p_generated",
+        "p_sandboxed",
+        "p_applied",
+      ]);
+      expect(open_.map((p) => p.transitions.length)).toEqual([4, 3, 1, 2, 5]);
     });
 
     it("upserts alerts by id, finds the newest by dedupe key, and filters by pending delivery", async () => {
@@ -231,6 +238,7 @@ for (const backend of BACKENDS) {
         "generated",
         "sandboxed",
         "pending_review",
+        "approved",
         "applied",
         "verified",
       ]);

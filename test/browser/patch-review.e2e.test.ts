@@ -87,9 +87,19 @@ describe("patch review in the page", () => {
       const { page, problems } = await browser.open(`${server.url}/`, DESKTOP);
       const waiting = card(page, patch.patch_id);
       await waiting.waitFor({ timeout: 20_000 });
-      // The fitness breakdown: SPEC's four terms, with the total the server computed.
-      expect(await waiting.locator(".fitness-total").textContent()).toContain("0.55");
-      expect(await waiting.locator(".terms li").count()).toBe(4);
+      // The fitness breakdown term by term as the server stored it: the cache cures the
+      // latency it targets and spares the rest, so 1.
+      const total = await waiting.locator(".fitness-total").textContent();
+      expect(total).toContain("fitness 1.00");
+      expect(total).toContain("target avg latency ms");
+      expect(
+        await waiting
+          .locator(".terms li")
+          .evaluateAll((items) => items.map((li) => li.getAttribute("data-term"))),
+      ).toEqual(["target", "sparing", "validity", "harm_cap"]);
+      expect(await waiting.locator('[data-term="target"]').getAttribute("title")).toBe(
+        "0.55 × 1.000 = 0.550",
+      );
       await waiting.scrollIntoViewIfNeeded();
       await screenshot(page, "review-desktop");
       await page.setViewportSize(PHONE);
@@ -107,7 +117,7 @@ describe("patch review in the page", () => {
       await http.answer(live.action_id, { ok: true });
       const applied = await http.patchIn(patch.patch_id, "applied");
       expect(applied.transitions.at(-1)).toMatchObject({
-        from: "pending_review",
+        from: "approved",
         to: "applied",
         actor: "user:ada",
         reason: "a cache is cheap to undo",

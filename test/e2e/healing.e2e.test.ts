@@ -184,24 +184,37 @@ describe("healing with review over HTTP", () => {
         "two patches waiting for review",
       );
       const waiting = Object.fromEntries(pending.map((p: { kernel_id: string }) => [p.kernel_id, p]));
-      // Fitness between test-more and apply: phase 3 asks a human.
+      // Each cures its target and harms nothing else: fitness 1, and phase 3 still asks a human.
       expect(waiting.apollo_1.sandbox).toMatchObject({
-        recommendation: "test_more",
+        recommendation: "apply",
         fitness: {
-          fitness: 0.55,
-          components: { phi_improvement: 0.5, basin_correction: 0.5, error_reduction: 0.5, validity: 1 },
+          formula: "targeted",
+          fitness: 1,
+          components: { target: 1, sparing: 1, validity: 1, harm_cap: 1 },
+          weights: { target: 0.55, sparing: 0.45 },
+          inputs: { target: "avg_latency_ms", after: { avg_latency_ms: 180 } },
         },
       });
-      expect(waiting.athena_1.sandbox.fitness.components.error_reduction).toBeCloseTo(
-        0.5 + 0.5 * (0.14 / 0.15),
-        9,
-      );
-      expect(waiting.athena_1.record.sandbox.terms.map((t: { name: string }) => t.name)).toEqual([
-        "phi_improvement",
-        "basin_correction",
-        "error_reduction",
-        "validity",
+      expect(waiting.athena_1.sandbox.fitness.inputs).toMatchObject({
+        target: "error_rate",
+        after: { error_rate: 0.01 },
+      });
+      expect(
+        waiting.athena_1.record.sandbox.terms.map((t: { name: string; weight: number | null }) => [
+          t.name,
+          t.weight,
+        ]),
+      ).toEqual([
+        ["target", 0.55],
+        ["sparing", 0.45],
+        ["validity", null],
+        ["harm_cap", null],
       ]);
+      // One patch reads the same from the list and on its own.
+      expect((await http.get(`${API}/patches/${cache.patch_id}`)).body.patch).toEqual(waiting.apollo_1);
+      const absent = await http.get(`${API}/patches/pat_never_made`);
+      expect(absent.status).toBe(404);
+      expect(absent.body).toMatchObject({ success: false, error: expect.stringContaining("pat_never_made") });
       expect(waiting.apollo_1.record.steps.map((s: { to: string }) => s.to)).toEqual([
         "generated",
         "sandboxed",
@@ -223,6 +236,15 @@ describe("healing with review over HTTP", () => {
         { actor: "ada" },
       );
       expect(approved.status, JSON.stringify(approved.body)).toBe(200);
+      // Approval moves the patch on at once (SPEC §5): the reply shows it approved, not still pending.
+      expect(approved.body.patch).toMatchObject({ patch_id: cache.patch_id, state: "approved" });
+      expect(approved.body.patch.transitions.at(-1)).toMatchObject({
+        from: "pending_review",
+        to: "approved",
+        actor: "user:ada",
+        reason,
+      });
+      expect(approved.body.patch.record.state).toBe("approved");
       const live = await http.nextAction("apollo_1", SLOW, { patch_id: cache.patch_id, dry_run: false });
       expect(live).toMatchObject({ type: "enable_cache", params: { entries: 1000 } });
       // While the kernel runs it, a second decision is refused and sends nothing more.
@@ -234,7 +256,7 @@ describe("healing with review over HTTP", () => {
       await http.answer(live.action_id, { ok: true });
       const applied = await http.patchIn(cache.patch_id, "applied");
       expect(applied.transitions.at(-1)).toMatchObject({
-        from: "pending_review",
+        from: "approved",
         to: "applied",
         actor: "user:ada",
         reason,
@@ -324,7 +346,8 @@ describe("healing with review over HTTP", () => {
       });
       const evaluated = await evaluating;
       expect(evaluated.status).toBe(200);
-      expect(evaluated.body).toMatchObject({ fitness: 0.55, recommendation: "test_more" });
+      // The cache cures the latency it targets: fitness 1, yet phase 2 applies nothing.
+      expect(evaluated.body).toMatchObject({ fitness: 1, recommendation: "apply" });
       expect(evaluated.body.patch.state).not.toBe("pending_review");
 
       const refused = await http.post(`${API}/patches/${evaluated.body.patch.patch_id}/approve`, {});
@@ -364,8 +387,8 @@ describe("healing with review over HTTP", () => {
       });
       const evaluated = await evaluating;
       expect(evaluated.status, JSON.stringify(evaluated.body)).toBe(200);
-      // Φ pushed 0.07 out of the band: 0.4·0.325 + 0.3·0.5 + 0.2·0.5 + 0.1·1.
-      expect(evaluated.body.fitness).toBeCloseTo(0.48, 9);
+      // A boost targets Φ, which was healthy: nothing to make up (target 0), nothing else moved: 0.45.
+      expect(evaluated.body.fitness).toBeCloseTo(0.45, 9);
       expect(evaluated.body).toMatchObject({
         recommendation: "reject",
         patch: {
@@ -403,15 +426,15 @@ describe("healing with review over HTTP", () => {
       expect(rolledBack.rollback).toEqual({ action_id: inverse.action_id, type: "decoherence", ok: true });
       expect(rolledBack.verification).toMatchObject({
         outcome: "rolled_back",
-        reason: "mean live fitness 0.55 over 3 measurements < 0.6",
+        reason: "mean live fitness 0.45 over 3 measurements < 0.6",
       });
       expect(rolledBack.verification.measurements.map((m: { fitness: number }) => m.fitness)).toEqual([
-        0.55, 0.55, 0.55,
+        0.45, 0.45, 0.45,
       ]);
       expect(rolledBack.transitions.at(-1)).toMatchObject({
         from: "applied",
         to: "rolled_back",
-        reason: "mean live fitness 0.55 over 3 measurements < 0.6",
+        reason: "mean live fitness 0.45 over 3 measurements < 0.6",
       });
       const steps = rolledBack.record.steps;
       expect(steps.filter((s: { kind: string }) => s.kind === "measurement")).toHaveLength(3);

@@ -2,7 +2,8 @@
  * Test fixtures for the healing store: patches built with the core's own createPatch and
  * transition (one with every field set), alerts and phase changes with defaults to override.
  */
-import { computeFitness } from "../../src/core/healing/fitness.js";
+import { DEFAULT_CONFIG } from "../../src/core/config.js";
+import { computeFitness, fitnessThresholds } from "../../src/core/healing/fitness.js";
 import {
   amendPatch,
   createPatch,
@@ -31,6 +32,7 @@ export const BEFORE = {
   error_rate: 0.01,
   avg_latency_ms: 200,
   memory_mb: 400,
+  memory_mb_slope: 0.5,
 };
 /** Who, when (ms after T0) and why, for transition(). */
 export const by = (ms: number, reason: string, actor: PatchActor = "system") => ({
@@ -55,9 +57,10 @@ export function patchIn(
     generated: [],
     sandboxed: ["sandboxed"],
     pending_review: ["sandboxed", "pending_review"],
-    applied: ["sandboxed", "pending_review", "applied"],
-    verified: ["sandboxed", "pending_review", "applied", "verified"],
-    rolled_back: ["sandboxed", "pending_review", "applied", "rolled_back"],
+    approved: ["sandboxed", "pending_review", "approved"],
+    applied: ["sandboxed", "pending_review", "approved", "applied"],
+    verified: ["sandboxed", "pending_review", "approved", "applied", "verified"],
+    rolled_back: ["sandboxed", "pending_review", "approved", "applied", "rolled_back"],
     rejected: ["sandboxed", "rejected"],
   };
   const start = patch(patchId, extra);
@@ -72,14 +75,15 @@ export function fullPatch(): Patch {
   const sandbox = {
     action_id: "act_1",
     fitness: computeFitness(
-      { before: BEFORE, after: { phi: 0.7 }, accepted: true },
-      { min: 0.65, max: 0.85 },
+      { target: "phi", before: BEFORE, after: { phi: 0.7 }, accepted: true },
+      { formula: "original", thresholds: fitnessThresholds(DEFAULT_CONFIG.health, { min: 0.65, max: 0.85 }) },
     ),
     recommendation: "test_more" as const,
     predicted: { phi: 0.7, kappa_eff: 64, basin_coords: [0.25, 0.75] },
   };
   let p = transition(patch("patch_full"), "sandboxed", by(1000, "fitness 0.6: test more"), { sandbox });
   p = transition(p, "pending_review", by(2000, "awaiting review"));
+  p = transition(p, "approved", by(2500, "approved", "user:ada"));
   p = transition(p, "applied", by(3000, "approved", "user:ada"));
   p = recordMeasurement(p, { at: T0 + 4000, fitness: 0.41, components: sandbox.fitness.components });
   p = recordMeasurement(p, { at: T0 + 5000, fitness: null, components: null });

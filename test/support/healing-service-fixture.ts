@@ -99,8 +99,11 @@ export async function openHealing(options: HarnessOptions = {}) {
     return action;
   }
 
-  /** The kernel's answer to a dry run predicting Φ (κ at κ*, and error rate when given). */
-  const predicting = (phi: number, extra: { error_rate?: number } = {}): ActionResult => ({
+  /** The kernel's answer to a dry run predicting Φ (κ at κ*, and the other metrics given). */
+  const predicting = (
+    phi: number,
+    extra: { error_rate?: number; avg_latency?: number; memory_mb?: number; memory_mb_slope?: number } = {},
+  ): ActionResult => ({
     ok: true,
     predicted: { phi, kappa_eff: KAPPA_STAR, ...extra },
   });

@@ -1,21 +1,19 @@
 /**
- * The review queue: every patch waiting in pending_review with its sandbox fitness broken
- * into SPEC's four weighted terms, and approve / reject (optionally "not needed", which the
+ * The review queue: every patch waiting in pending_review with its sandbox fitness term by
+ * term as the server stored it (whichever formula scored it: SPEC §5 leaves the terms to us), and approve / reject (optionally "not needed", which the
  * phase 3 gate counts as a false positive). Below it, the latest patch moves, since in
  * phase 4 patches rarely wait for anyone.
  */
 import { useState } from "preact/hooks";
 import type { Operator } from "./api.js";
 import { clockTime, num, words } from "./format.js";
-import type { Patch } from "./wire-types.js";
+import type { FitnessTerm, Patch } from "./wire-types.js";
 
-/** SPEC §5's fitness weights, in its order. */
-const TERMS: readonly { name: string; label: string; weight: number }[] = [
-  { name: "phi_improvement", label: "Φ improvement", weight: 0.4 },
-  { name: "basin_correction", label: "basin correction", weight: 0.3 },
-  { name: "error_reduction", label: "error reduction", weight: 0.2 },
-  { name: "validity", label: "validity", weight: 0.1 },
-];
+/** What a term adds: a weighted term its share of the sum; a gate (no weight) multiplies or caps it. */
+function termTitle(t: FitnessTerm): string {
+  if (t.weight === null || t.contribution === null) return `gate ${num(t.value, 3)}`;
+  return `${t.weight} × ${num(t.value, 3)} = ${num(t.contribution, 3)}`;
+}
 
 type Decide = (
   patchId: string,
@@ -123,7 +121,7 @@ function PendingPatch({ patch, decide }: { patch: Patch; decide: Decide }) {
   const [notNeeded, setNotNeeded] = useState(false);
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<string | null>(null);
-  const fitness = patch.sandbox?.fitness ?? null;
+  const fitness = patch.record.sandbox;
 
   const act = async (decision: "approve" | "reject") => {
     setBusy(true);
@@ -149,26 +147,26 @@ function PendingPatch({ patch, decide }: { patch: Patch; decide: Decide }) {
       {fitness ? (
         <div class="fitness">
           <div class="fitness-total">
-            fitness <strong>{num(fitness.fitness)}</strong>
-            <span class={`rec rec-${patch.sandbox?.recommendation}`}>
-              {words(patch.sandbox?.recommendation ?? "")}
+            fitness <strong>{num(fitness.score)}</strong>
+            <span class={`rec rec-${fitness.recommendation}`}>{words(fitness.recommendation ?? "")}</span>
+            <span class="muted" data-formula={fitness.formula}>
+              {" "}
+              {fitness.formula}
+              {fitness.target && ` · target ${words(fitness.target)}`}
             </span>
           </div>
           <ul class="terms">
-            {TERMS.map((t) => {
-              const value = fitness.components[t.name] ?? 0;
-              return (
-                <li key={t.name} title={`${t.weight} × ${num(value, 3)} = ${num(t.weight * value, 3)}`}>
-                  <span class="term-name">
-                    {t.label} <span class="muted">×{t.weight}</span>
-                  </span>
-                  <span class="bar">
-                    <span style={{ width: `${Math.max(0, Math.min(1, value)) * 100}%` }} />
-                  </span>
-                  <span class="term-value">{num(value)}</span>
-                </li>
-              );
-            })}
+            {fitness.terms.map((t) => (
+              <li key={t.name} data-term={t.name} title={termTitle(t)}>
+                <span class="term-name">
+                  {words(t.name)} <span class="muted">{t.weight === null ? "gate" : `×${t.weight}`}</span>
+                </span>
+                <span class="bar">
+                  <span style={{ width: `${Math.max(0, Math.min(1, t.value)) * 100}%` }} />
+                </span>
+                <span class="term-value">{num(t.value)}</span>
+              </li>
+            ))}
           </ul>
         </div>
       ) : (

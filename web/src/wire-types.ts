@@ -106,6 +106,24 @@ export interface FitnessBreakdown {
   components: Record<string, number>;
 }
 
+/** One term of a stored fitness score (src/core/healing/patch-record.ts); a gate has no weight. */
+export interface FitnessTerm {
+  name: string;
+  value: number;
+  weight: number | null;
+  contribution: number | null;
+}
+
+/** A fitness score term by term, as the server stored it, whichever formula made it. */
+export interface FitnessRecord {
+  formula: "targeted" | "original";
+  target: string | null;
+  score: number;
+  recommendation: "apply" | "test_more" | "reject" | null;
+  terms: FitnessTerm[];
+  assumed_unchanged: string[];
+}
+
 /** GET /api/self-healing/patches → patches[] */
 export interface Patch {
   patch_id: string;
@@ -119,6 +137,8 @@ export interface Patch {
   sandbox: { fitness: FitnessBreakdown; recommendation: "apply" | "test_more" | "reject" } | null;
   false_positive: boolean;
   transitions: { from: string | null; to: string; at: string; actor: string; reason: string }[];
+  /** The patch as a record: its sandbox score term by term. */
+  record: { sandbox: FitnessRecord | null };
 }
 
 /** GET /api/self-healing/phase → phase */

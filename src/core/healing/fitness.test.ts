@@ -3,17 +3,25 @@ import { describe, expect, it } from "vitest";
 import { DEFAULT_CONFIG } from "../config.js";
 import {
   afterFromPredicted,
-  combineFitness,
   computeFitness,
   type FitnessComponents,
+  type FitnessContext,
   type FitnessMetrics,
+  fitnessThresholds,
   recommend,
 } from "./fitness.js";
+import { ORIGINAL_WEIGHTS, type OriginalComponents, originalScore } from "./fitness-original.js";
 import { phiBand } from "./healing-config.js";
 
 const BAND = phiBand(DEFAULT_CONFIG.health); // [0.65, 0.85]
 const THRESHOLDS = DEFAULT_CONFIG.healing;
+const ORIGINAL: FitnessContext = {
+  formula: "original",
+  thresholds: fitnessThresholds(DEFAULT_CONFIG.health, BAND),
+};
+const TARGETED: FitnessContext = { ...ORIGINAL, formula: "targeted" };
 
+/** Latency, memory and its slope healthy and unchanged: the original never reads them. */
 const metrics = (
   phi: number | null,
   basin_drift: number | null,
@@ -22,9 +30,14 @@ const metrics = (
   phi,
   basin_drift,
   error_rate,
+  avg_latency_ms: 200,
+  memory_mb: 300,
+  memory_mb_slope: 0,
 });
 
-describe("computeFitness", () => {
+const combineFitness = (c: OriginalComponents) => Number(originalScore(c).toFixed(12));
+
+describe("computeFitness with the original formula", () => {
   // Components worked by hand from SPEC §5, then 0.4·Φ + 0.3·basin + 0.2·error + 0.1·validity.
   it.each<[string, FitnessMetrics, FitnessMetrics | null, boolean, FitnessComponents, number]>([
     [
@@ -89,7 +102,9 @@ describe("computeFitness", () => {
       0.55,
     ],
   ])("%s", (_, before, after, accepted, components, fitness) => {
-    const result = computeFitness({ before, after, accepted }, BAND);
+    const result = computeFitness({ target: "phi", before, after, accepted }, ORIGINAL);
+    expect(result.formula).toBe("original");
+    expect(result.weights).toEqual(ORIGINAL_WEIGHTS);
     for (const [key, value] of Object.entries(components))
       expect(result.components[key as keyof FitnessComponents]).toBeCloseTo(value, 12);
     expect(result.fitness).toBeCloseTo(fitness, 12);
@@ -97,14 +112,20 @@ describe("computeFitness", () => {
 
   it("takes a missing 'after' value as unchanged, scores it 0.5 and says so", () => {
     const result = computeFitness(
-      { before: metrics(0.6, 1, 0.02), after: { phi: 0.7 }, accepted: true },
-      BAND,
+      { target: "phi", before: metrics(0.6, 1, 0.02), after: { phi: 0.7 }, accepted: true },
+      ORIGINAL,
     );
     expect(result.components.basin_correction).toBe(0.5);
     expect(result.components.error_reduction).toBe(0.5);
-    expect(result.inputs.basin_drift_after).toBe(1);
-    expect(result.inputs.error_rate_after).toBe(0.02);
-    expect(result.inputs.assumed_unchanged).toEqual(["basin_drift", "error_rate"]);
+    expect(result.inputs.after.basin_drift).toBe(1);
+    expect(result.inputs.after.error_rate).toBe(0.02);
+    expect(result.inputs.assumed_unchanged).toEqual([
+      "basin_drift",
+      "error_rate",
+      "avg_latency_ms",
+      "memory_mb",
+      "memory_mb_slope",
+    ]);
     // 0.4·0.625 + 0.3·0.5 + 0.2·0.5 + 0.1
     expect(result.fitness).toBe(0.6);
   });
@@ -117,10 +138,86 @@ describe("computeFitness", () => {
   });
 
   it("builds the 'after' side from a prediction, leaving unreported metrics unknown", () => {
-    expect(afterFromPredicted({ phi: 0.74, kappa_eff: 64, error_rate: 0.01 }, 0.3)).toEqual(
-      metrics(0.74, 0.3, 0.01),
+    expect(
+      afterFromPredicted(
+        { phi: 0.74, kappa_eff: 64, error_rate: 0.01, avg_latency: 200, memory_mb: 300, memory_mb_slope: 0 },
+        0.3,
+      ),
+    ).toEqual(metrics(0.74, 0.3, 0.01));
+    expect(afterFromPredicted(undefined, null)).toEqual({
+      phi: null,
+      basin_drift: null,
+      error_rate: null,
+      avg_latency_ms: null,
+      memory_mb: null,
+      memory_mb_slope: null,
+    });
+  });
+
+  it("scores a cache that only fixes latency 0.55, which is why it was replaced", () => {
+    const before = { ...metrics(0.75, 0.3, 0.005), avg_latency_ms: 3500 };
+    const after = { ...before, avg_latency_ms: 190 };
+    const accepted = true;
+    expect(computeFitness({ target: "avg_latency_ms", before, after, accepted }, ORIGINAL).fitness).toBe(
+      0.55,
     );
-    expect(afterFromPredicted(undefined, null)).toEqual(metrics(null, null, null));
+    expect(computeFitness({ target: "avg_latency_ms", before, after, accepted }, TARGETED).fitness).toBe(1);
+  });
+});
+
+describe("computeFitness with the targeted formula", () => {
+  // Worked by hand: validity × min(harm_cap, 0.55·target + 0.45·sparing).
+  it.each<[string, FitnessMetrics, Partial<FitnessMetrics>, FitnessComponents, number]>([
+    [
+      // (3500 − 2750) / (3500 − 2000) = 0.5 → 0.275 + 0.45
+      "halves a latency's excess over its threshold: 0.725",
+      { ...metrics(0.75, 0.3, 0.005), avg_latency_ms: 3500 },
+      { avg_latency_ms: 2750 },
+      { target: 0.5, sparing: 1, validity: 1, harm_cap: 1 },
+      0.725,
+    ],
+    [
+      // target 1; memory 300 → 500 is 0.2 of the 1000 MB threshold → sparing 0.8 → 0.55 + 0.36
+      "cures latency but costs 200 MB of memory: 0.91",
+      { ...metrics(0.75, 0.3, 0.005), avg_latency_ms: 3500 },
+      { avg_latency_ms: 200, memory_mb: 500 },
+      { target: 1, sparing: 0.8, validity: 1, harm_cap: 1 },
+      0.91,
+    ],
+    [
+      // errors 0.005 → 0.06 cross the 0.05 threshold: capped at 0.45
+      "cures latency but pushes the error rate past its threshold: capped at 0.45",
+      { ...metrics(0.75, 0.3, 0.005), avg_latency_ms: 3500 },
+      { avg_latency_ms: 200, error_rate: 0.06 },
+      { target: 1, sparing: 0, validity: 1, harm_cap: 0.45 },
+      0.45,
+    ],
+    [
+      // Φ 0.55 is 0.1 below the band; 0.7 is inside
+      "brings Φ back into the band: 1",
+      metrics(0.55, 0.3, 0.005),
+      { phi: 0.7 },
+      { target: 1, sparing: 1, validity: 1, harm_cap: 1 },
+      1,
+    ],
+  ])("%s", (_, before, after, components, fitness) => {
+    const target = after.avg_latency_ms !== undefined ? "avg_latency_ms" : "phi";
+    const result = computeFitness({ target, before, after, accepted: true }, TARGETED);
+    expect(result.components).toEqual(components);
+    expect(result.fitness).toBeCloseTo(fitness, 12);
+  });
+
+  it("stores each dimension's numbers: the target's progress, the others' harm", () => {
+    const before = { ...metrics(0.75, 0.3, 0.005), memory_mb_slope: 25 };
+    const result = computeFitness(
+      { target: "memory_mb_slope", before, after: { memory_mb_slope: 0, memory_mb: 290 }, accepted: true },
+      TARGETED,
+    );
+    const slope = result.inputs.dimensions?.find((d) => d.dimension === "memory_mb_slope");
+    expect(slope).toMatchObject({ before: 25, after: 0, excess_before: 15, excess_after: -10, score: 1 });
+    expect(result.inputs.assumed_unchanged).toEqual(["phi", "basin_drift", "error_rate", "avg_latency_ms"]);
+    expect(result.weights).toEqual({ target: 0.55, sparing: 0.45 });
+    expect(result.fitness).toBe(1);
   });
 });
 
@@ -137,7 +234,7 @@ describe("recommend", () => {
   });
 });
 
-describe("fitness invariants", () => {
+describe("original fitness invariants", () => {
   const phi = fc.option(fc.double({ min: 0, max: 1, noNaN: true }), { nil: null });
   const drift = fc.option(fc.double({ min: 0, max: Math.PI, noNaN: true }), { nil: null });
   const rate = fc.option(fc.double({ min: 0, max: 1, noNaN: true }), { nil: null });
@@ -153,7 +250,10 @@ describe("fitness invariants", () => {
   it("is always within [0, 1], and so is every component", () => {
     fc.assert(
       fc.property(sample, fc.option(sample, { nil: null }), fc.boolean(), (before, after, accepted) => {
-        const r = computeFitness({ before, after, accepted }, BAND);
+        const r = computeFitness(
+          { target: "phi", before: { ...metrics(null, null, null), ...before }, after, accepted },
+          ORIGINAL,
+        );
         for (const x of [r.fitness, ...Object.values(r.components)]) {
           expect(x).toBeGreaterThanOrEqual(0);
           expect(x).toBeLessThanOrEqual(1);
@@ -180,9 +280,11 @@ describe("fitness invariants", () => {
     });
     fc.assert(
       fc.property(full, full, unit, fc.boolean(), (before, after, t, accepted) => {
-        const base = computeFitness({ before, after, accepted }, BAND).fitness;
+        const b = { ...metrics(null, null, null), ...before };
+        const base = computeFitness({ target: "phi", before: b, after, accepted }, ORIGINAL).fitness;
         const better = (a: Partial<FitnessMetrics>, ok = accepted) =>
-          computeFitness({ before, after: { ...after, ...a }, accepted: ok }, BAND).fitness;
+          computeFitness({ target: "phi", before: b, after: { ...after, ...a }, accepted: ok }, ORIGINAL)
+            .fitness;
         // A point t of the way from after's Φ to the band's middle is never farther from the band.
         const towardBand = after.phi + t * ((BAND.min + BAND.max) / 2 - after.phi);
         expect(better({ basin_drift: after.basin_drift * t })).toBeGreaterThanOrEqual(base);

@@ -1,135 +1,170 @@
 /**
- * How good a patch is, 0..1, exactly SPEC §5's formula:
+ * How good a patch is, 0..1 (SPEC §5). The same formula scores a sandbox run (before = the
+ * kernel at generation, after = what the dry run predicts) and each live verification
+ * measurement (after = the kernel now). Two formulas are selectable with `healing.fitness`:
  *
- *   fitness = 0.4·phi_improvement + 0.3·basin_correction + 0.2·error_reduction + 0.1·validity
+ * - `targeted` (the default, fitness-targeted.ts): the strategy's target symptom and the harm
+ *   done elsewhere, over all five dimensions the monitor watches, with SPEC §5's properties;
+ * - `original` (fitness-original.ts): the original's 0.4/0.3/0.2/0.1 sum, for comparison.
  *
- * The same formula scores a sandbox run (before = the kernel at generation, after = what
- * the dry run predicts) and each live verification measurement (after = the kernel now).
- * Every component is 0.5 when nothing changed, so an action that does nothing but runs
- * scores 0.4·0.5 + 0.3·0.5 + 0.2·0.5 + 0.1 = 0.55: "test more", never "apply".
+ * Every score is stored with its breakdown: the formula, each component with its weight, and
+ * the numbers it was computed from, so a reader can redo the sum.
  */
 
-import { distanceOutsideBand, type HealingConfig, type PhiBand } from "./healing-config.js";
+import { ORIGINAL_WEIGHTS, originalComponents, originalScore } from "./fitness-original.js";
+import {
+  type DimensionJudgement,
+  FITNESS_DIMENSIONS,
+  type FitnessDimension,
+  type FitnessMetrics,
+  type FitnessThresholds,
+  HARM_CAP,
+  TARGETED_WEIGHTS,
+  targetedComponents,
+  targetedScore,
+} from "./fitness-targeted.js";
+import type { HealingConfig, PhiBand } from "./healing-config.js";
 import type { PredictedMetrics } from "./remediation-action.js";
 
-/** SPEC §5's weights. Fixed rather than configured: the phase-2 gate's 0.5–0.8 median is read on this scale. */
-export const FITNESS_WEIGHTS = {
-  phi_improvement: 0.4,
-  basin_correction: 0.3,
-  error_reduction: 0.2,
-  validity: 0.1,
-} as const;
+export type { DimensionJudgement, FitnessDimension, FitnessMetrics, FitnessThresholds };
+export { FITNESS_DIMENSIONS, HARM_CAP, ORIGINAL_WEIGHTS, TARGETED_WEIGHTS };
 
-/** How strongly a move of Φ toward the healthy band counts: 0.2 closer is a full score. */
-const PHI_GAIN = 2.5;
-/** Error rates below 1 % are noise; a change is measured against at least this. */
-const ERROR_RATE_FLOOR = 0.01;
+export const FITNESS_FORMULAS = ["targeted", "original"] as const;
+export type FitnessFormula = (typeof FITNESS_FORMULAS)[number];
 
-/** The metrics fitness compares; null when the kernel never reported one. */
-export interface FitnessMetrics {
-  phi: number | null;
-  basin_drift: number | null;
-  error_rate: number | null;
-}
+/** @deprecated name kept for the original's readers: the original formula's weights. */
+export const FITNESS_WEIGHTS = ORIGINAL_WEIGHTS;
 
-export type FitnessMetric = keyof FitnessMetrics;
-
-/** @example { phi_improvement: 0.75, basin_correction: 0.5, error_reduction: 0.5, validity: 1 } */
-export interface FitnessComponents {
-  phi_improvement: number;
-  basin_correction: number;
-  error_reduction: number;
-  validity: number;
-}
+/** A component's value by name, in the formula's order (see `weights` for which are summed). */
+export type FitnessComponents = Record<string, number>;
 
 /** What the score was computed from, after unknown "after" values were filled in. */
 export interface FitnessInputs {
-  phi_before: number | null;
-  phi_after: number | null;
-  basin_drift_before: number | null;
-  basin_drift_after: number | null;
-  error_rate_before: number | null;
-  error_rate_after: number | null;
+  /** The dimension the patch's strategy treats. */
+  target: FitnessDimension;
+  before: FitnessMetrics;
+  after: FitnessMetrics;
   accepted: boolean;
-  phi_min: number;
-  phi_max: number;
-  /** Metrics with no "after" value, taken as unchanged (their component is 0.5). */
-  assumed_unchanged: FitnessMetric[];
+  thresholds: FitnessThresholds;
+  /** Dimensions with no "after" value, taken as unchanged. */
+  assumed_unchanged: FitnessDimension[];
+  /** Each dimension's progress (target) or harm (others); targeted formula only. */
+  dimensions: DimensionJudgement[] | null;
 }
 
-/** @example computeFitness(…) // { fitness: 0.65, components: { … }, inputs: { … } } */
+/**
+ * @example
+ * { formula: "targeted", fitness: 1, components: { target: 1, sparing: 1, validity: 1, harm_cap: 1 },
+ *   weights: { target: 0.55, sparing: 0.45 }, inputs: { target: "avg_latency_ms", … } }
+ */
 export interface FitnessBreakdown {
+  formula: FitnessFormula;
   fitness: number;
   components: FitnessComponents;
+  /** Weights of the summed components; the others (validity, harm_cap) are gates. */
+  weights: Record<string, number>;
   inputs: FitnessInputs;
 }
 
 export type Recommendation = "apply" | "test_more" | "reject";
 
+/** What a score needs besides the two sides: which formula, and the kernel's thresholds. */
+export interface FitnessContext {
+  formula: FitnessFormula;
+  thresholds: FitnessThresholds;
+}
+
 /**
  * Scores one before/after pair. An "after" value that is missing (a prediction without a
- * basin or error rate) is taken to equal its "before" value, so it counts as "no change"
- * (0.5) rather than as success or failure; a metric never reported before scores 0.5 too.
- * A kernel that refused or failed the action scores validity 0: pass `after: null`, since
- * its numbers predict nothing.
+ * latency, say) is taken to equal its "before" value, and listed in `assumed_unchanged`. A
+ * kernel that refused or failed the action scores validity 0: pass `after: null`.
  * @example
  * computeFitness(
- *   { before: { phi: 0.6, basin_drift: 1, error_rate: 0.02 }, after: { phi: 0.7, basin_drift: 0.5 }, accepted: true },
- *   { min: 0.65, max: 0.85 },
- * ).fitness // 0.4·0.625 + 0.3·0.75 + 0.2·0.5 + 0.1·1 = 0.675
+ *   { target: "avg_latency_ms", before: { ...healthy, avg_latency_ms: 3500 }, after: { avg_latency_ms: 200 }, accepted: true },
+ *   { formula: "targeted", thresholds },
+ * ).fitness // 1
  */
 export function computeFitness(
-  input: { before: FitnessMetrics; after: Partial<FitnessMetrics> | null; accepted: boolean },
-  band: PhiBand,
+  input: {
+    target: FitnessDimension;
+    before: FitnessMetrics;
+    after: Partial<FitnessMetrics> | null;
+    accepted: boolean;
+  },
+  context: FitnessContext,
 ): FitnessBreakdown {
-  const { before, accepted } = input;
-  const after = input.after ?? {};
-  const assumed: FitnessMetric[] = [];
-  const afterOf = (metric: FitnessMetric): number | null => {
-    const value = after[metric];
-    if (value !== undefined && value !== null) return value;
-    assumed.push(metric);
-    return before[metric];
+  const { before, accepted, target } = input;
+  const given = input.after ?? {};
+  const assumed: FitnessDimension[] = [];
+  const after = {} as FitnessMetrics;
+  for (const d of FITNESS_DIMENSIONS) {
+    const value = given[d];
+    if (value !== undefined && value !== null) after[d] = value;
+    else {
+      after[d] = before[d];
+      assumed.push(d);
+    }
+  }
+  const inputs = {
+    target,
+    before: { ...before },
+    after,
+    accepted,
+    thresholds: context.thresholds,
+    assumed_unchanged: assumed,
   };
-  const phiAfter = afterOf("phi");
-  const driftAfter = afterOf("basin_drift");
-  const errorAfter = afterOf("error_rate");
-  const components: FitnessComponents = {
-    phi_improvement: phiImprovement(before.phi, phiAfter, band),
-    basin_correction: basinCorrection(before.basin_drift, driftAfter),
-    error_reduction: errorReduction(before.error_rate, errorAfter),
-    validity: accepted ? 1 : 0,
-  };
+  if (context.formula === "original") {
+    const components = originalComponents(before, after, accepted, context.thresholds.phi_band);
+    return {
+      formula: "original",
+      fitness: roundScore(originalScore(components)),
+      components,
+      weights: { ...ORIGINAL_WEIGHTS },
+      inputs: { ...inputs, dimensions: null },
+    };
+  }
+  const judged = targetedComponents(target, before, after, accepted, context.thresholds);
   return {
-    fitness: combineFitness(components),
-    components,
-    inputs: {
-      phi_before: before.phi,
-      phi_after: phiAfter,
-      basin_drift_before: before.basin_drift,
-      basin_drift_after: driftAfter,
-      error_rate_before: before.error_rate,
-      error_rate_after: errorAfter,
-      accepted,
-      phi_min: band.min,
-      phi_max: band.max,
-      assumed_unchanged: assumed,
-    },
+    formula: "targeted",
+    fitness: roundScore(targetedScore(judged.components)),
+    components: { ...judged.components },
+    weights: { ...TARGETED_WEIGHTS },
+    inputs: { ...inputs, dimensions: judged.dimensions },
   };
 }
 
 /**
- * The weighted sum of the components, clamped to [0, 1].
- * @example combineFitness({ phi_improvement: 1, basin_correction: 1, error_reduction: 1, validity: 1 }) // 1
+ * The weights a formula sums, for status replies and records.
+ * @example fitnessWeights("targeted") // { target: 0.55, sparing: 0.45 }
  */
-export function combineFitness(c: FitnessComponents): number {
-  const w = FITNESS_WEIGHTS;
-  return roundScore(
-    w.phi_improvement * c.phi_improvement +
-      w.basin_correction * c.basin_correction +
-      w.error_reduction * c.error_reduction +
-      w.validity * c.validity,
-  );
+export function fitnessWeights(formula: FitnessFormula): Record<string, number> {
+  return formula === "original" ? { ...ORIGINAL_WEIGHTS } : { ...TARGETED_WEIGHTS };
+}
+
+/**
+ * The healthy thresholds fitness judges against: the monitor's, with this kernel's drift
+ * warning (per kernel in reference mode).
+ * @example fitnessThresholds(DEFAULT_CONFIG.health, band).avg_latency_ms // 2000
+ */
+export function fitnessThresholds(
+  health: {
+    driftWarning: number;
+    errorRateCritical: number;
+    latencyWarningMs: number;
+    memoryWarningMb: number;
+    memorySlopeWarningMbPerSnapshot: number;
+  },
+  band: PhiBand,
+  driftWarning: number = health.driftWarning,
+): FitnessThresholds {
+  return {
+    phi_band: { ...band },
+    basin_drift: driftWarning,
+    error_rate: health.errorRateCritical,
+    avg_latency_ms: health.latencyWarningMs,
+    memory_mb: health.memoryWarningMb,
+    memory_mb_slope: health.memorySlopeWarningMbPerSnapshot,
+  };
 }
 
 /**
@@ -148,7 +183,7 @@ export function recommend(
 /**
  * The "after" side of a sandbox run from the kernel's prediction. The basin drift of the
  * predicted basin needs the baseline and geometry, so the caller measures it.
- * @example afterFromPredicted({ phi: 0.74, kappa_eff: 64 }, null) // { phi: 0.74, basin_drift: null, error_rate: null }
+ * @example afterFromPredicted({ phi: 0.74, kappa_eff: 64, avg_latency: 190 }, null).avg_latency_ms // 190
  */
 export function afterFromPredicted(
   predicted: PredictedMetrics | null | undefined,
@@ -158,26 +193,10 @@ export function afterFromPredicted(
     phi: predicted?.phi ?? null,
     basin_drift: basinDriftAfter,
     error_rate: predicted?.error_rate ?? null,
+    avg_latency_ms: predicted?.avg_latency ?? null,
+    memory_mb: predicted?.memory_mb ?? null,
+    memory_mb_slope: predicted?.memory_mb_slope ?? null,
   };
-}
-
-/** clamp(0.5 + 2.5·ΔΦ), ΔΦ = how much closer to the healthy band Φ moved. */
-function phiImprovement(before: number | null, after: number | null, band: PhiBand): number {
-  if (before === null || after === null) return 0.5;
-  const delta = distanceOutsideBand(before, band) - distanceOutsideBand(after, band);
-  return roundScore(0.5 + PHI_GAIN * delta);
-}
-
-/** clamp(0.5 + 0.5·(d_before − d_after)/d_before); 0.5 when there was no drift to correct. */
-function basinCorrection(before: number | null, after: number | null): number {
-  if (before === null || after === null || before <= 0) return 0.5;
-  return roundScore(0.5 + (0.5 * (before - after)) / before);
-}
-
-/** clamp(0.5 + 0.5·(e_before − e_after)/max(e_before, 0.01)). */
-function errorReduction(before: number | null, after: number | null): number {
-  if (before === null || after === null) return 0.5;
-  return roundScore(0.5 + (0.5 * (before - after)) / Math.max(before, ERROR_RATE_FLOOR));
 }
 
 /**

@@ -14,29 +14,35 @@
  */
 import { fmt } from "../health/issues.js";
 import {
-  FITNESS_WEIGHTS,
   type FitnessBreakdown,
   type FitnessComponents,
+  type FitnessFormula,
+  fitnessWeights,
   type Recommendation,
 } from "./fitness.js";
 import type { Patch, PatchState, VerificationMeasurement } from "./patch.js";
 
 /**
- * One term of the fitness formula: the component's value, its weight and what it added.
- * @example { name: "phi_improvement", value: 0.75, weight: 0.4, contribution: 0.3 }
+ * One term of the fitness formula: the component's value, its weight and what it added; a
+ * gate (validity, harm_cap) has no weight and adds nothing: it multiplies or caps the sum.
+ * @example { name: "target", value: 0.5, weight: 0.55, contribution: 0.275 }
+ * @example { name: "harm_cap", value: 1, weight: null, contribution: null }
  */
 export interface FitnessTerm {
-  name: keyof FitnessComponents;
+  name: string;
   value: number;
-  weight: number;
-  contribution: number;
+  weight: number | null;
+  contribution: number | null;
 }
 
 /**
  * A fitness score with its terms, in the formula's order.
- * @example { score: 0.55, recommendation: "test_more", terms: [ … ], assumed_unchanged: ["basin_drift"] }
+ * @example { formula: "targeted", score: 0.725, recommendation: "apply", terms: [ … ], assumed_unchanged: ["basin_drift"] }
  */
 export interface FitnessRecord {
+  formula: FitnessFormula;
+  /** What the patch's strategy treats; null for records stored before targets were kept. */
+  target: string | null;
   score: number;
   /** The sandbox's recommendation; null for a live measurement. */
   recommendation: Recommendation | null;
@@ -144,27 +150,55 @@ export function patchRecordLines(record: PatchRecord): string[] {
 
 /**
  * The formula with this breakdown's numbers.
- * @example fitnessLine(record.sandbox) // "fitness 0.55 (test_more) = 0.4×phi_improvement 0.5 + 0.3×basin_correction 0.5 + …"
+ * @example fitnessLine(record.sandbox)
+ *   // "fitness 0.725 (apply) = validity 1 × min(harm_cap 1, 0.55×target 0.5 + 0.45×sparing 1); target avg_latency_ms"
+ * @example fitnessLine(original) // "fitness 0.55 (test_more) = 0.4×phi_improvement 0.5 + 0.3×basin_correction 0.5 + … [original]"
  */
 export function fitnessLine(f: FitnessRecord): string {
-  const terms = f.terms.map((t) => `${t.weight}×${t.name} ${fmt(t.value)}`).join(" + ");
+  const value = (name: string) => fmt(f.terms.find((t) => t.name === name)?.value ?? Number.NaN);
+  const sum = f.terms
+    .filter((t) => t.weight !== null)
+    .map((t) => `${t.weight}×${t.name} ${fmt(t.value)}`)
+    .join(" + ");
+  const formula =
+    f.formula === "targeted"
+      ? `validity ${value("validity")} × min(harm_cap ${value("harm_cap")}, ${sum})`
+      : `${sum} [original]`;
+  const target = f.target ? `; target ${f.target}` : "";
   const assumed = f.assumed_unchanged.length > 0 ? `; unchanged: ${f.assumed_unchanged.join(", ")}` : "";
-  return `fitness ${fmt(f.score)}${f.recommendation ? ` (${f.recommendation})` : ""} = ${terms}${assumed}`;
+  return `fitness ${fmt(f.score)}${f.recommendation ? ` (${f.recommendation})` : ""} = ${formula}${target}${assumed}`;
 }
 
-/** A fitness breakdown as weighted terms. */
+/**
+ * A fitness breakdown as terms, in the formula's order. A breakdown stored before formulas
+ * were named (no `formula`, no `weights`) is the original's; a measurement stores only its
+ * components, whose names tell the formula.
+ */
 export function fitnessRecord(
-  breakdown: Pick<FitnessBreakdown, "fitness" | "components"> & { inputs?: { assumed_unchanged: string[] } },
+  breakdown: Pick<FitnessBreakdown, "fitness" | "components"> &
+    Partial<Pick<FitnessBreakdown, "formula" | "weights">> & {
+      inputs?: { assumed_unchanged: string[]; target?: string };
+    },
   recommendation: Recommendation | null,
 ): FitnessRecord {
-  const names = Object.keys(FITNESS_WEIGHTS) as (keyof FitnessComponents)[];
+  const formula: FitnessFormula =
+    breakdown.formula ?? ("target" in breakdown.components ? "targeted" : "original");
+  const weights = breakdown.weights ?? fitnessWeights(formula);
+  const names = Object.keys(breakdown.components as FitnessComponents);
   return {
+    formula,
+    target: breakdown.inputs?.target ?? null,
     score: breakdown.fitness,
     recommendation,
     terms: names.map((name) => {
-      const value = breakdown.components[name];
-      const weight = FITNESS_WEIGHTS[name];
-      return { name, value, weight, contribution: Number((weight * value).toFixed(12)) };
+      const value = breakdown.components[name] as number;
+      const weight = weights[name] ?? null;
+      return {
+        name,
+        value,
+        weight,
+        contribution: weight === null ? null : Number((weight * value).toFixed(12)),
+      };
     }),
     assumed_unchanged: [...(breakdown.inputs?.assumed_unchanged ?? [])],
   };

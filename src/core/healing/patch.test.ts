@@ -1,7 +1,8 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
+import { DEFAULT_CONFIG } from "../config.js";
 import { ConflictError, InvalidInputError } from "../errors.js";
-import { computeFitness } from "./fitness.js";
+import { computeFitness, fitnessThresholds } from "./fitness.js";
 import {
   canTransition,
   createPatch,
@@ -31,6 +32,7 @@ const BEFORE = {
   error_rate: 0.01,
   avg_latency_ms: 200,
   memory_mb: 400,
+  memory_mb_slope: 0.5,
 };
 
 const fresh = () => createPatch(PROPOSAL, { patchId: "patch_1", now: T0, before: BEFORE });
@@ -66,9 +68,9 @@ describe("createPatch", () => {
 });
 
 describe("transition", () => {
-  it("walks the reviewed path generated → sandboxed → pending_review → applied → verified", () => {
+  it("walks the reviewed path generated → sandboxed → pending_review → approved → applied → verified", () => {
     let p = fresh();
-    const path: PatchState[] = ["sandboxed", "pending_review", "applied", "verified"];
+    const path: PatchState[] = ["sandboxed", "pending_review", "approved", "applied", "verified"];
     path.forEach((to, i) => {
       p = transition(p, to, by(i + 1, `step ${i + 1}`, i === 2 ? "user:ada" : "system"));
     });
@@ -77,11 +79,22 @@ describe("transition", () => {
       [null, "generated"],
       ["generated", "sandboxed"],
       ["sandboxed", "pending_review"],
-      ["pending_review", "applied"],
+      ["pending_review", "approved"],
+      ["approved", "applied"],
       ["applied", "verified"],
     ]);
     expect(p.transitions[3]).toMatchObject({ actor: "user:ada", reason: "step 3", at: T0 + 3000 });
-    expect(p.updated_at).toBe(T0 + 4000);
+    expect(p.updated_at).toBe(T0 + 5000);
+  });
+
+  it("leaves pending_review only through approved: review cannot skip to applied", () => {
+    const waiting = transition(transition(fresh(), "sandboxed", by(1)), "pending_review", by(2));
+    expect(conflictOf(() => transition(waiting, "applied", by(3))).message).toContain(
+      "pending_review to applied",
+    );
+    const approved = transition(waiting, "approved", by(3, "ok", "user:ada"));
+    // The kernel refused the live action: an approved patch can still end rejected.
+    expect(transition(approved, "rejected", by(4, "the kernel did not apply it")).state).toBe("rejected");
   });
 
   it("lets phase 4 auto-apply straight from sandboxed, skipping review", () => {
@@ -102,8 +115,9 @@ describe("transition", () => {
   it("rejects from any state before applying, and never from an applied or final one", () => {
     const sandboxed = transition(fresh(), "sandboxed", by(1));
     const review = transition(sandboxed, "pending_review", by(2));
-    const applied = transition(review, "applied", by(3));
-    for (const p of [fresh(), sandboxed, review])
+    const approved = transition(review, "approved", by(3));
+    const applied = transition(approved, "applied", by(3));
+    for (const p of [fresh(), sandboxed, review, approved])
       expect(transition(p, "rejected", by(4)).state).toBe("rejected");
     // An applied change is only taken off by its inverse action: rolled_back.
     expect(conflictOf(() => transition(applied, "rejected", by(4))).code).toBe("invalid_patch_transition");
@@ -117,8 +131,11 @@ describe("transition", () => {
     const sandbox = {
       action_id: "act_1",
       fitness: computeFitness(
-        { before: BEFORE, after: { phi: 0.7 }, accepted: true },
-        { min: 0.65, max: 0.85 },
+        { target: "phi", before: BEFORE, after: { phi: 0.7 }, accepted: true },
+        {
+          formula: "targeted",
+          thresholds: fitnessThresholds(DEFAULT_CONFIG.health, { min: 0.65, max: 0.85 }),
+        },
       ),
       recommendation: "test_more" as const,
       predicted: { phi: 0.7, kappa_eff: 64 },
@@ -156,7 +173,7 @@ describe("isFinal and recordMeasurement", () => {
     const m = { at: T0 + 60_000, fitness: 0.7, components: null };
     expect(conflictOf(() => recordMeasurement(fresh(), m)).code).toBe("patch_not_applied");
     let p = fresh();
-    for (const [i, to] of (["sandboxed", "pending_review", "applied"] as const).entries())
+    for (const [i, to] of (["sandboxed", "pending_review", "approved", "applied"] as const).entries())
       p = transition(p, to, by(i));
     expect(recordMeasurement(p, m).verification.measurements).toEqual([m]);
   });

@@ -1,10 +1,12 @@
 /**
  * A patch: one strategy's proposal for one kernel, followed through SPEC §5's lifecycle
  *
- *   generated → sandboxed → pending_review → applied → verified | rolled_back
+ *   generated → sandboxed → pending_review → approved → applied → verified | rolled_back
  *
- * with two short cuts (sandboxed → applied when phase 4 auto-applies; pending_review is
- * skipped) and `rejected` from generated, sandboxed or pending_review. Every move is
+ * with one short cut (sandboxed → applied when phase 4 auto-applies: no review, so neither
+ * pending_review nor approved) and `rejected` from generated, sandboxed, pending_review or
+ * approved. An approved patch leaves pending_review at once and stays approved until the
+ * kernel confirms the live action (applied) or refuses it (rejected). Every move is
  * recorded with its time, actor and reason, and returns a new patch: the service persists
  * each one as it is made.
  *
@@ -12,7 +14,7 @@
  * take it off is the inverse action, which is what rolled_back records.
  */
 import { ConflictError, InvalidInputError } from "../errors.js";
-import type { KernelHealthReport } from "../health/reports.js";
+import type { KernelHealthReport, TrendReport } from "../health/reports.js";
 import type { FitnessBreakdown, FitnessComponents, Recommendation } from "./fitness.js";
 import type { PredictedMetrics, RemediationType } from "./remediation-action.js";
 import type { PatchAction, PatchProposal, PatchTrigger, StrategyName } from "./strategies.js";
@@ -21,6 +23,7 @@ export const PATCH_STATES = [
   "generated",
   "sandboxed",
   "pending_review",
+  "approved",
   "applied",
   "verified",
   "rolled_back",
@@ -36,7 +39,8 @@ export type PatchActor = "system" | `user:${string}`;
 const NEXT: Record<PatchState, readonly PatchState[]> = {
   generated: ["sandboxed", "rejected"],
   sandboxed: ["pending_review", "applied", "rejected"],
-  pending_review: ["applied", "rejected"],
+  pending_review: ["approved", "rejected"],
+  approved: ["applied", "rejected"],
   applied: ["verified", "rolled_back"],
   verified: [],
   rolled_back: [],
@@ -61,6 +65,8 @@ export interface PatchMetrics {
   error_rate: number | null;
   avg_latency_ms: number | null;
   memory_mb: number | null;
+  /** MB per snapshot over the trend window; absent in patches stored before it was kept. */
+  memory_mb_slope?: number | null;
 }
 
 /** The dry run's result. */
@@ -131,10 +137,10 @@ export interface TransitionBy {
 }
 
 /**
- * The metrics a health report holds, as a patch's `before`.
- * @example metricsFromHealth(monitor.health("apollo_1")).phi_avg // 0.61
+ * The metrics a health report (and the trends, for the memory slope) hold, as a patch's `before`.
+ * @example metricsFromHealth(monitor.health("apollo_1"), monitor.trends("apollo_1")).phi_avg // 0.61
  */
-export function metricsFromHealth(h: KernelHealthReport): PatchMetrics {
+export function metricsFromHealth(h: KernelHealthReport, trends?: TrendReport): PatchMetrics {
   return {
     phi: h.phi,
     phi_avg: h.phi_avg,
@@ -142,6 +148,7 @@ export function metricsFromHealth(h: KernelHealthReport): PatchMetrics {
     error_rate: h.error_rate,
     avg_latency_ms: h.avg_latency_ms,
     memory_mb: h.memory_mb,
+    memory_mb_slope: trends?.slopes_per_snapshot.memory_mb ?? null,
   };
 }
 

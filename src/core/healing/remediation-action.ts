@@ -59,6 +59,8 @@ export interface PredictedMetrics {
   error_rate?: number;
   avg_latency?: number;
   memory_mb?: number;
+  /** Memory growth per snapshot once the action settles: what shows whether a leak stopped. */
+  memory_mb_slope?: number;
   cpu_pct?: number;
 }
 
@@ -70,6 +72,7 @@ const PREDICTED_FIELDS: ReadonlySet<string> = new Set([
   "error_rate",
   "avg_latency",
   "memory_mb",
+  "memory_mb_slope",
   "cpu_pct",
 ]);
 
@@ -185,6 +188,7 @@ export const actionResultSchema = z.strictObject(
           error_rate: finite.min(0, "must be ≥ 0").max(1, "must be ≤ 1").optional(),
           avg_latency: finite.min(0, "must be ≥ 0").optional(),
           memory_mb: finite.min(0, "must be ≥ 0").optional(),
+          memory_mb_slope: finite.optional(),
           cpu_pct: finite.min(0, "must be ≥ 0").optional(),
         },
         OBJECT,

@@ -15,6 +15,7 @@ import type { AutonomicConfig, HealthConfig } from "../config.js";
 import { InvalidInputError } from "../errors.js";
 import { fmt } from "../health/issues.js";
 import type { KernelHealthReport, TrendReport } from "../health/reports.js";
+import type { FitnessDimension } from "./fitness-targeted.js";
 import type { HealingConfig } from "./healing-config.js";
 import { type ActionParams, type RemediationType, validateActionParams } from "./remediation-action.js";
 
@@ -28,6 +29,18 @@ export const STRATEGIES = [
 ] as const;
 
 export type StrategyName = (typeof STRATEGIES)[number];
+
+/**
+ * The one dimension each strategy treats: what fitness scores as the patch's target, every
+ * other dimension counting only by the harm done to it (SPEC §5).
+ */
+export const STRATEGY_TARGET: Readonly<Record<StrategyName, FitnessDimension>> = {
+  basin_drift: "basin_drift",
+  phi_degradation: "phi",
+  performance: "avg_latency_ms",
+  memory_leak: "memory_mb_slope",
+  error_spike: "error_rate",
+};
 
 /** A remediation action, or "rest": a covered rest the rest scheduler grants, not the kernel's handler. */
 export type PatchActionType = RemediationType | "rest";

@@ -1,6 +1,7 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { DEFAULT_CONFIG } from "../config.js";
+import { fitnessThresholds } from "./fitness.js";
 import { phiBand } from "./healing-config.js";
 import {
   type FitnessMeasurement,
@@ -77,14 +78,24 @@ describe("judgeVerification", () => {
 });
 
 describe("liveFitness", () => {
-  const band = phiBand(DEFAULT_CONFIG.health);
+  const context = {
+    formula: "targeted" as const,
+    thresholds: fitnessThresholds(DEFAULT_CONFIG.health, phiBand(DEFAULT_CONFIG.health)),
+  };
 
   it("scores the kernel now against the kernel at generation, counting the applied action as valid", () => {
-    const before = { phi: 0.6, basin_drift: 0.2, error_rate: 0.01 };
-    const now = { phi: 0.7, basin_drift: 0.2, error_rate: 0.01 };
-    // 0.4·(0.5 + 2.5·0.05) + 0.3·0.5 + 0.2·0.5 + 0.1·1
-    expect(liveFitness(before, now, band).fitness).toBe(0.6);
-    expect(liveFitness(before, now, band, 0).fitness).toBe(0.5);
+    const before = {
+      phi: 0.75,
+      basin_drift: 0.2,
+      error_rate: 0.01,
+      avg_latency_ms: 3500,
+      memory_mb: 300,
+      memory_mb_slope: 0,
+    };
+    const now = { ...before, avg_latency_ms: 2750 };
+    // Half the excess over 2000 ms is gone, nothing else moved: 0.55·0.5 + 0.45·1
+    expect(liveFitness({ target: "avg_latency_ms", before, current: now }, context).fitness).toBe(0.725);
+    expect(liveFitness({ target: "avg_latency_ms", before, current: now }, context, 0).fitness).toBe(0);
   });
 });
 

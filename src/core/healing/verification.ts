@@ -7,7 +7,14 @@
  */
 
 import { precisionBeside } from "../compared-number.js";
-import { computeFitness, type FitnessBreakdown, type FitnessMetrics, roundScore } from "./fitness.js";
+import {
+  computeFitness,
+  type FitnessBreakdown,
+  type FitnessContext,
+  type FitnessDimension,
+  type FitnessMetrics,
+  roundScore,
+} from "./fitness.js";
 import type { HealingConfig, PhiBand } from "./healing-config.js";
 
 /** A live measurement: null fitness when the kernel sent no snapshot within that interval. */
@@ -88,15 +95,15 @@ export function judgeVerification(
 /**
  * Live fitness: the kernel now against the kernel when the patch was generated, by the
  * same formula as the sandbox. An applied action ran, so validity is 1 unless told otherwise.
- * @example liveFitness({ phi: 0.6, basin_drift: 0.2, error_rate: 0.01 }, { phi: 0.7, basin_drift: 0.2, error_rate: 0.01 }, band).fitness // 0.6
+ * @example liveFitness({ target: "avg_latency_ms", before, current: { ...before, avg_latency_ms: 190 } }, context).fitness // 1
  */
 export function liveFitness(
-  before: FitnessMetrics,
-  current: FitnessMetrics,
-  band: PhiBand,
+  input: { target: FitnessDimension; before: FitnessMetrics; current: FitnessMetrics },
+  context: FitnessContext,
   validity: 0 | 1 = 1,
 ): FitnessBreakdown {
-  return computeFitness({ before, after: current, accepted: validity === 1 }, band);
+  const { target, before, current } = input;
+  return computeFitness({ target, before, after: current, accepted: validity === 1 }, context);
 }
 
 /**

@@ -4,22 +4,42 @@
  * `{history, count}` with each move's `timestamp`, beside our own fields.
  */
 import type { AutonomicConfig } from "../../core/config.js";
-import { FITNESS_WEIGHTS } from "../../core/healing/fitness.js";
+import {
+  type FitnessFormula,
+  fitnessWeights,
+  HARM_CAP,
+  ORIGINAL_WEIGHTS,
+  TARGETED_WEIGHTS,
+} from "../../core/healing/fitness.js";
 import type { Patch } from "../../core/healing/patch.js";
 import { STRATEGIES } from "../../core/healing/strategies.js";
 import type { ConstellationHealth } from "../../core/health/reports.js";
 
 /**
- * Our fitness weights under the original's four names: Φ improvement is its phi_change,
- * basin correction its basin_drift, error reduction (the kernel's performance) its
- * performance, and validity (the kernel ran the action cleanly) its regime_stability.
+ * The weights in force under the original's four names (SPEC §6), which its clients parse.
+ * - `original`: Φ improvement is its phi_change, basin correction its basin_drift, error
+ *   reduction (the kernel's performance) its performance, validity its regime_stability.
+ * - `targeted`: the target term (how far the treated symptom came back, whichever it is) is
+ *   the patch's performance, and the sparing term (every other dimension left as it was)
+ *   the kernel's regime_stability. Φ and the basin have no weight of their own: they count
+ *   as a target or through sparing, like latency, memory and errors.
+ * @example originalWeightNames("targeted") // { phi_change: 0, basin_drift: 0, regime_stability: 0.45, performance: 0.55 }
  */
-export const ORIGINAL_WEIGHT_NAMES = {
-  phi_change: FITNESS_WEIGHTS.phi_improvement,
-  basin_drift: FITNESS_WEIGHTS.basin_correction,
-  regime_stability: FITNESS_WEIGHTS.validity,
-  performance: FITNESS_WEIGHTS.error_reduction,
-} as const;
+export function originalWeightNames(formula: FitnessFormula) {
+  if (formula === "original")
+    return {
+      phi_change: ORIGINAL_WEIGHTS.phi_improvement,
+      basin_drift: ORIGINAL_WEIGHTS.basin_correction,
+      regime_stability: ORIGINAL_WEIGHTS.validity,
+      performance: ORIGINAL_WEIGHTS.error_reduction,
+    };
+  return {
+    phi_change: 0,
+    basin_drift: 0,
+    regime_stability: TARGETED_WEIGHTS.sparing,
+    performance: TARGETED_WEIGHTS.target,
+  };
+}
 
 /** @example compatStatus({ health, phase: 4, running: true, attempts: 12, kernelId: undefined }, config) */
 export function compatStatus(
@@ -40,8 +60,12 @@ export function compatStatus(
       baseline_set: s.baselineSet,
     },
     evaluator: {
-      weights: { ...ORIGINAL_WEIGHT_NAMES },
+      weights: originalWeightNames(config.healing.fitness),
       thresholds: { apply: config.healing.applyThreshold, test_more: config.healing.testMoreThreshold },
+      // Ours beside the original's: the formula in force and its own terms' weights.
+      formula: config.healing.fitness,
+      terms: fitnessWeights(config.healing.fitness),
+      harm_cap: config.healing.fitness === "targeted" ? HARM_CAP : null,
     },
     engine: {
       running: s.running,
