@@ -15,7 +15,7 @@ import {
   type FitnessMetrics,
   roundScore,
 } from "./fitness.js";
-import type { HealingConfig, PhiBand } from "./healing-config.js";
+import type { HealingConfig } from "./healing-config.js";
 
 /** A live measurement: null fitness when the kernel sent no snapshot within that interval. */
 export interface FitnessMeasurement {
