@@ -55,7 +55,8 @@ function registryWithChaosRoom(kernels: number) {
   return result.registry;
 }
 
-async function detectionStudy(seeds: number, hours: number, faultsPerRun: number) {
+/** One arm of the detection study: phase 1, random faults, with or without the old help. */
+async function detectionArm(seeds: number, hours: number, faultsPerRun: number, help: boolean) {
   const registry = requireRegistry(USERS_REGISTRY);
   const delays: number[] = [];
   let injected = 0;
@@ -64,7 +65,13 @@ async function detectionStudy(seeds: number, hours: number, faultsPerRun: number
   let falsePositives = 0;
   const byType: Record<string, { injected: number; detected: number }> = {};
   for (let seed = 1; seed <= seeds; seed++) {
-    const report = await simulate({ registry, hours, seed, randomFaults: faultsPerRun });
+    const report = await simulate({
+      registry,
+      hours,
+      seed,
+      randomFaults: faultsPerRun,
+      model: help ? HELPED_SYMPTOMS : {},
+    });
     onsets += report.detection.degradation_onsets;
     falsePositives += report.detection.false_positives;
     for (const f of report.faults) {
@@ -80,10 +87,7 @@ async function detectionStudy(seeds: number, hours: number, faultsPerRun: number
   }
   delays.sort((a, b) => a - b);
   const pct = (p: number) => delays[Math.min(delays.length - 1, Math.floor(p * delays.length))] ?? null;
-  print({
-    bench: "detection_study",
-    seeds,
-    hours_per_seed: hours,
+  return {
     faults_injected: injected,
     detection_rate: round(detected / injected, 4),
     degradation_onsets: onsets,
@@ -91,6 +95,29 @@ async function detectionStudy(seeds: number, hours: number, faultsPerRun: number
     false_positive_rate: onsets > 0 ? round(falsePositives / onsets, 4) : 0,
     seconds_to_detect: { median: pct(0.5), p95: pct(0.95), max: delays.at(-1) ?? null },
     by_type: byType,
+  };
+}
+
+/**
+ * The detection study on the same seeds and faults, twice: the simulator as it is (each fault
+ * shows only its own symptoms) and with the old help (sick kernels also drift and fail
+ * requests), so the figures per fault type read side by side.
+ */
+async function detectionStudy(seeds: number, hours: number, faultsPerRun: number) {
+  const without = await detectionArm(seeds, hours, faultsPerRun, false);
+  const withHelp = await detectionArm(seeds, hours, faultsPerRun, true);
+  print({
+    bench: "detection_study",
+    seeds,
+    hours_per_seed: hours,
+    without_help: without,
+    with_help: withHelp,
+    by_type: Object.fromEntries(
+      Object.entries(without.by_type).map(([type, t]) => [
+        type,
+        { injected: t.injected, without_help: t.detected, with_help: withHelp.by_type[type]?.detected ?? 0 },
+      ]),
+    ),
   });
 }
 
