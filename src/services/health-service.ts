@@ -12,7 +12,6 @@ import type { Logger } from "pino";
 import type { Clock } from "../core/clock.js";
 import type { AutonomicConfig } from "../core/config.js";
 import { ConflictError, InvalidInputError, StoreUnavailableError } from "../core/errors.js";
-import { normalizeSimplex } from "../core/geometry.js";
 import { HealthMonitor, type IngestOutcome } from "../core/health/monitor.js";
 import type {
   ConstellationHealth,
@@ -37,6 +36,7 @@ import type {
   StoredResonancePoint,
 } from "../store/health-store-types.js";
 import { EventBus } from "./event-bus.js";
+import { replayedSnapshot } from "./replayed-snapshot.js";
 import { WriteQueue, type WriteStats } from "./write-queue.js";
 
 export type HealthEvent =
@@ -398,10 +398,15 @@ export class HealthService {
   ): void {
     if (baseline) this.baselineOrigin.set(kernelId, { source: baseline.source, set_at: baseline.set_at });
     if (!baseline && rows.length === 0) return;
-    this.monitor.restore(kernelId, baseline ? baseline.basin : null, rows.map(fromRow), {
-      driftReference: (baseline?.drift_reference ?? null) as never,
-      snapshots: totalSnapshots,
-    });
+    this.monitor.restore(
+      kernelId,
+      baseline ? baseline.basin : null,
+      rows.map((r) => replayedSnapshot(r, { context: true })),
+      {
+        driftReference: (baseline?.drift_reference ?? null) as never,
+        snapshots: totalSnapshots,
+      },
+    );
   }
 }
 
@@ -498,28 +503,6 @@ function toStoredResonance(kernelId: string, p: ResonancePoint): StoredResonance
     phi_variance: p.phi_variance,
     kappa_variance: p.kappa_variance,
     cluster_strength: p.cluster_strength,
-  };
-}
-
-/** A stored row as the monitor replays it: float32 basins are renormalised onto the simplex. */
-function fromRow(r: HealthSnapshotRow): HealthSnapshot {
-  return {
-    kernel_id: r.kernel_id,
-    timestamp: r.at / 1000,
-    phi: r.phi,
-    kappa_eff: r.kappa_eff,
-    basin_coords: r.basin ? normalizeSimplex(r.basin) : null,
-    confidence: r.confidence,
-    surprise: r.surprise,
-    agency: r.agency,
-    error_rate: r.error_rate,
-    avg_latency_ms: r.avg_latency_ms,
-    memory_mb: r.memory_mb,
-    cpu_pct: r.cpu_pct,
-    code_hash: r.code_hash,
-    label: r.label,
-    context: (r.context ?? null) as HealthSnapshot["context"],
-    set_baseline: false,
   };
 }
 

@@ -20,7 +20,6 @@ import { Mutex } from "async-mutex";
 import type { Clock } from "../core/clock.js";
 import type { AutonomicConfig } from "../core/config.js";
 import { InvalidInputError } from "../core/errors.js";
-import { normalizeSimplex } from "../core/geometry.js";
 import { calibrationEvidence } from "../core/healing/calibration-evidence.js";
 import { impactGateCriteria } from "../core/healing/impact-gate.js";
 import { type ImpactReport, impactReport } from "../core/healing/impact-report.js";
@@ -28,9 +27,9 @@ import type { GateCriterion } from "../core/healing/phases.js";
 import { type CalibrationReport, calibrate, type KernelHistory } from "../core/health/calibration.js";
 import type { HealthSnapshot } from "../core/health/snapshot.js";
 import type { RestEvent } from "../core/rest/events.js";
-import type { HealthSnapshotRow } from "../store/health-store-types.js";
 import type { Store } from "../store/store-types.js";
 import type { EventBus } from "./event-bus.js";
+import { replayedSnapshot } from "./replayed-snapshot.js";
 
 /** What the impact service reads from the store. */
 export type ImpactReads = Pick<
@@ -177,8 +176,8 @@ export class ImpactService {
       });
       for (const row of page) {
         const list = byKernel.get(row.kernel_id);
-        if (list) list.push(fromRow(row));
-        else byKernel.set(row.kernel_id, [fromRow(row)]);
+        if (list) list.push(replayedSnapshot(row, { context: false }));
+        else byKernel.set(row.kernel_id, [replayedSnapshot(row, { context: false })]);
       }
       const last = page[page.length - 1];
       if (page.length < PAGE || !last) break;
@@ -204,25 +203,4 @@ export class ImpactService {
 function confirmationOf(alert: object): boolean | null {
   const c = (alert as { confirmed?: boolean | null }).confirmed;
   return c === true || c === false ? c : null;
-}
-
-function fromRow(r: HealthSnapshotRow): HealthSnapshot {
-  return {
-    kernel_id: r.kernel_id,
-    timestamp: r.at / 1000,
-    phi: r.phi,
-    kappa_eff: r.kappa_eff,
-    basin_coords: r.basin ? normalizeSimplex(r.basin) : null,
-    confidence: r.confidence,
-    surprise: r.surprise,
-    agency: r.agency,
-    error_rate: r.error_rate,
-    avg_latency_ms: r.avg_latency_ms,
-    memory_mb: r.memory_mb,
-    cpu_pct: r.cpu_pct,
-    code_hash: r.code_hash,
-    label: r.label,
-    context: null,
-    set_baseline: false,
-  };
 }
