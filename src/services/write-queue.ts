@@ -214,38 +214,34 @@ export class WriteQueue<C> {
 
   private launch(group: Group<C>): void {
     if (this.flights.size > 0) this.overlapped++;
-    const flight: Flight = {
-      keys: group.keys,
-      // Through a promise, so a commit that throws at once fails like one that rejects.
-      settled: Promise.resolve()
-        .then(() => this.options.commit(group.changes))
-        .then(
-          () => {
-            this.groups++;
-            this.members += group.changes.length;
-            this.options.committed?.(group.changes);
-            for (const m of group.members) m.w.resolve(m.value);
-          },
-          (error: unknown) => {
-            // Answered once every commit in flight has settled and memory is reloaded.
-            if (this.failed) this.failed.groups.push(group);
-            else this.failed = { error, groups: [group] };
-          },
-        ),
-    };
+    const flight: Flight = { keys: group.keys, settled: Promise.resolve() };
+    // Through a promise, so a commit that throws at once fails like one that rejects; the
+    // flight leaves the set as it settles, before anyone awaiting `settled` looks again.
+    flight.settled = Promise.resolve()
+      .then(() => this.options.commit(group.changes))
+      .then(
+        () => {
+          this.groups++;
+          this.members += group.changes.length;
+          this.options.committed?.(group.changes);
+          for (const m of group.members) m.w.resolve(m.value);
+        },
+        (error: unknown) => {
+          // Answered once every commit in flight has settled and memory is reloaded.
+          if (this.failed) this.failed.groups.push(group);
+          else this.failed = { error, groups: [group] };
+        },
+      )
+      .then(() => {
+        this.flights.delete(flight);
+      });
     this.flights.add(flight);
-    void flight.settled.then(() => this.flights.delete(flight));
   }
 
   private anySettled(): Promise<void> {
-    if (this.flights.size === 0) return Promise.resolve();
-    return Promise.race(
-      [...this.flights].map((f) =>
-        f.settled.then(() => {
-          this.flights.delete(f);
-        }),
-      ),
-    );
+    return this.flights.size === 0
+      ? Promise.resolve()
+      : Promise.race([...this.flights].map((f) => f.settled));
   }
 
   /** Once nothing is in flight: reloads memory from the store, then fails every failed group's members. */

@@ -1,7 +1,7 @@
 /**
  * The whole Store on SQL: the rest scheduler's KyselyRestStore plus the health tables,
- * with the batch insert of snapshots left to a SnapshotWriter (a prepared statement on
- * SQLite, multi-row INSERTs on PostgreSQL), remediation actions through a KyselyActionStore,
+ * with the batch insert of snapshots left to a SnapshotWriter (multi-row INSERTs on
+ * PostgreSQL) or, on SQLite, the direct writer (prepared statements, one synchronous transaction), remediation actions through a KyselyActionStore,
  * self-healing through a KyselyHealingStore and kernel-scoped tokens through a
  * KyselyAccessTokenStore, all on the same connection.
  *
@@ -43,7 +43,7 @@ import { KyselyRestStore } from "./kysely-store.js";
 import type { BaselinesTable, Database } from "./schema.js";
 import { type SnapshotWriter, SQLITE_SNAPSHOT_INSERT } from "./snapshot-writers.js";
 import type { SqlDialect } from "./sql-dialect.js";
-import type { SqliteDirectWriter, WriteStep } from "./sqlite-direct-writer.js";
+import { SqliteDirectWriter, type WriteStep } from "./sqlite-direct-writer.js";
 import type { Store } from "./store-types.js";
 
 /** At most 8 parameters a row: far under either database's limit per statement. */
@@ -54,13 +54,14 @@ export class KyselyStore extends KyselyRestStore implements Store {
   private readonly healing: KyselyHealingStore;
   private readonly accessTokens: KyselyAccessTokenStore;
 
-  constructor(
-    db: Kysely<Database>,
-    dialect: SqlDialect,
-    private readonly writeSnapshots: SnapshotWriter,
-    directWriter?: SqliteDirectWriter,
-  ) {
-    super(db, dialect, directWriter);
+  /** The batch insert on the async path; null where the SQLite direct writer does all the writing. */
+  private readonly writeSnapshots: SnapshotWriter | null;
+
+  /** `writes`: multi-row INSERTs through Kysely (PostgreSQL), or SQLite's direct writer. */
+  constructor(db: Kysely<Database>, dialect: SqlDialect, writes: SnapshotWriter | SqliteDirectWriter) {
+    const direct = writes instanceof SqliteDirectWriter ? writes : undefined;
+    super(db, dialect, direct);
+    this.writeSnapshots = direct ? null : (writes as SnapshotWriter);
     this.actions = new KyselyActionStore(db, dialect);
     this.healing = new KyselyHealingStore(db, dialect);
     this.accessTokens = new KyselyAccessTokenStore(db);
@@ -160,30 +161,23 @@ export class KyselyStore extends KyselyRestStore implements Store {
     const baselines = baselineRows(extras.baselines ?? []);
     const points = (extras.resonance ?? []).map(resonanceRow);
     if (rows.length === 0 && baselines.length === 0 && points.length === 0) return;
-    if (this.directWriter) {
-      // SQLite: the same statements, in one synchronous transaction (sqlite-direct-writer.ts).
+    // Baselines and resonance points: the same compiled statements on either path.
+    const extraQueries = [
+      ...upsertBaselineQueries(this.db, baselines),
+      ...insertResonanceQueries(this.db, points),
+    ];
+    const writeSnapshots = this.writeSnapshots;
+    if (writeSnapshots === null) {
+      // SQLite: one synchronous transaction (sqlite-direct-writer.ts).
       const steps: WriteStep[] = [];
       if (rows.length > 0) steps.push({ sql: SQLITE_SNAPSHOT_INSERT, rows });
-      for (const query of upsertBaselineQueries(this.db, baselines))
-        steps.push({ sql: query.sql, rows: [[...query.parameters]] });
-      for (let i = 0; i < points.length; i += ROWS_PER_STATEMENT) {
-        const query = this.db
-          .insertInto("resonance_points")
-          .values(points.slice(i, i + ROWS_PER_STATEMENT))
-          .compile();
-        steps.push({ sql: query.sql, rows: [[...query.parameters]] });
-      }
-      await this.directWriter.run(steps);
+      for (const query of extraQueries) steps.push({ sql: query.sql, rows: [query.parameters] });
+      await (this.directWriter as SqliteDirectWriter).run(steps);
       return;
     }
     await this.db.transaction().execute(async (trx) => {
-      if (rows.length > 0) await this.writeSnapshots(trx, rows);
-      if (baselines.length > 0) await upsertBaselines(trx, baselines);
-      for (let i = 0; i < points.length; i += ROWS_PER_STATEMENT)
-        await trx
-          .insertInto("resonance_points")
-          .values(points.slice(i, i + ROWS_PER_STATEMENT))
-          .execute();
+      if (rows.length > 0) await writeSnapshots(trx, rows);
+      for (const query of extraQueries) await trx.executeQuery(query);
     });
   }
 
@@ -279,6 +273,19 @@ export class KyselyStore extends KyselyRestStore implements Store {
 /** PostgreSQL refuses to upsert one row twice in a statement: `rows` has one per kernel. */
 async function upsertBaselines(db: Kysely<Database>, rows: BaselinesTable[]): Promise<void> {
   for (const query of upsertBaselineQueries(db, rows)) await db.executeQuery(query);
+}
+
+/** The statements that insert resonance `points`, chunked, compiled for `db`'s dialect. */
+function insertResonanceQueries(db: Kysely<Database>, points: ReturnType<typeof resonanceRow>[]) {
+  const queries = [];
+  for (let i = 0; i < points.length; i += ROWS_PER_STATEMENT)
+    queries.push(
+      db
+        .insertInto("resonance_points")
+        .values(points.slice(i, i + ROWS_PER_STATEMENT))
+        .compile(),
+    );
+  return queries;
 }
 
 /** The statements that upsert `rows` by kernel_id, chunked, compiled for `db`'s dialect. */

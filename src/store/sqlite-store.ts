@@ -12,7 +12,6 @@ import SqliteDatabase from "better-sqlite3";
 import { Kysely } from "kysely";
 import { KyselyStore } from "./kysely-health-store.js";
 import type { Database } from "./schema.js";
-import { multiRowSnapshotWriter } from "./snapshot-writers.js";
 import { SQLITE_DIALECT } from "./sql-dialect.js";
 import { sqliteDialect } from "./sqlite-dialect.js";
 import { SqliteDirectWriter } from "./sqlite-direct-writer.js";
@@ -46,14 +45,8 @@ export function openSqliteStore(path: string): KyselyStore {
     throw new StoreOpenError(path, messageOf(error), { cause: error });
   }
   const db = new Kysely<Database>({ dialect: sqliteDialect(sqlite) });
-  // Snapshots and report groups go through the direct writer; the multi-row writer is the
-  // store's generic path, which SQLite does not take.
-  return new KyselyStore(
-    db,
-    SQLITE_DIALECT,
-    multiRowSnapshotWriter(SQLITE_DIALECT),
-    new SqliteDirectWriter(sqlite, db),
-  );
+  // Snapshot batches and groups of fatigue reports go through the direct writer.
+  return new KyselyStore(db, SQLITE_DIALECT, new SqliteDirectWriter(sqlite, db));
 }
 
 /**
