@@ -108,9 +108,18 @@ function send(
   headers["content-length"] = String(body.length);
   const forwardedFor = req.headers["x-forwarded-for"];
   headers["x-forwarded-for"] = [forwardedFor, req.socket.remoteAddress].filter(Boolean).join(", ");
-  if (body.length === 0 && (req.method === "GET" || req.method === "HEAD")) delete headers["content-length"];
-  return new Promise<Attempt>((resolve) => {
+  if (body.length === 0 && safeMethod(req.method)) delete headers["content-length"];
+  return new Promise<Attempt>((resolve_) => {
     let answered = false;
+    // The client went away before an answer came: stop waiting for one. Removed when this
+    // attempt ends, so retries while no leader answers do not pile listeners on `res`.
+    const onClientGone = () => {
+      if (!answered) upstream.destroy();
+    };
+    const resolve = (attempt: Attempt) => {
+      res.off("close", onClientGone);
+      resolve_(attempt);
+    };
     const upstream = http.request(
       {
         host: target.hostname,
@@ -151,10 +160,7 @@ function send(
       const never = err.code === "ECONNREFUSED" || err.code === "EHOSTUNREACH" || err.code === "ENOTFOUND";
       resolve(never ? { outcome: "not_delivered" } : { outcome: "lost", error: err.code ?? err.message });
     });
-    // The client went away before an answer came: stop waiting for one.
-    res.on("close", () => {
-      if (!answered) upstream.destroy();
-    });
+    res.on("close", onClientGone);
     upstream.end(body);
   });
 }

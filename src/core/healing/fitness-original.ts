@@ -8,6 +8,7 @@
  * scores 0.55; and it sees neither latency nor memory, so a cache that fixes latency alone
  * or a recycle that stops a leak alone scores 0.55 too, which is why it was replaced.
  */
+import { roundScore } from "./fitness-score.js";
 import { distanceOutsideBand, type PhiBand } from "./healing-config.js";
 
 /** The original's weights, in the order its terms are shown. */
@@ -69,22 +70,17 @@ export function originalScore(c: OriginalComponents): number {
 function phiImprovement(before: number | null, after: number | null, band: PhiBand): number {
   if (before === null || after === null) return 0.5;
   const delta = distanceOutsideBand(before, band) - distanceOutsideBand(after, band);
-  return unit(0.5 + PHI_GAIN * delta);
+  return roundScore(0.5 + PHI_GAIN * delta);
 }
 
 /** clamp(0.5 + 0.5·(d_before − d_after)/d_before); 0.5 when there was no drift to correct. */
 function basinCorrection(before: number | null, after: number | null): number {
   if (before === null || after === null || before <= 0) return 0.5;
-  return unit(0.5 + (0.5 * (before - after)) / before);
+  return roundScore(0.5 + (0.5 * (before - after)) / before);
 }
 
 /** clamp(0.5 + 0.5·(e_before − e_after)/max(e_before, 0.01)). */
 function errorReduction(before: number | null, after: number | null): number {
   if (before === null || after === null) return 0.5;
-  return unit(0.5 + (0.5 * (before - after)) / Math.max(before, ERROR_RATE_FLOOR));
-}
-
-function unit(x: number): number {
-  const clamped = x > 1 ? 1 : x > 0 ? x : 0;
-  return Number(clamped.toFixed(12));
+  return roundScore(0.5 + (0.5 * (before - after)) / Math.max(before, ERROR_RATE_FLOOR));
 }

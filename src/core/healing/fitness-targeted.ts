@@ -20,6 +20,7 @@
  * fixes Φ. The target weight must lie in (0.5, 0.6] for (a) and (b) to hold together;
  * 0.55 leaves room on both sides.
  */
+import { clamp01, roundScore } from "./fitness-score.js";
 import type { PhiBand } from "./healing-config.js";
 
 export const TARGETED_WEIGHTS = { target: 0.55, sparing: 0.45 } as const;
@@ -125,8 +126,8 @@ export function targetedComponents(
   }
   return {
     components: {
-      target: tidy(progress),
-      sparing: tidy(1 - worstHarm),
+      target: roundScore(progress),
+      sparing: roundScore(1 - worstHarm),
       validity: accepted ? 1 : 0,
       harm_cap: pushed ? HARM_CAP : 1,
     },
@@ -157,12 +158,4 @@ export function excess(dimension: FitnessDimension, value: number, t: FitnessThr
 function harmScale(dimension: FitnessDimension, t: FitnessThresholds): number {
   const scale = dimension === "phi" ? t.phi_band.max - t.phi_band.min : Math.abs(t[dimension]);
   return scale > 0 ? scale : Number.EPSILON;
-}
-
-function clamp01(x: number): number {
-  return x > 1 ? 1 : x > 0 ? x : 0;
-}
-
-function tidy(x: number): number {
-  return Number(x.toFixed(12));
 }

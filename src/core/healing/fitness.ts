@@ -12,6 +12,7 @@
  */
 
 import { ORIGINAL_WEIGHTS, originalComponents, originalScore } from "./fitness-original.js";
+import { roundScore } from "./fitness-score.js";
 import {
   type DimensionJudgement,
   FITNESS_DIMENSIONS,
@@ -27,13 +28,10 @@ import type { HealingConfig, PhiBand } from "./healing-config.js";
 import type { PredictedMetrics } from "./remediation-action.js";
 
 export type { DimensionJudgement, FitnessDimension, FitnessMetrics, FitnessThresholds };
-export { FITNESS_DIMENSIONS, HARM_CAP, ORIGINAL_WEIGHTS, TARGETED_WEIGHTS };
+export { FITNESS_DIMENSIONS, HARM_CAP, ORIGINAL_WEIGHTS, roundScore, TARGETED_WEIGHTS };
 
 export const FITNESS_FORMULAS = ["targeted", "original"] as const;
 export type FitnessFormula = (typeof FITNESS_FORMULAS)[number];
-
-/** @deprecated name kept for the original's readers: the original formula's weights. */
-export const FITNESS_WEIGHTS = ORIGINAL_WEIGHTS;
 
 /** A component's value by name, in the formula's order (see `weights` for which are summed). */
 export type FitnessComponents = Record<string, number>;
@@ -119,7 +117,7 @@ export function computeFitness(
       formula: "original",
       fitness: roundScore(originalScore(components)),
       components,
-      weights: { ...ORIGINAL_WEIGHTS },
+      weights: fitnessWeights("original"),
       inputs: { ...inputs, dimensions: null },
     };
   }
@@ -128,7 +126,7 @@ export function computeFitness(
     formula: "targeted",
     fitness: roundScore(targetedScore(judged.components)),
     components: { ...judged.components },
-    weights: { ...TARGETED_WEIGHTS },
+    weights: fitnessWeights("targeted"),
     inputs: { ...inputs, dimensions: judged.dimensions },
   };
 }
@@ -197,15 +195,4 @@ export function afterFromPredicted(
     memory_mb: predicted?.memory_mb ?? null,
     memory_mb_slope: predicted?.memory_mb_slope ?? null,
   };
-}
-
-/**
- * Clamped to [0, 1] and rounded to 12 decimals, so a score the formula puts exactly on a
- * threshold (0.4 + 0.3 = 0.7000000000000001 in floating point) compares as that threshold.
- * Rounding never reverses an order, so monotonicity survives it. NaN scores 0.
- * @example roundScore(0.4 + 0.3) // 0.7
- */
-export function roundScore(x: number): number {
-  const clamped = x > 1 ? 1 : x > 0 ? x : 0;
-  return Number(clamped.toFixed(12));
 }

@@ -23,6 +23,7 @@ import { RULES, type RuleId } from "../health/degradation.js";
 import { HealthMonitor } from "../health/monitor.js";
 import type { HealthSnapshot } from "../health/snapshot.js";
 import type { Patch } from "./patch.js";
+import { median } from "./phases.js";
 
 /** Alerts that hand an incident to a person. */
 export const ESCALATING_ALERTS: readonly string[] = [
@@ -373,13 +374,8 @@ function firingRules(mask: number): RuleId[] {
 export function spread(values: readonly number[]): Spread {
   if (values.length === 0) return { count: 0, median: null, p95: null };
   const sorted = [...values].sort((a, b) => a - b);
-  const mid = sorted.length >> 1;
-  const median =
-    sorted.length % 2 === 1
-      ? (sorted[mid] as number)
-      : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
   const p95 = sorted[Math.max(0, Math.ceil(0.95 * sorted.length) - 1)] as number;
-  return { count: values.length, median: round(median), p95: round(p95) };
+  return { count: values.length, median: round(median(sorted) as number), p95: round(p95) };
 }
 
 /** Monday 00:00 UTC of the week holding `ms`. */

@@ -150,7 +150,7 @@ export function advance(
 }
 
 /**
- * The median of sandbox fitness values; null for none.
+ * The median (of sandbox fitness values, of times in the impact report); null for none.
  * @example median([0.4, 0.9, 0.6]) // 0.6
  */
 export function median(values: readonly number[]): number | null {

@@ -132,14 +132,15 @@ export function calibrate(input: CalibrationInput): CalibrationReport {
   const factors = [...new Set([...(input.factors ?? DEFAULT_CALIBRATION_FACTORS), 1])].sort((a, b) => a - b);
   const days = Math.max(input.until_ms - input.since_ms, 1) / 86_400_000;
   // replays[f][kernel][rule] = episodes
-  const replays = factors.map((f) => replay(input, scaledHealth(input.config.health, f)));
+  const healths = factors.map((f) => scaledHealth(input.config.health, f));
+  const replays = healths.map((health) => replay(input, health));
   const kernels = input.histories.map((h) => h.kernel_id);
   const rules = RULES.map((spec, r) => {
     const key = RULE_THRESHOLD_KEY[spec.id];
     const evidence = input.evidence.filter((e) => e.rules.includes(spec.id));
     const perKernel = (kernelId: string | null): CalibrationCandidate[] =>
       factors.map((f, i) => {
-        const health = scaledHealth(input.config.health, f);
+        const health = healths[i] as HealthConfig;
         const ids = kernelId === null ? kernels : [kernelId];
         let alerts = 0;
         for (const id of ids) alerts += (replays[i]?.get(id)?.[r]?.length ?? 0) / 2;
@@ -163,8 +164,10 @@ export function calibrate(input: CalibrationInput): CalibrationReport {
     const keep = new Set(caughtAtCurrent(evidence, replays[factors.indexOf(1)], r));
     // Each kernel's own best; the rule's suggestion is the one most kernels choose.
     const bestByKernel = new Map<string, CalibrationCandidate>();
+    const candidatesByKernel = new Map<string, CalibrationCandidate[]>();
     for (const id of kernels) {
       const own = perKernel(id);
+      candidatesByKernel.set(id, own);
       const mustKeep = evidence.filter((e) => e.kernel_id === id && keep.has(e));
       bestByKernel.set(
         id,
@@ -182,7 +185,7 @@ export function calibrate(input: CalibrationInput): CalibrationReport {
     for (const id of kernels) {
       const own = bestByKernel.get(id) as CalibrationCandidate;
       if (own.factor === chosenFactor) continue;
-      const ownCandidates = perKernel(id);
+      const ownCandidates = candidatesByKernel.get(id) as CalibrationCandidate[];
       const atChosen = ownCandidates[factors.indexOf(chosenFactor)] as CalibrationCandidate;
       if (own.alerts >= atChosen.alerts && own.incidents_caught <= atChosen.incidents_caught) continue;
       overrides.push({
