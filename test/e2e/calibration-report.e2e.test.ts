@@ -12,10 +12,10 @@ import { renderReport } from "../../src/cli/impact-commands.js";
 import { loadConfig } from "../../src/config/load-config.js";
 import { ManualClock } from "../../src/core/clock.js";
 import type { AutonomicConfig } from "../../src/core/config.js";
-import { normalizeSimplex } from "../../src/core/geometry.js";
 import { RULES } from "../../src/core/health/degradation.js";
 import { HealthMonitor } from "../../src/core/health/monitor.js";
 import { type ImpactReads, ImpactService } from "../../src/services/impact-service.js";
+import { replayedSnapshot } from "../../src/services/replayed-snapshot.js";
 import { SIGNATURE } from "../../src/sim/faults.js";
 import { SIM_EPOCH_MS } from "../../src/sim/simulate.js";
 import { openStore } from "../../src/store/open-store.js";
@@ -86,24 +86,7 @@ async function faultsCaughtUnder(config: AutonomicConfig): Promise<boolean[]> {
     }
     rows.reverse();
     for (const r of rows) {
-      monitor.ingest({
-        kernel_id: r.kernel_id,
-        timestamp: r.at / 1000,
-        phi: r.phi,
-        kappa_eff: r.kappa_eff,
-        basin_coords: r.basin ? normalizeSimplex(r.basin) : null,
-        confidence: r.confidence,
-        surprise: r.surprise,
-        agency: r.agency,
-        error_rate: r.error_rate,
-        avg_latency_ms: r.avg_latency_ms,
-        memory_mb: r.memory_mb,
-        cpu_pct: r.cpu_pct,
-        code_hash: null,
-        label: null,
-        context: null,
-        set_baseline: false,
-      });
+      monitor.ingest(replayedSnapshot(r, { context: false }));
       const list = firing.get(r.kernel_id) ?? [];
       list.push({ at: r.at, mask: monitor.firingRules(r.kernel_id) });
       firing.set(r.kernel_id, list);
