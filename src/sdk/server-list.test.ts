@@ -107,6 +107,32 @@ describe("ServerList", () => {
     expect(live.paths).toEqual([]);
   });
 
+  it("fails a write back when the leader's own store failed its commit (its outcome is unknown)", async () => {
+    const failed = await replica(() => ({
+      status: 503,
+      body: { error: "the store failed", code: "store_unavailable" },
+    }));
+    const live = await replica(ok);
+    const servers = new ServerList([failed.url, live.url]);
+    const failure = await servers
+      .request(transport, "POST", "/api/rest/request/apollo_1", {}, { repeatable: false })
+      .catch((err: unknown) => err);
+    expect(failure).toMatchObject({ status: 503, code: "store_unavailable", notApplied: false });
+    expect(live.paths).toEqual([]);
+  });
+
+  it("sends a write on after a 503 that carries the cluster's retry header, whatever its code", async () => {
+    const starting = await replica(() => ({
+      status: 503,
+      body: { error: "taking over" },
+      headers: { "x-autonomic-retry": "leader" },
+    }));
+    const live = await replica(ok);
+    const servers = new ServerList([starting.url, live.url]);
+    await servers.request(transport, "POST", "/api/rest/request/apollo_1", {}, { repeatable: false });
+    expect(live.paths).toEqual(["/api/rest/request/apollo_1"]);
+  });
+
   it("fails a write back after a timeout (its outcome is unknown), but sends a repeatable call on", async () => {
     const slow = await replica(() => "hang");
     const live = await replica(ok);

@@ -18,8 +18,10 @@ export class AutonomicRequestError extends Error {
     readonly code: string | null = null,
     /**
      * True when the request surely took no effect: the connection was refused (nothing was
-     * sent), or the server said so (429, or a 503 other than "leader_lost", the one reply of
-     * a replica whose leader died while applying the write). A timeout or a reset is unknown.
+     * sent), or the server said so: a 429, a 503 carrying the cluster's retry header, or a 503
+     * whose code says it was refused before anything was applied (NOT_APPLIED_CODES). Every
+     * other failure is unknown: a timeout, a reset, "leader_lost", and a leader's own
+     * "store_unavailable" (a commit whose outcome its database did not report).
      */
     readonly notApplied = false,
   ) {
@@ -27,6 +29,21 @@ export class AutonomicRequestError extends Error {
     this.name = "AutonomicRequestError";
   }
 }
+
+/**
+ * The 503 codes a replica sends before it applies anything: no leader (yet, or reachable),
+ * not the leader (its fence refused the commit), or no database to vouch for it.
+ */
+export const NOT_APPLIED_CODES: ReadonlySet<string> = new Set([
+  "no_leader",
+  "leader_starting",
+  "leader_unreachable",
+  "not_leader",
+  "database_unreachable",
+]);
+
+/** Set by a replica on a 503 for a request it did not apply (src/cluster/request-forwarder.ts). */
+const RETRY_HEADER = "x-autonomic-retry";
 
 /** Connection errors raised before a single byte of the request left. */
 const NOT_SENT = new Set(["ECONNREFUSED", "ENOTFOUND", "EAI_AGAIN", "EHOSTUNREACH", "ENETUNREACH"]);
@@ -85,7 +102,9 @@ export async function postJson<T>(
     const transient = status >= 500 || status === 429;
     const error = typeof parsed.error === "string" ? parsed.error : `HTTP ${status}`;
     const code = typeof parsed.code === "string" ? parsed.code : null;
-    const notApplied = status === 429 || (status === 503 && code !== "leader_lost");
+    const notApplied =
+      status === 429 ||
+      (status === 503 && (response.headers.has(RETRY_HEADER) || (code !== null && NOT_APPLIED_CODES.has(code))));
     throw new AutonomicRequestError(
       `${method} ${path}: HTTP ${status}: ${error}`,
       status,

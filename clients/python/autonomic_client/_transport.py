@@ -5,9 +5,10 @@ A failure is *transient* when trying again later can help (no reply, a timeout, 
 With several server URLs (SPEC §9: any replica answers every route), a URL that gives no
 reply, or a 502/503/504, is set aside for a short cool-down and the next one is tried; the
 one that last answered is tried first. A write moves on only when it surely took no effect
-at the first URL (``not_applied``: the connection was refused, or a 503 other than
-``leader_lost``, which a replica sends when its leader died while applying the write); a
-write whose outcome is unknown (a timeout, a reset) is failed back, so none is applied twice.
+at the first URL (``not_applied``: the connection was refused, a 429, or a 503 a replica
+sends before applying anything: with its retry header, or a code such as ``no_leader`` or
+``database_unreachable``); a write whose outcome is unknown (a timeout, a reset,
+``leader_lost``, a leader's own ``store_unavailable``) is failed back, so none is applied twice.
 Reads, and the buffered reports (sent again on any failure anyway), move on every time.
 While every URL is cooling down, calls fail at once without touching the network, so a
 kernel whose control plane is away does not pay a connection attempt on each of its own calls.
@@ -30,6 +31,14 @@ logger = logging.getLogger("autonomic_client")
 
 #: Statuses after which another replica may well answer.
 _FAILOVER_STATUSES = frozenset({502, 503, 504})
+# The 503 codes a replica sends before it applies anything (no leader yet or reachable, a
+# fence that refused the commit, no database to vouch for it); every other 503, such as
+# "leader_lost" or a leader's own "store_unavailable", leaves the outcome unknown.
+_NOT_APPLIED_CODES = frozenset(
+    {"no_leader", "leader_starting", "leader_unreachable", "not_leader", "database_unreachable"}
+)
+# Set by a replica on a 503 for a request it did not apply.
+_RETRY_HEADER = "x-autonomic-retry"
 
 
 class AutonomicRequestError(Exception):
@@ -41,7 +50,7 @@ class AutonomicRequestError(Exception):
         code: the server's machine-readable code (e.g. ``"invalid_input"``), when it sent one.
         body: the parsed reply body, when there was one.
         not_applied: True when the request surely took no effect (refused connection, 429, a
-            503 other than ``leader_lost``), so it may go to another replica.
+            503 a replica sent before applying anything), so it may go to another replica.
     """
 
     def __init__(
@@ -208,7 +217,9 @@ class Transport:
             message = parsed.get("error") if isinstance(parsed.get("error"), str) else f"HTTP {status}"
             code = parsed.get("code") if isinstance(parsed.get("code"), str) else None
             transient = status >= 500 or status == 429
-            not_applied = status == 429 or (status == 503 and code != "leader_lost")
+            not_applied = status == 429 or (
+                status == 503 and (err.headers.get(_RETRY_HEADER) is not None or code in _NOT_APPLIED_CODES)
+            )
             raise AutonomicRequestError(
                 f"{method} {path}: HTTP {status}: {message}", status, transient, code, parsed, not_applied
             ) from None

@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Callable, Iterator, List, Tuple
+from typing import Any, Callable, Iterator, List, Tuple
 
 import pytest
 from server_process import free_port, wait_until
@@ -18,7 +18,8 @@ from server_process import free_port, wait_until
 from autonomic_client import KernelClient
 from autonomic_client._transport import AutonomicRequestError, Transport
 
-Answer = Callable[[str], Tuple[int, dict]]
+# (status, body), or (status, body, extra headers).
+Answer = Callable[[str], Tuple[Any, ...]]
 
 
 class Replica:
@@ -33,9 +34,11 @@ class Replica:
                 replica.paths.append(self.path)
                 if delay:
                     threading.Event().wait(delay)
-                status, body = answer(self.path)
+                status, body, *extra = answer(self.path)
                 raw = json.dumps(body).encode()
                 self.send_response(status)
+                for name, value in (extra[0] if extra else {}).items():
+                    self.send_header(name, value)
                 self.send_header("content-type", "application/json")
                 self.send_header("content-length", str(len(raw)))
                 self.end_headers()
@@ -98,6 +101,25 @@ def test_failover_fails_a_write_back_when_the_leader_died_while_applying_it(repl
     err = raised.value
     assert (err.code, err.not_applied, err.transient) == ("leader_lost", False, True)
     assert live.paths == []
+
+
+def test_failover_fails_a_write_back_when_the_leaders_own_store_failed_its_commit(replicas):
+    # The commit's outcome is unknown to the leader itself: sending it on could apply it twice.
+    failed = replicas(lambda _p: (503, {"error": "the store failed", "code": "store_unavailable"}))
+    live = replicas(ok)
+    transport = Transport([failed.url, live.url])
+    with pytest.raises(AutonomicRequestError) as raised:
+        transport.request("POST", "/api/rest/request/apollo_1", {})
+    assert (raised.value.code, raised.value.not_applied) == ("store_unavailable", False)
+    assert live.paths == []
+
+
+def test_failover_sends_a_write_on_after_a_503_carrying_the_retry_header(replicas):
+    starting = replicas(lambda _p: (503, {"error": "taking over"}, {"x-autonomic-retry": "leader"}))
+    live = replicas(ok)
+    transport = Transport([starting.url, live.url])
+    assert transport.request("POST", "/api/rest/request/apollo_1", {}) == {"ok": True}
+    assert live.paths == ["/api/rest/request/apollo_1"]
 
 
 def test_failover_of_a_timed_out_write_is_left_to_its_caller_but_a_read_moves_on(replicas):
