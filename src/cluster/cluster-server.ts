@@ -6,19 +6,22 @@
  * every replica itself. A lone server simply leads, before it logs "listening".
  */
 import http, { type IncomingMessage, type ServerResponse } from "node:http";
+import type { FastifyInstance } from "fastify";
 import type { Logger } from "pino";
 import { Registry } from "prom-client";
 import type { Clock } from "../core/clock.js";
 import type { AutonomicConfig } from "../core/config.js";
 import type { Registry as PantheonRegistry } from "../core/registry/registry.js";
 import type { GitPatchRepository } from "../healing-git/index.js";
-import { type ControlPlane, openControlPlane } from "../server/control-plane.js";
+import { type ControlPlane, openControlPlane, openReadPlane } from "../server/control-plane.js";
 import { errorBody } from "../server/http-errors.js";
 import { openStore } from "../store/open-store.js";
+import { openPostgresStore } from "../store/postgres-store.js";
 import type { Store } from "../store/store-types.js";
 import { clusterMetrics } from "./cluster-metrics.js";
 import { clusterReply } from "./cluster-reply.js";
 import { Fence, fencedPool, type KyselyPool } from "./fenced-pool.js";
+import { FollowerState } from "./follower-state.js";
 import { type ClusterView, LeaderElection, type ReplicaRow, type Takeover } from "./leader-election.js";
 import { forwardRequest, RETRY_HEADER, type Route } from "./request-forwarder.js";
 
@@ -41,6 +44,8 @@ export interface ClusterServer {
 }
 
 const EVENT_STREAM_PATH = "/api/events";
+/** On a read a follower answered from its own state: how far behind it may be, at most (ms). */
+export const READ_LAG_HEADER = "x-autonomic-read-lag-ms";
 /** Longest close() waits for requests in flight before it cuts them. */
 const DRAIN_TIMEOUT_MS = 10_000;
 
@@ -89,6 +94,28 @@ export async function startClusterServer(o: ClusterServerOptions): Promise<Clust
   const followerMetrics = new Registry();
   clusterMetrics(followerMetrics, metricsSource);
 
+  // A follower's own state, read through sessions PostgreSQL keeps read-only: nothing a
+  // follower does with it can write.
+  const readStore = openPostgresStore(config.store.location, { readOnly: true, maxConnections: 4 });
+  const quiet = logger.child({ plane: "follower" }, { level: "warn" });
+  const clusterRouteReply = () => clusterReply(view(), replicas, config, clock.now(), term !== null);
+  const own = new FollowerState<FastifyInstance>({
+    open: () =>
+      openReadPlane({
+        config,
+        store: readStore,
+        clock,
+        logger: quiet,
+        registry: o.registry,
+        git: null,
+        cluster: clusterRouteReply,
+      }),
+    close: (app) => app.close(),
+    maxLagMs: config.ha.maxReadLagMs,
+    now: () => clock.now(),
+    logger,
+  });
+
   const openTerm = async (takeover: Takeover) => {
     const plane = await openControlPlane({
       config,
@@ -100,7 +127,7 @@ export async function startClusterServer(o: ClusterServerOptions): Promise<Clust
       claimTick,
       extraMetrics: (registry) => clusterMetrics(registry, metricsSource),
       // Answered before Fastify (see handle below); the route is there for /openapi.json.
-      cluster: () => clusterReply(view(), replicas, config, clock.now(), term !== null),
+      cluster: clusterRouteReply,
     });
     await plane.app.ready();
     plane.runner.start();
@@ -193,6 +220,15 @@ export async function startClusterServer(o: ClusterServerOptions): Promise<Clust
       res.end(await followerMetrics.metrics());
       return;
     }
+    if (term === null && !WRITE_METHODS.has(method) && !path.startsWith(EVENT_STREAM_PATH)) {
+      // A follower answers reads from its own state while that is fresh enough (SPEC §9).
+      const read = own.read();
+      if (read.plane !== null) {
+        res.setHeader(READ_LAG_HEADER, String(read.lagMs));
+        read.plane.routing(req, res);
+        return;
+      }
+    }
     const first = route(method);
     if (first.to === "local") return local(req, res, null);
     if (first.to === "none" && first.code === "database_unreachable")
@@ -215,6 +251,8 @@ export async function startClusterServer(o: ClusterServerOptions): Promise<Clust
       agent,
       writeAgent,
       refuse,
+      // Reads here wait for the leader until this replica's own state holds the write.
+      onAnswer: WRITE_METHODS.has(method) ? () => own.wroteThrough() : undefined,
     });
   };
 
@@ -255,19 +293,27 @@ export async function startClusterServer(o: ClusterServerOptions): Promise<Clust
     logger,
     fence,
     onElected: (takeover) => {
+      own.lead();
       const opened = termChange.then(() => openTerm(takeover));
       termChange = opened.catch(() => {});
       return opened;
     },
-    onDeposed: dropTerm,
+    onDeposed: (reason) => {
+      dropTerm(reason);
+      own.follow();
+    },
+    commits: own,
   });
   try {
     await election.start();
   } catch (err) {
     server.close();
+    await own.stop();
+    await readStore.close();
     await store.close();
     throw err;
   }
+  if (term === null && view().role === "follower") own.follow();
   return {
     url,
     store,
@@ -293,6 +339,8 @@ export async function startClusterServer(o: ClusterServerOptions): Promise<Clust
       server.closeAllConnections();
       agent.destroy();
       writeAgent.destroy();
+      await own.stop();
+      await readStore.close();
       await store.close();
     },
   };

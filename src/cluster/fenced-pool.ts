@@ -69,6 +69,14 @@ const ROLLBACK = /^\s*rollback\b(?!\s+to)/i;
 
 const CHECK = "SELECT 1 FROM cluster_leadership WHERE id = 1 AND generation = $1 FOR SHARE";
 
+/**
+ * Every fenced write transaction also notifies this channel. PostgreSQL delivers a NOTIFY
+ * when, and only if, its transaction commits, so a follower listening here learns of every
+ * commit, with no extra round trip and no commit it could miss while it listens (SPEC §9:
+ * followers answer reads from their own state, src/cluster/follower-state.ts).
+ */
+export const COMMIT_CHANNEL = "autonomic_commits";
+
 export function fencedPool(pool: pg.Pool, fence: Fence): KyselyPool {
   const wrappers = new WeakMap<pg.PoolClient, KyselyPoolClient>();
   const wrap = (client: pg.PoolClient): KyselyPoolClient => {
@@ -78,14 +86,15 @@ export function fencedPool(pool: pg.Pool, fence: Fence): KyselyPool {
      * server as one simple query (one round trip, not two), so every write transaction costs
      * one round trip more than it would unfenced, not two. The lock is then held from BEGIN
      * to COMMIT, so a takeover waits for the transaction, and the commit lands wholly before it.
+     * The same query queues the commit's notification (COMMIT_CHANNEL).
      */
     const beginFenced = async (generation: number | null): Promise<unknown> => {
       if (generation === null) throw new NotLeaderError("this server follows");
       if (!Number.isSafeInteger(generation)) throw new Error(`generation ${generation} is not an integer`);
       // Inlined, not bound: a simple query may hold two statements, a bound one only one.
       const results = (await client.query(
-        `BEGIN; ${CHECK.replace("$1", String(generation))}`,
-      )) as unknown as [pg.QueryResult, pg.QueryResult];
+        `BEGIN; ${CHECK.replace("$1", String(generation))}; NOTIFY ${COMMIT_CHANNEL}, '${generation}'`,
+      )) as unknown as [pg.QueryResult, pg.QueryResult, pg.QueryResult];
       inTransaction = true;
       if (results[1].rowCount === 0) {
         inTransaction = false;

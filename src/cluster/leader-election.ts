@@ -21,7 +21,7 @@
 import pg from "pg";
 import type { Logger } from "pino";
 import type { Clock } from "../core/clock.js";
-import type { Fence } from "./fenced-pool.js";
+import { COMMIT_CHANNEL, type Fence } from "./fenced-pool.js";
 
 /** The advisory lock key: "auto" in ASCII. Locks are per database, so one key serves every deployment. */
 export const LEADER_LOCK_KEY = 0x6175746f;
@@ -76,6 +76,12 @@ export interface LeaderElectionOptions {
   onElected: (term: Takeover) => Promise<void>;
   /** Called after the fence has closed: stop the loops, drop the services. */
   onDeposed: (reason: string) => void;
+  /**
+   * The leader's commits, heard on this same connection (LISTEN on COMMIT_CHANNEL): `changed`
+   * on each; `listening` once LISTEN holds (again), when anything may have changed unheard;
+   * `lost` when the connection goes, from when nothing is heard.
+   */
+  commits?: { changed(): void; listening(): void; lost(): void };
 }
 
 export class LeaderElection {
@@ -166,7 +172,19 @@ export class LeaderElection {
     // A dead lock session must close the fence at once, not at the next poll.
     client.on("error", (err) => this.connectionLost(client, err));
     client.on("end", () => this.connectionLost(client, new Error("connection closed")));
-    await client.connect();
+    client.on("notification", (message) => {
+      if (message.channel === COMMIT_CHANNEL) this.o.commits?.changed();
+    });
+    try {
+      await client.connect();
+      await client.query(`LISTEN ${COMMIT_CHANNEL}`);
+    } catch (err) {
+      client.removeAllListeners("end");
+      client.on("error", () => {});
+      void client.end().catch(() => {});
+      throw err;
+    }
+    this.o.commits?.listening();
     return client;
   }
 
@@ -293,6 +311,7 @@ export class LeaderElection {
     client.removeAllListeners("end");
     client.on("error", () => {});
     void client.end().catch(() => {});
+    this.o.commits?.lost();
     this.markUnreachable(err);
     if (this.state.role === "leader") this.depose("lost the database connection holding the leader lock");
   }

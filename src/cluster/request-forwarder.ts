@@ -48,6 +48,8 @@ export interface ForwardOptions {
    * could also mean "delivered, then died").
    */
   writeAgent: http.Agent;
+  /** Called when the leader's answer begins, before it is passed on. */
+  onAnswer?: () => void;
   /** Answers a refusal in the API's error shape. */
   refuse: (res: ServerResponse, status: number, code: string, message: string, retryable: boolean) => void;
 }
@@ -137,6 +139,7 @@ function send(
           return;
         }
         answered = true;
+        o.onAnswer?.();
         const out: http.OutgoingHttpHeaders = {};
         for (const [name, value] of Object.entries(reply.headers))
           if (!HOP_BY_HOP.has(name) && value !== undefined) out[name] = value;

@@ -71,6 +71,12 @@ export interface AppDependencies {
   impact?: ImpactService;
   /** The clock the impact routes count `since` back from; the system clock by default. */
   clock?: Clock;
+  /**
+   * The process's own metrics (CPU, memory, event-loop lag) on /metrics; default true. A
+   * follower's read plane, rebuilt as the leader commits, leaves them out: each set starts an
+   * event-loop monitor that is never stopped.
+   */
+  processMetrics?: boolean;
 }
 
 export async function buildApp({
@@ -88,6 +94,7 @@ export async function buildApp({
   extraMetrics,
   impact,
   clock = systemClock,
+  processMetrics = true,
 }: AppDependencies): Promise<FastifyInstance> {
   const app = Fastify({
     loggerInstance: logger as unknown as FastifyBaseLogger,
@@ -196,7 +203,7 @@ export async function buildApp({
   });
   if (impact) impactRoutes(app, impact, clock);
 
-  const metrics = createMetrics(rest, health);
+  const metrics = createMetrics(rest, health, { processMetrics });
   healingMetrics(metrics, healing);
   cycleMetrics(metrics, cycles);
   alertingMetrics(metrics, { rest, health, healing });

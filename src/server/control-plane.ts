@@ -42,9 +42,17 @@ export interface ControlPlane extends Services {
   close(): Promise<void>;
 }
 
-export async function openControlPlane(o: ControlPlaneOptions): Promise<ControlPlane> {
+/** What serves reads (and, for a leader, everything): services restored from the store, and their app. */
+interface Plane extends Services {
+  app: FastifyInstance;
+}
+
+async function openPlane(
+  o: Omit<ControlPlaneOptions, "claimTick">,
+  runId: number | null,
+  processMetrics: boolean,
+): Promise<Plane> {
   const { config, store, clock, logger } = o;
-  const runId = await store.recordServerStart(clock.now());
   const services = await openServices({
     config,
     store,
@@ -65,8 +73,28 @@ export async function openControlPlane(o: ControlPlaneOptions): Promise<ControlP
     extraMetrics: o.extraMetrics,
     impact,
     clock,
+    processMetrics,
   });
   clusterRoute(app, o.cluster);
+  return { ...services, app };
+}
+
+/**
+ * A follower's own state (SPEC §9): the services restored from `store` (read-only) and the app
+ * that answers reads from them, with no loops, no run recorded and no process metrics. It is
+ * never written through: writes go to the leader, and a fresh one replaces it as the leader
+ * commits (src/cluster/follower-state.ts).
+ */
+export async function openReadPlane(o: Omit<ControlPlaneOptions, "claimTick">): Promise<FastifyInstance> {
+  const plane = await openPlane(o, null, false);
+  await plane.app.ready();
+  return plane.app;
+}
+
+export async function openControlPlane(o: ControlPlaneOptions): Promise<ControlPlane> {
+  const { config, store, clock, logger } = o;
+  const runId = await store.recordServerStart(clock.now());
+  const { app, ...services } = await openPlane(o, runId, true);
   const { actions, rest, health, healing, cycles, alerts } = services;
   const runner = new PeriodicRunner(logger);
   const once = (job: string, intervalMs: number, run: () => Promise<unknown>) => async () => {

@@ -10,9 +10,13 @@ import type { RestService } from "../services/rest-service.js";
 
 const STATUSES: RestStatus[] = ["active", "resting", "reduced", "micro_pause"];
 
-export function createMetrics(rest: RestService, health: HealthService): Registry {
+export function createMetrics(
+  rest: RestService,
+  health: HealthService,
+  o: { processMetrics?: boolean } = {},
+): Registry {
   const registry = new Registry();
-  collectDefaultMetrics({ register: registry, prefix: "autonomic_" });
+  if (o.processMetrics ?? true) collectDefaultMetrics({ register: registry, prefix: "autonomic_" });
 
   // Group commit at work: writes per transaction is writes ÷ groups (a Counter's collect
   // sets the running totals the queues keep).

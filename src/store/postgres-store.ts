@@ -33,14 +33,28 @@ export interface PostgresStoreOptions {
   onIdleError?: (error: Error) => void;
   /** Puts a layer between Kysely and the pool (the cluster's fence, src/cluster/fenced-pool.ts). */
   wrapPool?: (pool: pg.Pool) => PostgresPool;
+  /**
+   * Every session read-only (`default_transaction_read_only`): PostgreSQL itself refuses any
+   * write through this store. A follower's own state is read through one (SPEC §9).
+   */
+  readOnly?: boolean;
 }
 
 export function openPostgresStore(url: string, options: PostgresStoreOptions = {}): KyselyStore {
-  const pool = new pg.Pool({ connectionString: url, max: options.maxConnections ?? 10, types: numericTypes });
+  const pool = new pg.Pool({
+    connectionString: url,
+    max: options.maxConnections ?? 10,
+    types: numericTypes,
+    ...(options.readOnly ? { options: "-c default_transaction_read_only=on" } : {}),
+  });
   // Without a listener an idle connection's error is thrown as an unhandled 'error' event
   // and kills the process; the pool has already dropped that connection and the next query
   // opens a new one, so reporting it is enough.
   pool.on("error", options.onIdleError ?? (() => {}));
+  // A connection that dies while checked out but between two queries (inside a transaction
+  // Kysely holds across awaits) emits 'error' on the client itself, where the pool listens
+  // only while it is idle; the next query on it fails, which is where the error is reported.
+  pool.on("connect", (client) => client.on("error", () => {}));
   const db = new Kysely<Database>({
     dialect: new PostgresDialect({ pool: options.wrapPool?.(pool) ?? pool }),
   });
