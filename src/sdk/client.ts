@@ -70,6 +70,8 @@ export interface KernelClientEvents {
   error: [Error];
 }
 
+/** Passes over the servers for a rest request or end while none applied it (about 2 s of backoff). */
+const NOT_APPLIED_PASSES = 4;
 const RETRY_DEFAULTS = { initialDelayMs: 250, maxDelayMs: 30_000, jitter: 0.2 };
 
 export class KernelClient extends EventEmitter<KernelClientEvents> {
@@ -179,17 +181,31 @@ export class KernelClient extends EventEmitter<KernelClientEvents> {
     return reply;
   }
 
+  /**
+   * Asks for a rest. Passes over the servers again, with backoff, while every one says it did
+   * not apply it (a takeover: no leader yet); an unknown outcome is thrown at once.
+   */
   async requestRest(force = false): Promise<{ approved: boolean; reason: string; reason_code: string }> {
-    return this.call(
-      "POST",
-      `/api/rest/request/${encodeURIComponent(this.kernelId)}`,
-      force ? { force } : undefined,
-      false,
+    return this.withRetry(
+      () =>
+        this.call(
+          "POST",
+          `/api/rest/request/${encodeURIComponent(this.kernelId)}`,
+          force ? { force } : undefined,
+          false,
+        ),
+      NOT_APPLIED_PASSES,
+      (err) => err.notApplied,
     );
   }
 
+  /** Ends the kernel's rest, retried like requestRest. */
   async endRest(): Promise<Record<string, unknown>> {
-    return this.call("POST", `/api/rest/end/${encodeURIComponent(this.kernelId)}`, undefined, false);
+    return this.withRetry(
+      () => this.call("POST", `/api/rest/end/${encodeURIComponent(this.kernelId)}`, undefined, false),
+      NOT_APPLIED_PASSES,
+      (err) => err.notApplied,
+    );
   }
 
   /** The server URLs, the one that answered last first. */
@@ -310,7 +326,11 @@ export class KernelClient extends EventEmitter<KernelClientEvents> {
     return this.servers.request<T>(this.transport, method, path, body, { repeatable });
   }
 
-  private async withRetry<T>(call: () => Promise<T>, maxAttempts = 8): Promise<T> {
+  private async withRetry<T>(
+    call: () => Promise<T>,
+    maxAttempts = 8,
+    retryable: (err: AutonomicRequestError) => boolean = () => true,
+  ): Promise<T> {
     for (let attempt = 0; ; attempt++) {
       try {
         return await call();
@@ -318,6 +338,7 @@ export class KernelClient extends EventEmitter<KernelClientEvents> {
         if (
           !(err instanceof AutonomicRequestError) ||
           !err.transient ||
+          !retryable(err) ||
           attempt + 1 >= maxAttempts ||
           this.closed
         )

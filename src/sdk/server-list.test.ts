@@ -201,4 +201,35 @@ describe("KernelClient with several URLs", () => {
     expect(client.urls[0]).toBe(live.url);
     await client.close();
   });
+
+  it("asks for a rest again, with backoff, while no replica applied it, and once only when one did", async () => {
+    let answers = 0;
+    const noLeaderThenOk = await replica(() =>
+      ++answers <= 2
+        ? { status: 503, body: { error: "no leader is known", code: "no_leader" } }
+        : { status: 200, body: { approved: true, reason: "ok", reason_code: "approved" } },
+    );
+    const client = new KernelClient({
+      url: [noLeaderThenOk.url],
+      kernelId: "apollo_1",
+      flushIntervalMs: 0,
+      retry: { initialDelayMs: 10, maxDelayMs: 20, jitter: 0 },
+    });
+    await expect(client.requestRest()).resolves.toMatchObject({ approved: true });
+    expect(noLeaderThenOk.paths).toHaveLength(3);
+    await client.close();
+  });
+
+  it("does not ask for a rest again when the leader died applying it (its outcome is unknown)", async () => {
+    const lost = await replica(() => ({ status: 503, body: { error: "stopped", code: "leader_lost" } }));
+    const client = new KernelClient({
+      url: [lost.url],
+      kernelId: "apollo_1",
+      flushIntervalMs: 0,
+      retry: { initialDelayMs: 10, maxDelayMs: 20, jitter: 0 },
+    });
+    await expect(client.endRest()).rejects.toMatchObject({ code: "leader_lost" });
+    expect(lost.paths).toHaveLength(1);
+    await client.close();
+  });
 });

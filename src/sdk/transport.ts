@@ -104,7 +104,8 @@ export async function postJson<T>(
     const code = typeof parsed.code === "string" ? parsed.code : null;
     const notApplied =
       status === 429 ||
-      (status === 503 && (response.headers.has(RETRY_HEADER) || (code !== null && NOT_APPLIED_CODES.has(code))));
+      (status === 503 &&
+        (response.headers.has(RETRY_HEADER) || (code !== null && NOT_APPLIED_CODES.has(code))));
     throw new AutonomicRequestError(
       `${method} ${path}: HTTP ${status}: ${error}`,
       status,
