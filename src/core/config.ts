@@ -735,7 +735,7 @@ export const configSchema = z.strictObject({
         .int()
         .positive()
         .describe(
-          "Longest a replica answers from its view of the cluster (who leads) without having reached the database; past it, it answers 503 naming the reason rather than guess.",
+          "How far behind the leader a follower's reads may be (a commit it heard of may be missing from its own state this long, then reads go to the leader); also the longest a replica answers from its view of the cluster without having reached the database, past which it answers 503 naming the reason.",
         ),
       advertiseUrl: z
         .url()

@@ -49,10 +49,10 @@ describe("alert rules", () => {
   it("pass promtool check rules", async () => {
     const run = await runTool(promtool, ["check", "rules", RULES]);
     expect(run.code, run.output).toBe(0);
-    expect(run.output).toMatch(/SUCCESS: 8 rules found/);
+    expect(run.output).toMatch(/SUCCESS: 9 rules found/);
   });
 
-  it("alert on Φ below 0.65, drift over its threshold, critical kernels, an open circuit breaker, a coverage gap and a change of leader", () => {
+  it("alert on Φ below 0.65, drift over its threshold, critical kernels, an open circuit breaker, a coverage gap, a change of leader and no leader", () => {
     const exprs = new Map(alertRules().map((r) => [r.alert, r.expr]));
     expect(exprs.get("AutonomicPhiLow")).toBe("geometric_health_phi < 0.65");
     expect(exprs.get("AutonomicBasinDriftCritical")).toMatch(
@@ -64,6 +64,7 @@ describe("alert rules", () => {
     expect(exprs.get("AutonomicLeaderChanged")).toBe(
       "changes(autonomic_leader[5m]) > 0 and autonomic_leader == 1",
     );
+    expect(exprs.get("AutonomicNoLeader")).toBe("sum by (job) (autonomic_leader) == 0");
   });
 
   it("each hold for a while, carry a severity, and say which kernel and what value in their annotations", () => {
@@ -73,8 +74,9 @@ describe("alert rules", () => {
       const text = `${rule.annotations?.summary ?? ""} ${rule.annotations?.description ?? ""}`;
       expect(rule.annotations?.summary, rule.alert).toBeTruthy();
       expect(text, rule.alert).toContain("{{ $value");
-      // Per-kernel series name their kernel; the constellation-wide ones name the instance.
-      expect(text, rule.alert).toMatch(/\{\{ \$labels\.(kernel|instance) \}\}/);
+      // Per-kernel series name their kernel; the constellation-wide ones name the instance,
+      // and the cluster-wide one (summed over the replicas) its job.
+      expect(text, rule.alert).toMatch(/\{\{ \$labels\.(kernel|instance|job) \}\}/);
       if (
         rule.expr.match(/^(geometric_health_(phi|basin_drift)|autonomic_rest_coverage_gap|healing_circuit)/)
       )
@@ -108,7 +110,7 @@ describe("the example Prometheus config", () => {
     const run = await runTool(promtool, ["check", "config", CONFIG]);
     expect(run.code, run.output).toBe(0);
     expect(run.output).toMatch(/SUCCESS: 1 rule files found/);
-    expect(run.output).toMatch(/Checking deploy\/prometheus-rules\.yml\s+SUCCESS: 8 rules found/);
+    expect(run.output).toMatch(/Checking deploy\/prometheus-rules\.yml\s+SUCCESS: 9 rules found/);
   });
 
   it("scrapes Autonomic's default address and path as job autonomic", () => {
