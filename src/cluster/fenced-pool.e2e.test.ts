@@ -79,4 +79,39 @@ describe("a fenced store", () => {
     // Committed before the takeover, so there; the next write of generation 7 is refused.
     await expect(store.recordServerStart(2000)).rejects.toThrow(NotLeaderError);
   });
+
+  it("sends a write with its values inlined as one query behind the fence, all or nothing", async () => {
+    await setGeneration(9);
+    fence.lead(9);
+    const client = await pool.connect();
+    try {
+      const insert =
+        "INSERT INTO cluster_ticks (job, tick, generation, ran_at) VALUES ('inlined', 1, 9, 0), ('inlined', 2, 9, 0)";
+      const done = (await client.query(insert)) as pg.QueryResult;
+      expect(done.rowCount).toBe(2);
+      await setGeneration(10);
+      // Superseded: refused as not-leader, and neither row of the statement is there.
+      await expect(
+        client.query("INSERT INTO cluster_ticks (job, tick, generation, ran_at) VALUES ('inlined', 3, 9, 0)"),
+      ).rejects.toThrow(NotLeaderError);
+      const rows = (await client.query(
+        "SELECT tick FROM cluster_ticks WHERE job = 'inlined' ORDER BY tick",
+      )) as pg.QueryResult;
+      expect(rows.rows.map((r) => Number(r.tick))).toEqual([1, 2]);
+      // A failing statement after the fence rolls back the fence's share lock with it: the
+      // connection is usable, outside any transaction.
+      fence.lead(10);
+      await expect(
+        client.query(
+          "INSERT INTO cluster_ticks (job, tick, generation, ran_at) VALUES ('inlined', 1, 10, 0)",
+        ),
+      ).rejects.toThrow(/duplicate key/);
+      const state = (await client.query(
+        "SELECT count(*)::int AS n FROM pg_locks WHERE pid = pg_backend_pid() AND locktype = 'tuple'",
+      )) as pg.QueryResult;
+      expect(state.rows[0].n).toBe(0);
+    } finally {
+      client.release();
+    }
+  });
 });

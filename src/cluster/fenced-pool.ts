@@ -19,6 +19,7 @@
  */
 import type pg from "pg";
 import { AutonomicError } from "../core/errors.js";
+import { FENCE_SQLSTATE } from "../store/migrations/009-fence-function.js";
 
 /** A commit refused because this server no longer leads (or never did). */
 export class NotLeaderError extends AutonomicError {
@@ -90,7 +91,7 @@ export function fencedPool(pool: pg.Pool, fence: Fence): KyselyPool {
      */
     const beginFenced = async (generation: number | null): Promise<unknown> => {
       if (generation === null) throw new NotLeaderError("this server follows");
-      if (!Number.isSafeInteger(generation)) throw new Error(`generation ${generation} is not an integer`);
+      safeGeneration(generation);
       // Inlined, not bound: a simple query may hold two statements, a bound one only one.
       const results = (await client.query(
         `BEGIN; ${CHECK.replace("$1", String(generation))}; NOTIFY ${COMMIT_CHANNEL}, '${generation}'`,
@@ -118,6 +119,22 @@ export function fencedPool(pool: pg.Pool, fence: Fence): KyselyPool {
         if (ROLLBACK.test(text) || COMMIT.test(text)) {
           inTransaction = false;
           return client.query(...(args as [string]));
+        }
+        if (!inTransaction && f !== null && WRITE.test(text) && !hasValues(args)) {
+          // A write with its values inlined goes as one simple query behind the fence
+          // function: one implicit transaction, one round trip (migration 009).
+          if (f.generation === null) throw new NotLeaderError("this server follows");
+          const generation = safeGeneration(f.generation);
+          try {
+            const results = (await client.query(
+              `SELECT autonomic_fence(${generation}); NOTIFY ${COMMIT_CHANNEL}, '${generation}'; ${text}`,
+            )) as unknown as pg.QueryResult[];
+            return results[results.length - 1];
+          } catch (error) {
+            if ((error as { code?: unknown }).code === FENCE_SQLSTATE)
+              throw new NotLeaderError(`generation ${generation} was superseded`);
+            throw error;
+          }
         }
         if (!inTransaction && f !== null && WRITE.test(text)) {
           await beginFenced(f.generation);
@@ -153,4 +170,17 @@ export function fencedPool(pool: pg.Pool, fence: Fence): KyselyPool {
     },
     end: () => pool.end(),
   };
+}
+
+/** Inlined into SQL, so it must be an integer and nothing else. */
+function safeGeneration(generation: number): number {
+  if (!Number.isSafeInteger(generation)) throw new Error(`generation ${generation} is not an integer`);
+  return generation;
+}
+
+/** Whether a pg query call binds values (a parameterised statement goes through the extended protocol). */
+// biome-ignore lint/suspicious/noExplicitAny: see KyselyPoolClient
+function hasValues(args: any[]): boolean {
+  const values = args[1];
+  return Array.isArray(values) && values.length > 0;
 }

@@ -77,9 +77,10 @@ export interface LeaderElectionOptions {
   /** Called after the fence has closed: stop the loops, drop the services. */
   onDeposed: (reason: string) => void;
   /**
-   * The leader's commits, heard on this same connection (LISTEN on COMMIT_CHANNEL): `changed`
-   * on each; `listening` once LISTEN holds (again), when anything may have changed unheard;
-   * `lost` when the connection goes, from when nothing is heard.
+   * The leader's commits, heard on this same connection while this server follows (LISTEN on
+   * COMMIT_CHANNEL): `changed` on each; `listening` once LISTEN holds (again), when anything
+   * may have changed unheard; `lost` when the connection goes or this server leads, from when
+   * nothing is heard.
    */
   commits?: { changed(): void; listening(): void; lost(): void };
 }
@@ -89,6 +90,8 @@ export class LeaderElection {
   private timer: NodeJS.Timeout | null = null;
   private polling: Promise<void> | null = null;
   private stopped = false;
+  /** Whether this connection LISTENs on COMMIT_CHANNEL. */
+  private listening = false;
   private readonly startedAt: number;
   private state: ClusterView;
 
@@ -175,16 +178,7 @@ export class LeaderElection {
     client.on("notification", (message) => {
       if (message.channel === COMMIT_CHANNEL) this.o.commits?.changed();
     });
-    try {
-      await client.connect();
-      await client.query(`LISTEN ${COMMIT_CHANNEL}`);
-    } catch (err) {
-      client.removeAllListeners("end");
-      client.on("error", () => {});
-      void client.end().catch(() => {});
-      throw err;
-    }
-    this.o.commits?.listening();
+    await client.connect();
     return client;
   }
 
@@ -198,6 +192,7 @@ export class LeaderElection {
       }
       if (this.state.role === "leader") await this.confirmLeading(client);
       else await this.tryToLead(client);
+      await this.listenWhileFollowing(client);
       await this.heartbeat(client);
       this.state.databaseReachable = true;
       this.state.databaseError = null;
@@ -206,6 +201,20 @@ export class LeaderElection {
       if (client) this.connectionLost(client, err);
       else this.markUnreachable(err);
     }
+  }
+
+  /**
+   * A follower hears the leader's commits; a leader does not need to hear its own, so it
+   * stops listening (and its follower state counts as deaf until it listens again).
+   */
+  private async listenWhileFollowing(client: pg.Client): Promise<void> {
+    const commits = this.o.commits;
+    const want = commits !== undefined && this.state.role === "follower";
+    if (want === this.listening) return;
+    if (!want) commits?.lost();
+    await client.query(want ? `LISTEN ${COMMIT_CHANNEL}` : `UNLISTEN ${COMMIT_CHANNEL}`);
+    this.listening = want;
+    if (want) commits?.listening();
   }
 
   private async confirmLeading(client: pg.Client): Promise<void> {
@@ -311,6 +320,7 @@ export class LeaderElection {
     client.removeAllListeners("end");
     client.on("error", () => {});
     void client.end().catch(() => {});
+    this.listening = false;
     this.o.commits?.lost();
     this.markUnreachable(err);
     if (this.state.role === "leader") this.depose("lost the database connection holding the leader lock");

@@ -7,7 +7,7 @@
  * await store.migrate();
  * await store.commit({ kernels: rest.exportState().kernels, removedKernelIds: [], events });
  */
-import type { ExpressionBuilder, Kysely, QueryCreator, Transaction } from "kysely";
+import { type ExpressionBuilder, type Kysely, type QueryCreator, sql, type Transaction } from "kysely";
 import type { RestEvent } from "../core/rest/events.js";
 import type { RestSchedulerState } from "../core/rest/scheduler.js";
 import { CYCLE_KIND, cycleClosing, cycleFromRow, cycleRow } from "./cycle-rows.js";
@@ -28,6 +28,7 @@ import {
 import { handoffsText, retirementFromRow, retirementRow } from "./retirement-rows.js";
 import { CHAOS_EVER_SPAWNED_KEY, type Database, type KernelsTable } from "./schema.js";
 import type { SqlDialect } from "./sql-dialect.js";
+import { valuesList } from "./sql-literals.js";
 import type { SqliteDirectWriter } from "./sqlite-direct-writer.js";
 import type {
   ConstellationCycleRow,
@@ -95,12 +96,12 @@ const KERNEL_COLUMNS = [
   "state",
 ] as const satisfies readonly (keyof KernelsTable)[];
 
+const KERNEL_UPSERT_CONFLICT = `on conflict (kernel_id) do update set ${KERNEL_COLUMNS.slice(1)
+  .map((c) => `${c} = excluded.${c}`)
+  .join(", ")}`;
+
 /** upsertKernels' statement for one row, as plain SQL for the SQLite direct writer. */
-const KERNEL_UPSERT_SQL =
-  `insert into kernels (${KERNEL_COLUMNS.join(", ")}) values (${KERNEL_COLUMNS.map(() => "?").join(", ")}) ` +
-  `on conflict (kernel_id) do update set ${KERNEL_COLUMNS.slice(1)
-    .map((c) => `${c} = excluded.${c}`)
-    .join(", ")}`;
+const KERNEL_UPSERT_SQL = `insert into kernels (${KERNEL_COLUMNS.join(", ")}) values (${KERNEL_COLUMNS.map(() => "?").join(", ")}) ${KERNEL_UPSERT_CONFLICT}`;
 
 const FATIGUE_COLUMNS = [
   "kernel_id",
@@ -170,11 +171,15 @@ export class KyselyRestStore implements RestStore {
       // A group of fatigue reports only: one statement, whose data-modifying CTE upserts the
       // kernels while it inserts the reports. A single statement is its own transaction, so
       // this is as atomic as BEGIN … COMMIT, at one round trip instead of four.
-      await this.db
-        .with("saved_kernels", (db) => upsertKernels(db, kernels).returning("kernel_id"))
-        .insertInto("fatigue_snapshots")
-        .values(change.fatigue ?? [])
-        .execute();
+      // Its values are inlined, so it goes as a simple query: behind the cluster's fence that
+      // is still one round trip (src/cluster/fenced-pool.ts), and nothing is compiled per group.
+      await sql
+        .raw(
+          `with saved_kernels as (insert into kernels (${KERNEL_COLUMNS.join(", ")}) values ${valuesList(kernels.map(kernelParams))} ` +
+            `${KERNEL_UPSERT_CONFLICT} returning kernel_id) ` +
+            `insert into fatigue_snapshots (${FATIGUE_COLUMNS.join(", ")}) values ${valuesList((change.fatigue ?? []).map(fatigueParams))}`,
+        )
+        .execute(this.db);
       return;
     }
     await this.db.transaction().execute(async (trx) => {

@@ -17,6 +17,7 @@ import { cyclesAndRestQualityMigration } from "./005-cycles-and-rest-quality.js"
 import { kernelRetirementMigration } from "./006-kernel-retirement.js";
 import { accessTokensMigration } from "./007-access-tokens.js";
 import { clusterMigration } from "./008-cluster.js";
+import { fenceFunctionMigration } from "./009-fence-function.js";
 
 /**
  * Every migration, by name. Names sort in the order they must run; never rename or
@@ -32,6 +33,7 @@ export function migrationProvider(dialect: SqlDialect): MigrationProvider {
     "006_kernel_retirement": kernelRetirementMigration(dialect),
     "007_access_tokens": accessTokensMigration(dialect),
     "008_cluster": clusterMigration(dialect),
+    "009_fence_function": fenceFunctionMigration(dialect),
   };
   return { getMigrations: async () => migrations };
 }
