@@ -16,6 +16,16 @@ let pool: KyselyPool;
 const fence = new Fence();
 const admin = () => new pg.Client({ connectionString: db.url });
 
+async function queryAll(text: string): Promise<unknown[]> {
+  const c = admin();
+  await c.connect();
+  try {
+    return (await c.query(text)).rows;
+  } finally {
+    await c.end();
+  }
+}
+
 async function setGeneration(generation: number): Promise<void> {
   const c = admin();
   await c.connect();
@@ -80,36 +90,62 @@ describe("a fenced store", () => {
     await expect(store.recordServerStart(2000)).rejects.toThrow(NotLeaderError);
   });
 
-  it("sends a write with its values inlined as one query behind the fence, all or nothing", async () => {
+  it("runs a report group in one statement behind the fence, all or nothing", async () => {
     await setGeneration(9);
     fence.lead(9);
+    const call = "select autonomic_report_group($1::bigint, $2::jsonb, $3::jsonb)";
+    const kernel = (id: string) => ({
+      kernel_id: id,
+      kernel_name: "Apollo",
+      tier: "specialized",
+      rest_policy: "coordinated_alternating",
+      status: "active",
+      fatigue: 0.25,
+      covered_by: null,
+      covering_for: null,
+      updated_at: 1000,
+      state: "{}",
+    });
+    const report = (id: string, at: number) => ({
+      kernel_id: id,
+      at,
+      phi: 0.7,
+      kappa: 64,
+      load: 0.3,
+      error_rate: 0,
+      fatigue: 0.25,
+    });
+    const reports = async () =>
+      ((await queryAll("SELECT kernel_id, at FROM fatigue_snapshots ORDER BY at")) as { at: number }[]).map(
+        (r) => r.at,
+      );
     const client = await pool.connect();
     try {
-      const insert =
-        "INSERT INTO cluster_ticks (job, tick, generation, ran_at) VALUES ('inlined', 1, 9, 0), ('inlined', 2, 9, 0)";
-      const done = (await client.query(insert)) as pg.QueryResult;
-      expect(done.rowCount).toBe(2);
+      await client.query(call, [null, JSON.stringify([kernel("k_1")]), JSON.stringify([report("k_1", 1)])]);
+      expect(await reports()).toEqual([1]);
+      // Superseded: refused as not-leader, and nothing of the group is there.
       await setGeneration(10);
-      // Superseded: refused as not-leader, and neither row of the statement is there.
       await expect(
-        client.query("INSERT INTO cluster_ticks (job, tick, generation, ran_at) VALUES ('inlined', 3, 9, 0)"),
+        client.query(call, [null, JSON.stringify([kernel("k_2")]), JSON.stringify([report("k_2", 2)])]),
       ).rejects.toThrow(NotLeaderError);
-      const rows = (await client.query(
-        "SELECT tick FROM cluster_ticks WHERE job = 'inlined' ORDER BY tick",
-      )) as pg.QueryResult;
-      expect(rows.rows.map((r) => Number(r.tick))).toEqual([1, 2]);
-      // A failing statement after the fence rolls back the fence's share lock with it: the
-      // connection is usable, outside any transaction.
+      // A row that breaks a constraint fails the whole group, its kernel upsert with it.
       fence.lead(10);
       await expect(
-        client.query(
-          "INSERT INTO cluster_ticks (job, tick, generation, ran_at) VALUES ('inlined', 1, 10, 0)",
-        ),
-      ).rejects.toThrow(/duplicate key/);
-      const state = (await client.query(
-        "SELECT count(*)::int AS n FROM pg_locks WHERE pid = pg_backend_pid() AND locktype = 'tuple'",
-      )) as pg.QueryResult;
-      expect(state.rows[0].n).toBe(0);
+        client.query(call, [
+          null,
+          JSON.stringify([kernel("k_3")]),
+          JSON.stringify([report("k_3", 3), { ...report("k_3", 4), fatigue: null }]),
+        ]),
+      ).rejects.toThrow(/null value/);
+      expect(await reports()).toEqual([1]);
+      expect(await queryAll("SELECT kernel_id FROM kernels ORDER BY kernel_id")).toEqual([
+        { kernel_id: "k_1" },
+      ]);
+      // Following: refused before anything is sent.
+      fence.follow();
+      await expect(
+        client.query(call, [null, JSON.stringify([kernel("k_4")]), JSON.stringify([report("k_4", 5)])]),
+      ).rejects.toThrow(/this server follows/);
     } finally {
       client.release();
     }

@@ -71,10 +71,17 @@ const ROLLBACK = /^\s*rollback\b(?!\s+to)/i;
 const CHECK = "SELECT 1 FROM cluster_leadership WHERE id = 1 AND generation = $1 FOR SHARE";
 
 /**
+ * A call of a fenced function (migration 009): its first parameter is the generation, which
+ * the store leaves null and this pool fills in.
+ */
+const FENCED_CALL = /^\s*select\s+autonomic_report_group\(\$1\b/i;
+
+/**
  * Every fenced write transaction also notifies this channel. PostgreSQL delivers a NOTIFY
  * when, and only if, its transaction commits, so a follower listening here learns of every
  * commit, with no extra round trip and no commit it could miss while it listens (SPEC §9:
- * followers answer reads from their own state, src/cluster/follower-state.ts).
+ * followers answer reads from their own state, src/cluster/follower-state.ts). Migration
+ * 009's autonomic_report_group notifies the same channel by name.
  */
 export const COMMIT_CHANNEL = "autonomic_commits";
 
@@ -120,16 +127,14 @@ export function fencedPool(pool: pg.Pool, fence: Fence): KyselyPool {
           inTransaction = false;
           return client.query(...(args as [string]));
         }
-        if (!inTransaction && f !== null && WRITE.test(text) && !hasValues(args)) {
-          // A write with its values inlined goes as one simple query behind the fence
-          // function: one implicit transaction, one round trip (migration 009).
+        if (!inTransaction && f !== null && FENCED_CALL.test(text)) {
+          // A fenced function (migration 009) checks the generation it is given as $1 in its
+          // own statement: one implicit transaction, one round trip.
           if (f.generation === null) throw new NotLeaderError("this server follows");
           const generation = safeGeneration(f.generation);
+          const values = [generation, ...((args[1] as unknown[]) ?? []).slice(1)];
           try {
-            const results = (await client.query(
-              `SELECT autonomic_fence(${generation}); NOTIFY ${COMMIT_CHANNEL}, '${generation}'; ${text}`,
-            )) as unknown as pg.QueryResult[];
-            return results[results.length - 1];
+            return await client.query(text, values);
           } catch (error) {
             if ((error as { code?: unknown }).code === FENCE_SQLSTATE)
               throw new NotLeaderError(`generation ${generation} was superseded`);
@@ -176,11 +181,4 @@ export function fencedPool(pool: pg.Pool, fence: Fence): KyselyPool {
 function safeGeneration(generation: number): number {
   if (!Number.isSafeInteger(generation)) throw new Error(`generation ${generation} is not an integer`);
   return generation;
-}
-
-/** Whether a pg query call binds values (a parameterised statement goes through the extended protocol). */
-// biome-ignore lint/suspicious/noExplicitAny: see KyselyPoolClient
-function hasValues(args: any[]): boolean {
-  const values = args[1];
-  return Array.isArray(values) && values.length > 0;
 }

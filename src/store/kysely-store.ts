@@ -28,7 +28,6 @@ import {
 import { handoffsText, retirementFromRow, retirementRow } from "./retirement-rows.js";
 import { CHAOS_EVER_SPAWNED_KEY, type Database, type KernelsTable } from "./schema.js";
 import type { SqlDialect } from "./sql-dialect.js";
-import { valuesList } from "./sql-literals.js";
 import type { SqliteDirectWriter } from "./sqlite-direct-writer.js";
 import type {
   ConstellationCycleRow,
@@ -168,18 +167,14 @@ export class KyselyRestStore implements RestStore {
       return;
     }
     if (this.dialect.backend === "postgres" && isReportOnly(change, kernels.length)) {
-      // A group of fatigue reports only: one statement, whose data-modifying CTE upserts the
-      // kernels while it inserts the reports. A single statement is its own transaction, so
-      // this is as atomic as BEGIN … COMMIT, at one round trip instead of four.
-      // Its values are inlined, so it goes as a simple query: behind the cluster's fence that
-      // is still one round trip (src/cluster/fenced-pool.ts), and nothing is compiled per group.
-      await sql
-        .raw(
-          `with saved_kernels as (insert into kernels (${KERNEL_COLUMNS.join(", ")}) values ${valuesList(kernels.map(kernelParams))} ` +
-            `${KERNEL_UPSERT_CONFLICT} returning kernel_id) ` +
-            `insert into fatigue_snapshots (${FATIGUE_COLUMNS.join(", ")}) values ${valuesList((change.fatigue ?? []).map(fatigueParams))}`,
-        )
-        .execute(this.db);
+      // A group of fatigue reports only: one statement, a function (migration 009) given the
+      // rows as JSON, that upserts the kernels and appends the reports. A single statement is
+      // its own transaction, so this is as atomic as BEGIN … COMMIT; behind the cluster's
+      // fence (which fills in the null generation, src/cluster/fenced-pool.ts) it is still one
+      // round trip, and the session keeps the function's plans instead of planning each group.
+      await sql`select autonomic_report_group(${null}::bigint, ${JSON.stringify(kernels)}::jsonb, ${JSON.stringify(change.fatigue ?? [])}::jsonb)`.execute(
+        this.db,
+      );
       return;
     }
     await this.db.transaction().execute(async (trx) => {
