@@ -3,7 +3,9 @@
  * as `autonomic serve` runs) on SQLite, then on a fresh PostgreSQL database. The 16
  * shipped gods are registered; then, with `concurrency` keep-alive clients one request in
  * flight each, after a warm-up, a fixed number of requests per route (more for the
- * ceiling, which is an order of magnitude faster), in this order:
+ * ceiling, which is an order of magnitude faster), split into `rounds` slices that run
+ * interleaved (round 1: a slice of each route in this order, then round 2, …), so that every
+ * route is measured over the same stretches of a machine whose speed drifts:
  *
  * - ceiling  `GET /api/rest/status/:kernel_id`: what HTTP and JSON cost here, no store;
  * - fatigue  `POST /api/rest/fatigue/:kernel_id`: a committed fatigue report;
@@ -12,14 +14,15 @@
  *            in snapshots.
  *
  * Prints one JSON line per route and backend. A write route carries `per_second`,
- * `ratio_of_ceiling` (its per_second over the ceiling of the same server), p50/p99
+ * `per_second_by_round` (its slowest and fastest round),
+ * `ratio_of_ceiling` (its per_second over the ceiling of the same server and rounds), p50/p99
  * latency, and, where issue 15 sets one, its `goal` and `meets_goal`. Bodies are
  * serialised before timing and the client reads replies only as far as their length
  * (bench/load-client.ts), so the client takes little of the cores it shares with the
  * server. Wall time on this machine; tests never assert on it.
  *
  *   node --import tsx bench/write-path.ts [--requests 20000] [--ceiling-requests 50000]
- *     [--warmup 5000] [--concurrency 8] [--batches 100] [--batch-warmup 10] [--batch-size 500] [--backends sqlite,postgres]
+ *     [--warmup 5000] [--concurrency 8] [--batches 100] [--batch-warmup 10] [--batch-size 500] [--rounds 5] [--backends sqlite,postgres]
  *     [--routes ceiling,fatigue,snapshot,batch] [--client raw|agent] [--built] [--cpu-prof DIR]
  *
  * Every option may also come from the environment as WRITE_BENCH_<NAME> (e.g.
@@ -82,6 +85,7 @@ function readOptions() {
     batches: "100",
     "batch-warmup": "10",
     "batch-size": "500",
+    rounds: "5",
     backends: "sqlite,postgres",
     routes: ROUTES.join(","),
     client: "raw",
@@ -120,6 +124,7 @@ function readOptions() {
     batches: count("batches"),
     batchWarmup: count("batch-warmup"),
     batchSize: count("batch-size"),
+    rounds: count("rounds"),
     backends: list<Backend>("backends", ["sqlite", "postgres"]),
     routes: list<Route>("routes", ROUTES),
     client: client as ClientKind,
@@ -228,10 +233,30 @@ async function serverCounters(url: URL): Promise<ServerCounters> {
   };
 }
 
-/** Writes per committed group over the timed run (null when nothing was grouped). */
-function meanGroup(before: ServerCounters, after: ServerCounters): number | null {
-  const groups = after.groups - before.groups;
-  return groups > 0 ? round((after.groupWrites - before.groupWrites) / groups, 2) : null;
+/** Writes per committed group over the timed slices (null when nothing was grouped). */
+function meanGroupOf(slices: readonly { before: ServerCounters; after: ServerCounters }[]): number | null {
+  let groups = 0;
+  let writes = 0;
+  for (const { before, after } of slices) {
+    groups += after.groups - before.groups;
+    writes += after.groupWrites - before.groupWrites;
+  }
+  return groups > 0 ? round(writes / groups, 2) : null;
+}
+
+/** Round `i` of `rounds`' share of `count` (the remainder goes to the first rounds). */
+function sliceOf(count: number, rounds: number, i: number): number {
+  return Math.floor(count / rounds) + (i < count % rounds ? 1 : 0);
+}
+
+function rateOfSlice(slice: { latencies: Float64Array; seconds: number }, perRequest: number): number {
+  return Math.round((slice.latencies.length * perRequest) / slice.seconds);
+}
+
+/** A route's units per second over all its slices. */
+function rateOf(plan: { count: number; perRequest: number; slices: { seconds: number }[] }): number {
+  const seconds = plan.slices.reduce((sum, x) => sum + x.seconds, 0);
+  return Math.round((plan.count * plan.perRequest) / seconds);
 }
 
 /** How many snapshots the server says it holds: a check that every one sent was recorded. */
@@ -252,27 +277,54 @@ async function bench(backend: Backend, db: string, config: string): Promise<void
   const clients = await openClients(options.client, url, options.concurrency);
   try {
     await register(url);
-    let ceiling: number | null = null;
-    let snapshotsSent = 0;
-    for (const route of ROUTES) {
-      if (!options.routes.includes(route)) continue;
-      const requests = requestsFor(route, url);
+    const routes = ROUTES.filter((route) => options.routes.includes(route));
+    const plans = routes.map((route) => {
       const batch = route === "batch";
       const count = batch
         ? options.batches
         : route === "ceiling"
           ? options.ceilingRequests
           : options.requests;
-      await drive(clients, requests, batch ? options.batchWarmup : options.warmup);
-      const before = await serverCounters(url);
-      const { latencies, seconds } = await drive(clients, requests, count);
-      const after = await serverCounters(url);
-      latencies.sort();
-      const perRequest = batch ? options.batchSize : 1;
-      if (route === "snapshot" || batch)
-        snapshotsSent += (count + (batch ? options.batchWarmup : options.warmup)) * perRequest;
-      const perSecond = Math.round((count * perRequest) / seconds);
-      if (route === "ceiling") ceiling = perSecond;
+      return {
+        route,
+        batch,
+        count,
+        requests: requestsFor(route, url),
+        perRequest: batch ? options.batchSize : 1,
+        slices: [] as {
+          latencies: Float64Array;
+          seconds: number;
+          before: ServerCounters;
+          after: ServerCounters;
+        }[],
+      };
+    });
+    let snapshotsSent = 0;
+    for (const plan of plans) {
+      const warmup = plan.batch ? options.batchWarmup : options.warmup;
+      await drive(clients, plan.requests, warmup);
+      if (plan.route === "snapshot" || plan.batch) snapshotsSent += warmup * plan.perRequest;
+    }
+    // Interleaved: round after round, each route runs a slice of its requests, so the ceiling
+    // and the write routes are measured over the same stretches of this machine's time (its
+    // speed drifts by half within a minute on a shared VM).
+    for (let round_ = 0; round_ < options.rounds; round_++)
+      for (const plan of plans) {
+        const n = sliceOf(plan.count, options.rounds, round_);
+        if (n === 0) continue;
+        const before = await serverCounters(url);
+        const { latencies, seconds } = await drive(clients, plan.requests, n);
+        plan.slices.push({ latencies, seconds, before, after: await serverCounters(url) });
+        if (plan.route === "snapshot" || plan.batch) snapshotsSent += n * plan.perRequest;
+      }
+    const rates = new Map(plans.map((p) => [p.route, rateOf(p)]));
+    const ceiling = rates.get("ceiling") ?? null;
+    for (const plan of plans) {
+      const { route, batch, count, perRequest, slices } = plan;
+      const seconds = slices.reduce((sum, x) => sum + x.seconds, 0);
+      const latencies = Float64Array.from(slices.flatMap((x) => [...x.latencies])).sort();
+      const cpuSeconds = slices.reduce((sum, x) => sum + x.after.cpuSeconds - x.before.cpuSeconds, 0);
+      const perSecond = rates.get(route) as number;
       const ratio = route === "ceiling" || ceiling === null ? null : round(perSecond / ceiling, 3);
       process.stdout.write(
         `${JSON.stringify({
@@ -281,21 +333,27 @@ async function bench(backend: Backend, db: string, config: string): Promise<void
           route: ROUTE_NAMES[route],
           concurrency: options.concurrency,
           requests: count,
+          rounds: slices.length,
           ...(batch
             ? { batch_size: options.batchSize, requests_per_second: Math.round(count / seconds) }
             : {}),
           seconds: round(seconds, 3),
           unit: batch ? "snapshots" : "requests",
           per_second: perSecond,
+          // The slowest and fastest round: how much this machine's speed moved meanwhile.
+          per_second_by_round: [
+            Math.min(...slices.map((x) => rateOfSlice(x, perRequest))),
+            Math.max(...slices.map((x) => rateOfSlice(x, perRequest))),
+          ],
           ...(route === "ceiling" ? {} : { ratio_of_ceiling: ratio }),
           p50_ms: round(percentile(latencies, 50), 3),
           p99_ms: round(percentile(latencies, 99), 3),
           // CPU the server process (all its threads) spent per unit: steadier than the rate
           // on a busy machine, and the part of the cost the server can change.
-          server_cpu_us: round(((after.cpuSeconds - before.cpuSeconds) * 1e6) / (count * perRequest), 1),
-          ...(route === "ceiling" ? {} : { mean_group: meanGroup(before, after) }),
+          server_cpu_us: round((cpuSeconds * 1e6) / (count * perRequest), 1),
+          ...(route === "ceiling" ? {} : { mean_group: meanGroupOf(slices) }),
           ...(route === "ceiling" ? {} : goalOf(route, backend, perSecond, ratio)),
-          body_bytes: requests[0]?.body?.length ?? 0,
+          body_bytes: plan.requests[0]?.body?.length ?? 0,
           client: options.client,
         })}\n`,
       );
