@@ -50,7 +50,7 @@ interface Plane extends Services {
 async function openPlane(
   o: Omit<ControlPlaneOptions, "claimTick">,
   runId: number | null,
-  processMetrics: boolean,
+  readOnly: boolean,
 ): Promise<Plane> {
   const { config, store, clock, logger } = o;
   const services = await openServices({
@@ -61,6 +61,7 @@ async function openPlane(
     registry: o.registry,
     git: o.git,
     runId,
+    readOnly,
   });
   // Calibration and the impact report only read the store: a replica's term serves them too.
   const impact = new ImpactService({ store, config, clock, restEvents: services.rest.events });
@@ -73,7 +74,7 @@ async function openPlane(
     extraMetrics: o.extraMetrics,
     impact,
     clock,
-    processMetrics,
+    processMetrics: !readOnly,
   });
   clusterRoute(app, o.cluster);
   return { ...services, app };
@@ -86,7 +87,7 @@ async function openPlane(
  * commits (src/cluster/follower-state.ts).
  */
 export async function openReadPlane(o: Omit<ControlPlaneOptions, "claimTick">): Promise<FastifyInstance> {
-  const plane = await openPlane(o, null, false);
+  const plane = await openPlane(o, null, true);
   await plane.app.ready();
   return plane.app;
 }
@@ -94,7 +95,7 @@ export async function openReadPlane(o: Omit<ControlPlaneOptions, "claimTick">): 
 export async function openControlPlane(o: ControlPlaneOptions): Promise<ControlPlane> {
   const { config, store, clock, logger } = o;
   const runId = await store.recordServerStart(clock.now());
-  const { app, ...services } = await openPlane(o, runId, true);
+  const { app, ...services } = await openPlane(o, runId, false);
   const { actions, rest, health, healing, cycles, alerts } = services;
   const runner = new PeriodicRunner(logger);
   const once = (job: string, intervalMs: number, run: () => Promise<unknown>) => async () => {

@@ -46,6 +46,18 @@ describe("restart", () => {
     expect(second.healing.openPatches()).toEqual([]);
   });
 
+  it("leaves a patch whose sandbox answer was lost as stored when opened read-only, for the leader to reject", async () => {
+    const first = await openHealing();
+    await first.forcePhase(2);
+    await first.report("apollo_1", 12, PHI_LOW);
+    await first.healing.healPass();
+    first.clock.advanceSeconds(first.config.healing.actionTimeoutSeconds + 1);
+
+    const copy = await openHealing({ database: first.database, clock: first.clock, readOnly: true });
+    expect(copy.healing.openPatches().map((p) => [p.patch_id, p.state])).toEqual([["pat_1", "generated"]]);
+    expect((await copy.patch("pat_1")).state).toBe("generated");
+  });
+
   it("applies a patch whose approved live action is answered after a restart", async () => {
     const first = await openHealing();
     await first.forcePhase(3);

@@ -56,6 +56,11 @@ export interface HealingServiceOptions {
   /** This server run's id (recordServerStart), for the "no crash" gate; null in the simulator. */
   runId?: number | null;
   newPatchId?: () => string;
+  /**
+   * A follower's copy (SPEC §9): restore what is stored and write nothing, not even the
+   * rejection of a patch whose answer a restart lost (the leader does that).
+   */
+  readOnly?: boolean;
 }
 
 /** Why the loop left a degraded kernel alone this pass. */
@@ -118,7 +123,7 @@ export class HealingService {
     if (guard !== null) service.guard.loadState(guard);
     const loop = (await store.loadHealingState("loop")) as { running?: boolean } | null;
     service.running = loop?.running ?? true;
-    await service.engine.restore();
+    await service.engine.restore({ repair: !options.readOnly });
     options.actions.events.subscribe((e) => {
       if (e.type !== "action_answered" && e.type !== "action_timed_out") return;
       const action = options.actions.get(e.action_id);

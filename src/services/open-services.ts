@@ -32,6 +32,8 @@ export interface ServicesOptions {
   git?: GitPatchRepository | null;
   /** This server run's id, for the "no crash" gate; null outside a server. */
   runId?: number | null;
+  /** A follower's copy (SPEC §9): restored from the store, never written through. */
+  readOnly?: boolean;
   /** Id makers, for runs that must be reproducible (the simulator, tests). */
   ids?: { action?: () => string; patch?: () => string; alert?: () => string };
 }
@@ -84,6 +86,7 @@ export async function openServices(o: ServicesOptions): Promise<Services> {
     git: o.git ?? null,
     runId: o.runId ?? null,
     newPatchId: o.ids?.patch,
+    readOnly: o.readOnly,
   });
   const cycles = await CycleService.open({ config, store, clock, logger, rest, health });
   const { kernelToken, operatorToken, viewerToken } = config.access;

@@ -98,8 +98,11 @@ export class PatchEngine {
     this.band = phiBand(d.config.health);
   }
 
-  /** Restores open patches; a patch whose answer was lost in a restart is rejected, not left hanging. */
-  async restore(): Promise<void> {
+  /**
+   * Restores open patches; a patch whose answer was lost in a restart is rejected, not left
+   * hanging (unless `repair` is false: a read-only copy leaves that to the leader).
+   */
+  async restore({ repair = true }: { repair?: boolean } = {}): Promise<void> {
     for (const patch of await this.d.store.loadOpenPatches()) {
       this.open.set(patch.patch_id, patch);
       const pending = this.d.actions.pendingFor(patch.kernel_id).find((a) => a.patch_id === patch.patch_id);
@@ -112,6 +115,8 @@ export class PatchEngine {
           actionId: pending.action_id,
           reason,
         });
+      } else if (!repair) {
+        // Shown as stored; the leader rejects it.
       } else if (patch.state === "generated") {
         await this.move(patch, "rejected", SYSTEM, "its sandbox answer was lost in a restart");
       } else if (patch.state === "approved") {

@@ -42,6 +42,8 @@ export interface HarnessOptions {
   patchPrefix?: string;
   /** The config-as-code repository, for tests of git patches. */
   git?: GitPatchRepository;
+  /** Opened as a follower's read-only copy (SPEC §9). */
+  readOnly?: boolean;
 }
 
 export type Harness = Awaited<ReturnType<typeof openHealing>>;
@@ -61,6 +63,7 @@ export async function openHealing(options: HarnessOptions = {}) {
     registry: usersRegistry(),
     git: options.git ?? null,
     ids: { patch: () => `${prefix}${++patches}` },
+    readOnly: options.readOnly,
   });
 
   /** `count` snapshots, one a second, of HEALTHY overridden by `fields` (which may depend on the index). */
