@@ -52,6 +52,15 @@ function follower(o: { maxLagMs?: number } = {}) {
   return { state, clock, closed, settle, hold, fail, opened: () => opened };
 }
 
+/** A follower that hears commits and has built its first plane (plane 1). */
+async function following(o: { maxLagMs?: number } = {}) {
+  const f = follower(o);
+  f.state.listening();
+  f.state.follow();
+  await f.settle();
+  return f;
+}
+
 describe("a follower's own state", () => {
   it("answers nothing until it can hear commits and has loaded a plane, then answers from it", async () => {
     const f = follower();
@@ -64,10 +73,7 @@ describe("a follower's own state", () => {
   });
 
   it("serves a plane a heard commit has made stale for up to maxLagMs, then not until a new one is built", async () => {
-    const f = follower({ maxLagMs: 1000 });
-    f.state.listening();
-    f.state.follow();
-    await f.settle();
+    const f = await following({ maxLagMs: 1000 });
     const release = f.hold();
     f.state.changed();
     f.clock.now += 1000;
@@ -81,10 +87,7 @@ describe("a follower's own state", () => {
   });
 
   it("does not count a commit heard while a build runs as held by that build", async () => {
-    const f = follower({ maxLagMs: 1000 });
-    f.state.listening();
-    f.state.follow();
-    await f.settle();
+    const f = await following({ maxLagMs: 1000 });
     const release = f.hold();
     f.state.changed();
     await new Promise((resolve) => setTimeout(resolve, 5)); // the build has begun, and waits
@@ -101,10 +104,7 @@ describe("a follower's own state", () => {
   });
 
   it("stops vouching for its plane maxLagMs after it can no longer hear, and builds only once it hears again", async () => {
-    const f = follower({ maxLagMs: 1000 });
-    f.state.listening();
-    f.state.follow();
-    await f.settle();
+    const f = await following({ maxLagMs: 1000 });
     f.state.lost();
     f.clock.now += 1000;
     expect(f.state.read()).toEqual({ plane: 1, lagMs: 1000 });
@@ -118,10 +118,7 @@ describe("a follower's own state", () => {
   });
 
   it("sends reads to the leader after a write through it until a build begun after the write lands", async () => {
-    const f = follower();
-    f.state.listening();
-    f.state.follow();
-    await f.settle();
+    const f = await following();
     f.state.wroteThrough();
     expect(f.state.read()).toEqual({
       plane: null,
@@ -133,10 +130,7 @@ describe("a follower's own state", () => {
   });
 
   it("keeps the earliest staleness through a failed build, and tries again", async () => {
-    const f = follower({ maxLagMs: 1000 });
-    f.state.listening();
-    f.state.follow();
-    await f.settle();
+    const f = await following({ maxLagMs: 1000 });
     const releaseFirst = f.hold();
     f.state.changed();
     await new Promise((resolve) => setTimeout(resolve, 5)); // the build has begun, and waits
@@ -153,10 +147,7 @@ describe("a follower's own state", () => {
   });
 
   it("drops and closes its plane when it leads, and answers nothing itself", async () => {
-    const f = follower();
-    f.state.listening();
-    f.state.follow();
-    await f.settle();
+    const f = await following();
     f.state.lead();
     await f.settle();
     expect(f.state.read()).toEqual({ plane: null, reason: "this replica leads" });
