@@ -150,4 +150,27 @@ describe("a fenced store", () => {
       client.release();
     }
   });
+
+  it("keeps the isolation level a fenced BEGIN asked for, and lets a read-only one pass unfenced", async () => {
+    await setGeneration(11);
+    fence.lead(11);
+    const client = await pool.connect();
+    try {
+      await client.query("start transaction isolation level repeatable read");
+      const level = (await client.query("SHOW transaction_isolation")) as pg.QueryResult;
+      expect(level.rows[0].transaction_isolation).toBe("repeatable read");
+      await client.query("COMMIT");
+      // Following: no write may commit, but a read-only transaction still reads.
+      fence.follow();
+      await client.query("start transaction isolation level repeatable read read only");
+      const rows = (await client.query("SELECT generation FROM cluster_leadership")) as pg.QueryResult;
+      expect(rows.rows).toHaveLength(1);
+      await expect(
+        client.query("INSERT INTO cluster_ticks (job, tick, generation, ran_at) VALUES ('ro', 1, 11, 0)"),
+      ).rejects.toThrow(/read-only transaction/);
+      await client.query("ROLLBACK");
+    } finally {
+      client.release();
+    }
+  });
 });

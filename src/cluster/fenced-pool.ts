@@ -68,7 +68,7 @@ const BEGIN = /^\s*(begin|start\s+transaction)\b/i;
 const COMMIT = /^\s*(commit|end)\b/i;
 const ROLLBACK = /^\s*rollback\b(?!\s+to)/i;
 
-const CHECK = "SELECT 1 FROM cluster_leadership WHERE id = 1 AND generation = $1 FOR SHARE";
+const READ_ONLY = /\bread\s+only\b/i;
 
 /**
  * A call of a fenced function (migration 009): its first parameter is the generation, which
@@ -90,26 +90,28 @@ export function fencedPool(pool: pg.Pool, fence: Fence): KyselyPool {
   const wrap = (client: pg.PoolClient): KyselyPoolClient => {
     let inTransaction = false;
     /**
-     * Opens a transaction that holds the fence: BEGIN and the share-locking check go to the
-     * server as one simple query (one round trip, not two), so every write transaction costs
-     * one round trip more than it would unfenced, not two. The lock is then held from BEGIN
-     * to COMMIT, so a takeover waits for the transaction, and the commit lands wholly before it.
-     * The same query queues the commit's notification (COMMIT_CHANNEL).
+     * Opens a transaction that holds the fence: the BEGIN as the caller wrote it (with its
+     * isolation level), the share-locking check (autonomic_fence, migration 009) and the
+     * commit's notification (COMMIT_CHANNEL) go to the server as one simple query, so a write
+     * transaction costs one round trip more than it would unfenced, not two. The lock is then
+     * held until COMMIT, so a takeover waits for the transaction, which lands wholly before it.
      */
-    const beginFenced = async (generation: number | null): Promise<unknown> => {
+    const beginFenced = async (begin: string, generation: number | null): Promise<unknown> => {
       if (generation === null) throw new NotLeaderError("this server follows");
-      safeGeneration(generation);
-      // Inlined, not bound: a simple query may hold two statements, a bound one only one.
-      const results = (await client.query(
-        `BEGIN; ${CHECK.replace("$1", String(generation))}; NOTIFY ${COMMIT_CHANNEL}, '${generation}'`,
-      )) as unknown as [pg.QueryResult, pg.QueryResult, pg.QueryResult];
-      inTransaction = true;
-      if (results[1].rowCount === 0) {
+      const g = safeGeneration(generation);
+      try {
+        // Inlined, not bound: a simple query may hold several statements, a bound one only one.
+        const results = (await client.query(
+          `${begin}; SELECT autonomic_fence(${g}); NOTIFY ${COMMIT_CHANNEL}, '${g}'`,
+        )) as unknown as pg.QueryResult[];
+        inTransaction = true;
+        return results[0];
+      } catch (error) {
+        // The BEGIN ran, and what failed after it left the transaction aborted: end it.
         inTransaction = false;
         await client.query("ROLLBACK").catch(() => {});
-        throw new NotLeaderError(`generation ${generation} was superseded`);
+        throw asNotLeader(error, g);
       }
-      return results[0];
     };
     return {
       // biome-ignore lint/suspicious/noExplicitAny: see KyselyPoolClient
@@ -118,7 +120,9 @@ export function fencedPool(pool: pg.Pool, fence: Fence): KyselyPool {
         if (typeof text !== "string") return client.query(...(args as [string]));
         const f = fence.current();
         if (BEGIN.test(text)) {
-          if (f !== null) return beginFenced(f.generation);
+          // A read-only transaction needs no fence (PostgreSQL refuses a write in it) and
+          // commits nothing a follower must hear of.
+          if (f !== null && !READ_ONLY.test(text)) return beginFenced(text, f.generation);
           const result = await client.query(...(args as [string]));
           inTransaction = true;
           return result;
@@ -136,13 +140,11 @@ export function fencedPool(pool: pg.Pool, fence: Fence): KyselyPool {
           try {
             return await client.query(text, values);
           } catch (error) {
-            if ((error as { code?: unknown }).code === FENCE_SQLSTATE)
-              throw new NotLeaderError(`generation ${generation} was superseded`);
-            throw error;
+            throw asNotLeader(error, generation);
           }
         }
         if (!inTransaction && f !== null && WRITE.test(text)) {
-          await beginFenced(f.generation);
+          await beginFenced("BEGIN", f.generation);
           try {
             const result = await client.query(...(args as [string]));
             await client.query("COMMIT");
@@ -181,4 +183,11 @@ export function fencedPool(pool: pg.Pool, fence: Fence): KyselyPool {
 function safeGeneration(generation: number): number {
   if (!Number.isSafeInteger(generation)) throw new Error(`generation ${generation} is not an integer`);
   return generation;
+}
+
+/** The fence's refusal (SQLSTATE AUT01) as NotLeaderError; any other error as it is. */
+function asNotLeader(error: unknown, generation: number): unknown {
+  return (error as { code?: unknown }).code === FENCE_SQLSTATE
+    ? new NotLeaderError(`generation ${generation} was superseded`)
+    : error;
 }

@@ -238,6 +238,7 @@ export class KyselyHealingStore implements HealingStore {
     return this.db
       .transaction()
       .setIsolationLevel("repeatable read")
+      .setAccessMode("read only")
       .execute(async (trx) => {
         const rows = await select(trx);
         if (rows.length === 0) return [];

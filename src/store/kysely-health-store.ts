@@ -202,6 +202,7 @@ export class KyselyStore extends KyselyRestStore implements Store {
     return this.db
       .transaction()
       .setIsolationLevel("repeatable read")
+      .setAccessMode("read only")
       .execute(async (trx) => {
         const { rows: kernels } = await sql<{ kernel_id: string }>`
         with recursive kernels(kernel_id) as (
