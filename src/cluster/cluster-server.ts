@@ -15,6 +15,7 @@ import type { Registry as PantheonRegistry } from "../core/registry/registry.js"
 import type { GitPatchRepository } from "../healing-git/index.js";
 import { type ControlPlane, openControlPlane, openReadPlane } from "../server/control-plane.js";
 import { errorBody } from "../server/http-errors.js";
+import { ImpactService } from "../services/impact-service.js";
 import { openStore } from "../store/open-store.js";
 import { openPostgresStore } from "../store/postgres-store.js";
 import type { Store } from "../store/store-types.js";
@@ -99,6 +100,9 @@ export async function startClusterServer(o: ClusterServerOptions): Promise<Clust
   const readStore = openPostgresStore(config.store.location, { readOnly: true, maxConnections: 4 });
   const quiet = logger.child({ plane: "follower" }, { level: "warn" });
   const clusterRouteReply = () => clusterReply(view(), replicas, config, clock.now(), term !== null);
+  // One for every plane this replica builds. Without rest events: a follower hears no
+  // refusals, so it reports them as unknown rather than as none.
+  const followerImpact = new ImpactService({ store: readStore, config, clock });
   const own = new FollowerState<FastifyInstance>({
     open: () =>
       openReadPlane({
@@ -109,6 +113,7 @@ export async function startClusterServer(o: ClusterServerOptions): Promise<Clust
         registry: o.registry,
         git: null,
         cluster: clusterRouteReply,
+        impact: followerImpact,
       }),
     close: (app) => app.close(),
     maxLagMs: config.ha.maxReadLagMs,
@@ -210,7 +215,7 @@ export async function startClusterServer(o: ClusterServerOptions): Promise<Clust
     const method = req.method ?? "GET";
     const path = (req.url ?? "/").split("?")[0] ?? "/";
     if (path === "/api/cluster" && (method === "GET" || method === "HEAD")) {
-      const reply = await clusterReply(view(), replicas, config, clock.now(), term !== null);
+      const reply = await clusterRouteReply();
       res.writeHead(reply.status, { "content-type": "application/json; charset=utf-8" });
       res.end(method === "HEAD" ? undefined : JSON.stringify(reply.body));
       return;

@@ -32,6 +32,12 @@ export interface ControlPlaneOptions {
   extraMetrics?: Parameters<typeof buildApp>[0]["extraMetrics"];
   /** GET /api/cluster's reply (route in cluster-route.ts). */
   cluster: ClusterReply;
+  /**
+   * Calibration and the impact report, when one outlives this plane: a follower rebuilds its
+   * plane as the leader commits, and the phase 4 gate's cache and one-replay-at-a-time lock
+   * must outlive each rebuild. Absent: one of the plane's own.
+   */
+  impact?: ImpactService;
 }
 
 export interface ControlPlane extends Services {
@@ -64,7 +70,7 @@ async function openPlane(
     readOnly,
   });
   // Calibration and the impact report only read the store: a replica's term serves them too.
-  const impact = new ImpactService({ store, config, clock, restEvents: services.rest.events });
+  const impact = o.impact ?? new ImpactService({ store, config, clock, restEvents: services.rest.events });
   const app = await buildApp({
     ...services,
     healingRecords: store,
