@@ -64,7 +64,6 @@ export class FollowerState<P> {
   private writesThrough = 0;
   private writesInPlane = 0;
   private readonly retiring = new Set<P>();
-  private builds = 0;
 
   constructor(private readonly o: FollowerStateOptions<P>) {}
 
@@ -133,11 +132,6 @@ export class FollowerState<P> {
     return { plane: this.plane, lagMs };
   }
 
-  /** Builds so far (for tests and the logs). */
-  get buildCount(): number {
-    return this.builds;
-  }
-
   /** Resolves once no build is running (tests). */
   async settled(): Promise<void> {
     while (this.building) await this.building;
@@ -183,7 +177,6 @@ export class FollowerState<P> {
     try {
       const plane = await this.o.open();
       this.lastBuildMs = this.o.now() - started;
-      this.builds++;
       if (!this.following) {
         this.retire(plane);
         return;

@@ -14,7 +14,8 @@
  *
  * @example
  * const election = new LeaderElection({ databaseUrl, replicaId, url, leaseSeconds: 5, clock,
- *   logger, fence, onElected: (takeover) => openTerm(takeover), onDeposed: (why) => closeTerm(why) });
+ *   logger, fence, onElected: (takeover) => openTerm(takeover), onDeposed: (why) => closeTerm(why),
+ *   commits: followerState });
  * await election.start();
  * election.view(); // { role: "leader", generation: 3, leaderUrl: "http://10.0.0.5:7070", … }
  */
@@ -82,7 +83,7 @@ export interface LeaderElectionOptions {
    * may have changed unheard; `lost` when the connection goes or this server leads, from when
    * nothing is heard.
    */
-  commits?: { changed(): void; listening(): void; lost(): void };
+  commits: { changed(): void; listening(): void; lost(): void };
 }
 
 export class LeaderElection {
@@ -176,7 +177,7 @@ export class LeaderElection {
     client.on("error", (err) => this.connectionLost(client, err));
     client.on("end", () => this.connectionLost(client, new Error("connection closed")));
     client.on("notification", (message) => {
-      if (message.channel === COMMIT_CHANNEL) this.o.commits?.changed();
+      if (message.channel === COMMIT_CHANNEL) this.o.commits.changed();
     });
     await client.connect();
     return client;
@@ -209,12 +210,12 @@ export class LeaderElection {
    */
   private async listenWhileFollowing(client: pg.Client): Promise<void> {
     const commits = this.o.commits;
-    const want = commits !== undefined && this.state.role === "follower";
+    const want = this.state.role === "follower";
     if (want === this.listening) return;
-    if (!want) commits?.lost();
+    if (!want) commits.lost();
     await client.query(want ? `LISTEN ${COMMIT_CHANNEL}` : `UNLISTEN ${COMMIT_CHANNEL}`);
     this.listening = want;
-    if (want) commits?.listening();
+    if (want) commits.listening();
   }
 
   private async confirmLeading(client: pg.Client): Promise<void> {
@@ -321,7 +322,7 @@ export class LeaderElection {
     client.on("error", () => {});
     void client.end().catch(() => {});
     this.listening = false;
-    this.o.commits?.lost();
+    this.o.commits.lost();
     this.markUnreachable(err);
     if (this.state.role === "leader") this.depose("lost the database connection holding the leader lock");
   }

@@ -9,11 +9,13 @@
  * committed, so it is never sent twice: its client gets a 503 saying the outcome is unknown.
  */
 import http, { type IncomingMessage, type ServerResponse } from "node:http";
+// The SDK's own reading of these, so a replica and a client agree on what "not applied" is.
+import { NOT_SENT, RETRY_HEADER } from "../sdk/transport.js";
 
 /** Set on a forwarded request, so a replica that does not lead answers it rather than forward again. */
 export const FORWARDED_HEADER = "x-autonomic-forwarded-by";
 /** Set on a 503 that a replica that does not lead (or not yet) sends: the request was not applied. */
-export const RETRY_HEADER = "x-autonomic-retry";
+export { RETRY_HEADER };
 
 const HOP_BY_HOP = new Set([
   "connection",
@@ -160,7 +162,7 @@ function send(
         res.destroy();
         return resolve({ outcome: "answered" });
       }
-      const never = err.code === "ECONNREFUSED" || err.code === "EHOSTUNREACH" || err.code === "ENOTFOUND";
+      const never = err.code !== undefined && NOT_SENT.has(err.code);
       resolve(never ? { outcome: "not_delivered" } : { outcome: "lost", error: err.code ?? err.message });
     });
     res.on("close", onClientGone);

@@ -34,7 +34,7 @@ export class AutonomicRequestError extends Error {
  * The 503 codes a replica sends before it applies anything: no leader (yet, or reachable),
  * not the leader (its fence refused the commit), or no database to vouch for it.
  */
-export const NOT_APPLIED_CODES: ReadonlySet<string> = new Set([
+const NOT_APPLIED_CODES: ReadonlySet<string> = new Set([
   "no_leader",
   "leader_starting",
   "leader_unreachable",
@@ -43,10 +43,16 @@ export const NOT_APPLIED_CODES: ReadonlySet<string> = new Set([
 ]);
 
 /** Set by a replica on a 503 for a request it did not apply (src/cluster/request-forwarder.ts). */
-const RETRY_HEADER = "x-autonomic-retry";
+export const RETRY_HEADER = "x-autonomic-retry";
 
 /** Connection errors raised before a single byte of the request left. */
-const NOT_SENT = new Set(["ECONNREFUSED", "ENOTFOUND", "EAI_AGAIN", "EHOSTUNREACH", "ENETUNREACH"]);
+export const NOT_SENT: ReadonlySet<string> = new Set([
+  "ECONNREFUSED",
+  "ENOTFOUND",
+  "EAI_AGAIN",
+  "EHOSTUNREACH",
+  "ENETUNREACH",
+]);
 
 export interface TransportOptions {
   url: string;
