@@ -41,15 +41,12 @@ interface Section {
   keys: ConfigKey[];
 }
 
-const NUMBER_NAMES: Record<string, string> = { number: "number", integer: "integer" };
-
 /** A type in words, bounds included: "number, 0 ≤ x ≤ 1", "string or null". */
 export function typeOf(schema: JsonSchema): string {
   if (schema.anyOf) return schema.anyOf.map(typeOf).join(" or ");
   if (schema.enum) return schema.enum.map((v) => JSON.stringify(v)).join(" | ");
   const type = schema.type ?? "any";
-  if (type in NUMBER_NAMES) {
-    const name = NUMBER_NAMES[type] as string;
+  if (type === "number" || type === "integer") {
     const low =
       schema.exclusiveMinimum !== undefined
         ? { op: "<", flip: ">", value: bound(schema.exclusiveMinimum) }
@@ -62,10 +59,10 @@ export function typeOf(schema: JsonSchema): string {
         : schema.maximum !== undefined
           ? { op: "≤", value: bound(schema.maximum) }
           : null;
-    if (low && high) return `${name}, ${low.value} ${low.op} x ${high.op} ${high.value}`;
-    if (low) return `${name} ${low.flip} ${low.value}`;
-    if (high) return `${name} ${high.op} ${high.value}`;
-    return name;
+    if (low && high) return `${type}, ${low.value} ${low.op} x ${high.op} ${high.value}`;
+    if (low) return `${type} ${low.flip} ${low.value}`;
+    if (high) return `${type} ${high.op} ${high.value}`;
+    return type;
   }
   if (type === "string") {
     if (schema.format === "uri") return "URL";

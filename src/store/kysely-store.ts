@@ -42,7 +42,6 @@ import type {
   RestStore,
 } from "./store-types.js";
 
-/** 10 parameters a row: well under SQLite's 32,766 bound parameters per statement. */
 /** Upserts kernel rows by kernel_id (each id at most once: PostgreSQL refuses a row twice). */
 function upsertKernels(db: QueryCreator<Database>, rows: KernelsTable[]) {
   return db
@@ -65,7 +64,8 @@ function upsertKernels(db: QueryCreator<Database>, rows: KernelsTable[]) {
 
 /**
  * A change that only saves kernels and appends fatigue reports (the common group: reports,
- * no transitions), small enough for one statement's parameters.
+ * no transitions). Either fast path takes any size: SQLite runs a statement a row, and
+ * PostgreSQL's function takes its rows as two JSON parameters.
  */
 function isReportOnly(change: RestChange, kernelRows: number): boolean {
   const fatigue = change.fatigue?.length ?? 0;
@@ -76,9 +76,7 @@ function isReportOnly(change: RestChange, kernelRows: number): boolean {
     change.chaosEverSpawned === undefined &&
     (change.cycleRecords?.length ?? 0) === 0 &&
     change.closeCycle === undefined &&
-    kernelRows > 0 &&
-    kernelRows <= KERNELS_PER_STATEMENT &&
-    fatigue <= FATIGUE_PER_STATEMENT
+    kernelRows > 0
   );
 }
 
@@ -95,12 +93,12 @@ const KERNEL_COLUMNS = [
   "state",
 ] as const satisfies readonly (keyof KernelsTable)[];
 
-const KERNEL_UPSERT_CONFLICT = `on conflict (kernel_id) do update set ${KERNEL_COLUMNS.slice(1)
-  .map((c) => `${c} = excluded.${c}`)
-  .join(", ")}`;
-
 /** upsertKernels' statement for one row, as plain SQL for the SQLite direct writer. */
-const KERNEL_UPSERT_SQL = `insert into kernels (${KERNEL_COLUMNS.join(", ")}) values (${KERNEL_COLUMNS.map(() => "?").join(", ")}) ${KERNEL_UPSERT_CONFLICT}`;
+const KERNEL_UPSERT_SQL =
+  `insert into kernels (${KERNEL_COLUMNS.join(", ")}) values (${KERNEL_COLUMNS.map(() => "?").join(", ")}) ` +
+  `on conflict (kernel_id) do update set ${KERNEL_COLUMNS.slice(1)
+    .map((c) => `${c} = excluded.${c}`)
+    .join(", ")}`;
 
 const FATIGUE_COLUMNS = [
   "kernel_id",

@@ -101,11 +101,6 @@ export interface FatigueHistory {
   fatigue: FatigueRow[];
 }
 
-export interface FitnessBreakdown {
-  fitness: number;
-  components: Record<string, number>;
-}
-
 /** One term of a stored fitness score (src/core/healing/patch-record.ts); a gate has no weight. */
 export interface FitnessTerm {
   name: string;
@@ -134,7 +129,6 @@ export interface Patch {
   state: string;
   created_at: string;
   updated_at: string;
-  sandbox: { fitness: FitnessBreakdown; recommendation: "apply" | "test_more" | "reject" } | null;
   false_positive: boolean;
   transitions: { from: string | null; to: string; at: string; actor: string; reason: string }[];
   /** The patch as a record: its sandbox score term by term. */

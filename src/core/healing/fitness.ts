@@ -30,8 +30,8 @@ import type { PredictedMetrics } from "./remediation-action.js";
 export type { DimensionJudgement, FitnessDimension, FitnessMetrics, FitnessThresholds };
 export { FITNESS_DIMENSIONS, HARM_CAP, ORIGINAL_WEIGHTS, roundScore, TARGETED_WEIGHTS };
 
-export const FITNESS_FORMULAS = ["targeted", "original"] as const;
-export type FitnessFormula = (typeof FITNESS_FORMULAS)[number];
+/** The formula `healing.fitness` picks (the config schema lists them). */
+export type FitnessFormula = HealingConfig["fitness"];
 
 /** A component's value by name, in the formula's order (see `weights` for which are summed). */
 export type FitnessComponents = Record<string, number>;

@@ -15,11 +15,11 @@ import { healingErrors } from "../replies/reply-schemas.js";
 import { parseInput } from "../validation.js";
 import { parseSince } from "./health-routes.js";
 
-export const spanQuery = z.strictObject({
+const spanQuery = z.strictObject({
   since: z.string().min(1).max(64).optional(),
   until: z.string().min(1).max(64).optional(),
 });
-export const calibrationQuery = spanQuery.extend({ kernel_id: kernelIdSchema.optional() });
+const calibrationQuery = spanQuery.extend({ kernel_id: kernelIdSchema.optional() });
 
 /** The replies, for /openapi.json (documentation only: the handlers' objects go out as they are). */
 const calibrationReply = z
