@@ -253,12 +253,6 @@ function rateOfSlice(slice: { latencies: Float64Array; seconds: number }, perReq
   return Math.round((slice.latencies.length * perRequest) / slice.seconds);
 }
 
-/** A route's units per second over all its slices. */
-function rateOf(plan: { count: number; perRequest: number; slices: { seconds: number }[] }): number {
-  const seconds = plan.slices.reduce((sum, x) => sum + x.seconds, 0);
-  return Math.round((plan.count * plan.perRequest) / seconds);
-}
-
 /** How many snapshots the server says it holds: a check that every one sent was recorded. */
 async function recorded(url: URL): Promise<number> {
   const reply = await fetch(new URL("/api/self-healing/health", url));
@@ -308,23 +302,29 @@ async function bench(backend: Backend, db: string, config: string): Promise<void
     // Interleaved: round after round, each route runs a slice of its requests, so the ceiling
     // and the write routes are measured over the same stretches of this machine's time (its
     // speed drifts by half within a minute on a shared VM).
+    let counters: ServerCounters | null = null;
     for (let round_ = 0; round_ < options.rounds; round_++)
       for (const plan of plans) {
         const n = sliceOf(plan.count, options.rounds, round_);
         if (n === 0) continue;
-        const before = await serverCounters(url);
+        // One scrape between two slices: its counters end the one and begin the next.
+        const before = counters ?? (await serverCounters(url));
         const { latencies, seconds } = await drive(clients, plan.requests, n);
-        plan.slices.push({ latencies, seconds, before, after: await serverCounters(url) });
+        counters = await serverCounters(url);
+        plan.slices.push({ latencies, seconds, before, after: counters });
         if (plan.route === "snapshot" || plan.batch) snapshotsSent += n * plan.perRequest;
       }
-    const rates = new Map(plans.map((p) => [p.route, rateOf(p)]));
-    const ceiling = rates.get("ceiling") ?? null;
+    const secondsOf = (plan: (typeof plans)[number]) => plan.slices.reduce((sum, x) => sum + x.seconds, 0);
+    const rateOf = (plan: (typeof plans)[number]) =>
+      Math.round((plan.count * plan.perRequest) / secondsOf(plan));
+    const ceilingPlan = plans.find((p) => p.route === "ceiling");
+    const ceiling = ceilingPlan ? rateOf(ceilingPlan) : null;
     for (const plan of plans) {
       const { route, batch, count, perRequest, slices } = plan;
-      const seconds = slices.reduce((sum, x) => sum + x.seconds, 0);
+      const seconds = secondsOf(plan);
       const latencies = Float64Array.from(slices.flatMap((x) => [...x.latencies])).sort();
       const cpuSeconds = slices.reduce((sum, x) => sum + x.after.cpuSeconds - x.before.cpuSeconds, 0);
-      const perSecond = rates.get(route) as number;
+      const perSecond = Math.round((count * perRequest) / seconds);
       const ratio = route === "ceiling" || ceiling === null ? null : round(perSecond / ceiling, 3);
       process.stdout.write(
         `${JSON.stringify({

@@ -12,7 +12,9 @@ import {
   clusterOf,
   databaseProxy,
   queryDatabase,
+  register,
   startReplica,
+  until,
   waitForLeader,
   writeHaConfig,
 } from "../support/ha-cluster.js";
@@ -33,25 +35,6 @@ afterAll(async () => {
   await db?.drop();
   if (dir) rmSync(dir, { recursive: true, force: true });
 });
-
-async function register(url: string, kernel: string, name: string) {
-  const res = await fetch(`${url}/api/rest/kernels`, {
-    method: "POST",
-    headers: { "content-type": "application/json" },
-    body: JSON.stringify({ kernel_id: kernel, kernel_name: name }),
-  });
-  return { status: res.status, body: (await res.json()) as Record<string, unknown> };
-}
-
-async function until<T>(probe: () => Promise<T | null>, timeoutMs = 20_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== null) return value;
-    if (Date.now() > deadline) throw new Error("condition not met in time");
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-}
 
 describe("a replica that loses its database", () => {
   it("answers writes with a 503 naming the lost connection while it follows cut off, and recovers", async () => {

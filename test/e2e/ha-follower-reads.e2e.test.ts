@@ -10,7 +10,14 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { READ_LAG_HEADER } from "../../src/cluster/cluster-server.js";
-import { databaseProxy, startReplica, waitForLeader, writeHaConfig } from "../support/ha-cluster.js";
+import {
+  databaseProxy,
+  register,
+  startReplica,
+  until,
+  waitForLeader,
+  writeHaConfig,
+} from "../support/ha-cluster.js";
 import { createTestDatabase, type TestDatabase } from "../support/postgres.js";
 import { type ServerProcess, stopAllServers } from "../support/server-process.js";
 
@@ -30,32 +37,12 @@ afterAll(async () => {
   if (dir) rmSync(dir, { recursive: true, force: true });
 });
 
-async function register(url: string, kernel: string, name: string): Promise<number> {
-  const res = await fetch(`${url}/api/rest/kernels`, {
-    method: "POST",
-    headers: { "content-type": "application/json" },
-    body: JSON.stringify({ kernel_id: kernel, kernel_name: name }),
-  });
-  await res.arrayBuffer();
-  return res.status;
-}
-
 /** A GET, and whether the replica asked answered it from its own state (with how far behind). */
 async function read(url: string, path: string, timeoutMs = 5000) {
   const res = await fetch(`${url}${path}`, { signal: AbortSignal.timeout(timeoutMs) });
   const body = await res.text();
   const lag = res.headers.get(READ_LAG_HEADER);
   return { status: res.status, body, ownState: lag !== null, lagMs: lag === null ? null : Number(lag) };
-}
-
-async function until<T>(probe: () => Promise<T | null>, timeoutMs = 20_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe().catch(() => null);
-    if (value !== null) return value;
-    if (Date.now() > deadline) throw new Error("condition not met in time");
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
 }
 
 describe("a follower's reads", () => {
@@ -68,11 +55,11 @@ describe("a follower's reads", () => {
     await waitForLeader([leader.url], 0);
     proxy = await databaseProxy(db.url);
     follower = await startReplica(proxy.url, config);
-    expect(await register(leader.url, "apollo_1", "Apollo")).toBe(201);
+    expect((await register(leader.url, "apollo_1", "Apollo")).status).toBe(201);
 
     const seen = await until(async () => {
-      const r = await read(follower.url, "/api/rest/status/apollo_1");
-      return r.status === 200 && r.ownState ? r : null;
+      const r = await read(follower.url, "/api/rest/status/apollo_1").catch(() => null);
+      return r?.status === 200 && r.ownState ? r : null;
     });
     expect(JSON.parse(seen.body)).toMatchObject({ kernel: { kernel_id: "apollo_1" } });
     expect(seen.lagMs).toBeLessThanOrEqual(MAX_READ_LAG_MS);
@@ -90,7 +77,7 @@ describe("a follower's reads", () => {
   }, 90_000);
 
   it("show a write made through the follower at once", async () => {
-    expect(await register(follower.url, "athena_1", "Athena")).toBe(201);
+    expect((await register(follower.url, "athena_1", "Athena")).status).toBe(201);
     const after = await read(follower.url, "/api/rest/status/athena_1");
     expect(after.status).toBe(200);
     expect(JSON.parse(after.body)).toMatchObject({ kernel: { kernel_id: "athena_1" } });
@@ -107,7 +94,9 @@ describe("a follower's reads", () => {
       .map(([path]) => path);
     expect(paths.length).toBeGreaterThan(15);
     // Heard, and built: nothing pending from the writes above.
-    await until(async () => ((await read(follower.url, "/api/rest/status/athena_1")).ownState ? true : null));
+    await until(async () =>
+      (await read(follower.url, "/api/rest/status/athena_1").catch(() => null))?.ownState ? true : null,
+    );
     for (const path of paths) {
       const [fromLeader, fromFollower] = [await read(leader.url, path), await read(follower.url, path)];
       expect({ path, status: fromFollower.status }).toEqual({ path, status: fromLeader.status });
@@ -118,14 +107,14 @@ describe("a follower's reads", () => {
   it("go to the leader once the follower cannot hear its commits, and come back when it can", async () => {
     await proxy.cut();
     const forwarded = await until(async () => {
-      const r = await read(follower.url, "/api/rest/status/apollo_1");
-      return r.status === 200 && !r.ownState ? r : null;
+      const r = await read(follower.url, "/api/rest/status/apollo_1").catch(() => null);
+      return r?.status === 200 && !r.ownState ? r : null;
     });
     expect(JSON.parse(forwarded.body)).toMatchObject({ kernel: { kernel_id: "apollo_1" } });
     await proxy.restore();
     await until(async () => {
-      const r = await read(follower.url, "/api/rest/status/apollo_1");
-      return r.status === 200 && r.ownState ? r : null;
+      const r = await read(follower.url, "/api/rest/status/apollo_1").catch(() => null);
+      return r?.status === 200 && r.ownState ? r : null;
     });
     await proxy.close();
     leader.kill("SIGKILL");

@@ -6,7 +6,7 @@
  * must carry the patch past 0.7 to apply and past 0.6 to keep.
  */
 import { afterAll, describe, expect, it } from "vitest";
-import { configFile, eventually, healingHttp } from "../support/healing-http.js";
+import { configFile, eventually, HEALTHY, healingHttp } from "../support/healing-http.js";
 import { startServerProcess, stopAllServers } from "../support/server-process.js";
 import { storeLocations } from "../support/store-locations.js";
 
@@ -20,7 +20,7 @@ afterAll(async () => {
 });
 
 /** Every dimension the monitor watches, healthy: Φ in its band, κ at κ*, few errors, fast, small. */
-const WELL = { phi: 0.75, kappa_eff: 64.21, error_rate: 0.005, avg_latency_ms: 200, memory_mb: 400 };
+const WELL = { ...HEALTHY, error_rate: 0.005, avg_latency_ms: 200, memory_mb: 400 };
 
 /** The dry run's prediction for a cured kernel: every dimension as WELL has it, memory flat. */
 const CURED_PREDICTION = {

@@ -9,7 +9,11 @@ import { existsSync, writeFileSync } from "node:fs";
 import net from "node:net";
 import { join } from "node:path";
 import pg from "pg";
+import { eventually } from "./healing-http.js";
+import { freePort } from "./prometheus-process.js";
 import { REPO_ROOT, type ServerProcess, startServerProcess } from "./server-process.js";
+
+export { freePort };
 
 export interface ClusterReply {
   replica_id: string;
@@ -29,6 +33,25 @@ export async function clusterOf(url: string): Promise<{ status: number; body: Cl
   } catch {
     return null;
   }
+}
+
+/** Registers a kernel through `url`; the reply's status and body (a follower forwards it). */
+export async function register(
+  url: string,
+  kernel: string,
+  name: string,
+): Promise<{ status: number; body: Record<string, unknown> }> {
+  const res = await fetch(`${url}/api/rest/kernels`, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({ kernel_id: kernel, kernel_name: name }),
+  });
+  return { status: res.status, body: (await res.json()) as Record<string, unknown> };
+}
+
+/** Polls `probe` every 100 ms until it gives a value other than null; throws after `timeoutMs`. */
+export function until<T>(probe: () => Promise<T | null>, timeoutMs = 20_000): Promise<T> {
+  return eventually(probe, (value) => value !== null, "condition", { timeoutMs }) as Promise<T>;
 }
 
 /** Writes the replicas' config file: a short lease and a fast healing loop, so a run stays short. */
@@ -136,14 +159,6 @@ export async function databaseProxy(databaseUrl: string): Promise<DatabaseProxy>
 }
 
 /** A TCP port free right now on loopback, for a replica that must come back on the same one. */
-export async function freePort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const { port } = server.address() as net.AddressInfo;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
-
 /** Debian's HAProxy running deploy/haproxy/haproxy.cfg in front of `replicaPorts`. */
 export async function startHaproxy(replicaPorts: number[]): Promise<{ url: string; stop(): Promise<void> }> {
   const port = await freePort();
