@@ -7,6 +7,7 @@ import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createTestDatabase, type TestDatabase } from "../../test/support/postgres.js";
 import { openStore } from "../store/open-store.js";
+import { PostgresReportWriter, REPORT_GROUP_SQL } from "../store/postgres-report-writer.js";
 import type { Store } from "../store/store-types.js";
 import { Fence, fencedPool, type KyselyPool, NotLeaderError } from "./fenced-pool.js";
 
@@ -93,7 +94,6 @@ describe("a fenced store", () => {
   it("runs a report group in one statement behind the fence, all or nothing", async () => {
     await setGeneration(9);
     fence.lead(9);
-    const call = "select autonomic_report_group($1::bigint, $2::jsonb, $3::jsonb)";
     const kernel = (id: string) => ({
       kernel_id: id,
       kernel_name: "Apollo",
@@ -119,36 +119,40 @@ describe("a fenced store", () => {
       ((await queryAll("SELECT kernel_id, at FROM fatigue_snapshots ORDER BY at")) as { at: number }[]).map(
         (r) => r.at,
       );
+    // As the store sends it: a named statement (a query config), the generation left null.
+    const writer = new PostgresReportWriter(pool);
+    const group = (kernels: unknown[], fatigue: unknown[]) =>
+      writer.run(JSON.stringify(kernels), JSON.stringify(fatigue));
+    await group([kernel("k_1")], [report("k_1", 1)]);
+    expect(await reports()).toEqual([1]);
+    // Superseded: refused as not-leader, and nothing of the group is there.
+    await setGeneration(10);
+    await expect(group([kernel("k_2")], [report("k_2", 2)])).rejects.toThrow(NotLeaderError);
+    // The same call as plain text and parameters is fenced the same way.
     const client = await pool.connect();
     try {
-      await client.query(call, [null, JSON.stringify([kernel("k_1")]), JSON.stringify([report("k_1", 1)])]);
-      expect(await reports()).toEqual([1]);
-      // Superseded: refused as not-leader, and nothing of the group is there.
-      await setGeneration(10);
       await expect(
-        client.query(call, [null, JSON.stringify([kernel("k_2")]), JSON.stringify([report("k_2", 2)])]),
-      ).rejects.toThrow(NotLeaderError);
-      // A row that breaks a constraint fails the whole group, its kernel upsert with it.
-      fence.lead(10);
-      await expect(
-        client.query(call, [
+        client.query(REPORT_GROUP_SQL, [
           null,
-          JSON.stringify([kernel("k_3")]),
-          JSON.stringify([report("k_3", 3), { ...report("k_3", 4), fatigue: null }]),
+          JSON.stringify([kernel("k_2")]),
+          JSON.stringify([report("k_2", 2)]),
         ]),
-      ).rejects.toThrow(/null value/);
-      expect(await reports()).toEqual([1]);
-      expect(await queryAll("SELECT kernel_id FROM kernels ORDER BY kernel_id")).toEqual([
-        { kernel_id: "k_1" },
-      ]);
-      // Following: refused before anything is sent.
-      fence.follow();
-      await expect(
-        client.query(call, [null, JSON.stringify([kernel("k_4")]), JSON.stringify([report("k_4", 5)])]),
-      ).rejects.toThrow(/this server follows/);
+      ).rejects.toThrow(NotLeaderError);
     } finally {
       client.release();
     }
+    // A row that breaks a constraint fails the whole group, its kernel upsert with it.
+    fence.lead(10);
+    await expect(
+      group([kernel("k_3")], [report("k_3", 3), { ...report("k_3", 4), fatigue: null }]),
+    ).rejects.toThrow(/null value/);
+    expect(await reports()).toEqual([1]);
+    expect(await queryAll("SELECT kernel_id FROM kernels ORDER BY kernel_id")).toEqual([
+      { kernel_id: "k_1" },
+    ]);
+    // Following: refused before anything is sent.
+    fence.follow();
+    await expect(group([kernel("k_4")], [report("k_4", 5)])).rejects.toThrow(/this server follows/);
   });
 
   it("keeps the isolation level a fenced BEGIN asked for, and lets a read-only one pass unfenced", async () => {

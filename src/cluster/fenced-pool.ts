@@ -116,7 +116,10 @@ export function fencedPool(pool: pg.Pool, fence: Fence): KyselyPool {
     return {
       // biome-ignore lint/suspicious/noExplicitAny: see KyselyPoolClient
       query: async (...args: any[]) => {
-        const text = args[0];
+        // A query is its text, or a config object with one (the form that names a prepared
+        // statement, src/store/postgres-report-writer.ts); anything else (a cursor) passes.
+        const first = args[0];
+        const text: unknown = typeof first === "string" ? first : first?.text;
         if (typeof text !== "string") return client.query(...(args as [string]));
         const f = fence.current();
         if (BEGIN.test(text)) {
@@ -136,9 +139,12 @@ export function fencedPool(pool: pg.Pool, fence: Fence): KyselyPool {
           // own statement: one implicit transaction, one round trip.
           if (f.generation === null) throw new NotLeaderError("this server follows");
           const generation = safeGeneration(f.generation);
-          const values = [generation, ...((args[1] as unknown[]) ?? []).slice(1)];
+          const given = ((typeof first === "string" ? args[1] : first.values) as unknown[] | undefined) ?? [];
+          const values = [generation, ...given.slice(1)];
           try {
-            return await client.query(text, values);
+            return await (typeof first === "string"
+              ? client.query(text, values)
+              : client.query({ ...first, values }));
           } catch (error) {
             throw asNotLeader(error, generation);
           }

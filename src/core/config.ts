@@ -471,7 +471,7 @@ export const configSchema = z.strictObject({
         .positive()
         .max(16)
         .describe(
-          "PostgreSQL: groups of fatigue reports that may commit at once, on their own connections, when they touch different kernels (a commit waits for the WAL flush; the next group need not wait for it). SQLite has one writer and commits one group at a time.",
+          "PostgreSQL: groups of fatigue reports that may commit at once, on their own connections, when they touch different kernels. 1 commits one group at a time, and the writes that arrive meanwhile form the next: with the database beside the server, overlapping commits only split the writes into smaller groups that each cost a round trip. Raise it when a commit's round trip is long against the time the server takes to answer a group (a distant database). SQLite has one writer and commits one group at a time.",
         ),
     })
     .describe("Group commit: writes that arrive while a commit is in flight share the next transaction."),
@@ -867,7 +867,7 @@ export const DEFAULT_CONFIG: AutonomicConfig = {
     kernelScoped: false,
   },
   api: { strictFields: false },
-  writes: { maxGroupWrites: 1024, maxGroupsInFlight: 4 },
+  writes: { maxGroupWrites: 1024, maxGroupsInFlight: 1 },
   monitor: { maxKernels: 10_000, maxBatchSnapshots: 10_000, contextMaxBytes: 64 * 1024, contextMaxDepth: 32 },
   store: {
     location: "./autonomic.db",

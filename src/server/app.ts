@@ -126,17 +126,21 @@ export async function buildApp({
     closing = true;
     app.server.closeIdleConnections();
   });
-  app.addHook("onSend", async (_request, reply) => {
+  // The hooks every request passes take a callback, not a promise: two fewer promises and
+  // turns of the microtask queue per request, on the write path's hot loop.
+  app.addHook("onSend", (_request, reply, payload, done) => {
     if (closing) reply.header("connection", "close");
+    done(null, payload);
   });
-  app.addHook("onResponse", async () => {
+  app.addHook("onResponse", (_request, _reply, done) => {
     if (closing) app.server.closeIdleConnections();
+    done();
   });
 
   // Instants leave as ISO 8601 whichever route sent them (SPEC §6).
-  app.addHook("preSerialization", async (request, _reply, payload) =>
-    request.url.startsWith("/api/") ? wireInstants(payload) : payload,
-  );
+  app.addHook("preSerialization", (request, _reply, payload, done) => {
+    done(null, request.url.startsWith("/api/") ? wireInstants(payload) : payload);
+  });
 
   app.setErrorHandler(handleError);
   app.setNotFoundHandler((request, reply) =>

@@ -1,5 +1,11 @@
+import Fastify from "fastify";
 import { describe, expect, it } from "vitest";
-import { type BrowserGuardOptions, type BrowserHeaders, browserRefusal } from "./browser-guard.js";
+import {
+  type BrowserGuardOptions,
+  type BrowserHeaders,
+  browserGuard,
+  browserRefusal,
+} from "./browser-guard.js";
 
 const LOOPBACK: BrowserGuardOptions = { bindHost: "127.0.0.1", allowedHosts: [], allowedOrigins: [] };
 const refusal = (headers: BrowserHeaders, options = LOOPBACK) =>
@@ -58,5 +64,26 @@ describe("which browser requests a server serves", () => {
     expect(refusal({ host: "192.168.1.20:7070" }, wildcard)).toBeNull();
     expect(refusal({ host: "box.lan:7070" }, wildcard)).toBe("forbidden_host");
     expect(refusal({ host: "anything.example" }, { ...wildcard, allowedHosts: ["*"] })).toBeNull();
+  });
+});
+
+describe("the guard on a server", () => {
+  it("gives every request its Host's own verdict while it keeps verdicts, past the number it keeps", async () => {
+    const app = Fastify();
+    browserGuard(app, LOOPBACK);
+    app.get("/", async () => "ok");
+    app.setErrorHandler((error, _request, reply) => reply.code(403).send((error as { code?: string }).code));
+    try {
+      // More distinct Hosts than the guard keeps verdicts for, good and bad interleaved, twice over.
+      for (let round = 0; round < 2; round++)
+        for (let i = 0; i < 100; i++) {
+          const good = `127.0.0.${i + 1}:7070`;
+          const bad = `evil${i}.example:7070`;
+          expect((await app.inject({ url: "/", headers: { host: good } })).statusCode, good).toBe(200);
+          expect((await app.inject({ url: "/", headers: { host: bad } })).body, bad).toBe("forbidden_host");
+        }
+    } finally {
+      await app.close();
+    }
   });
 });

@@ -40,6 +40,7 @@ import { KyselyAccessTokenStore } from "./kysely-access-token-store.js";
 import { KyselyActionStore } from "./kysely-action-store.js";
 import { KyselyHealingStore } from "./kysely-healing-store.js";
 import { KyselyRestStore } from "./kysely-store.js";
+import type { PostgresReportWriter } from "./postgres-report-writer.js";
 import type { BaselinesTable, Database } from "./schema.js";
 import { type SnapshotWriter, SQLITE_SNAPSHOT_INSERT } from "./snapshot-writers.js";
 import type { SqlDialect } from "./sql-dialect.js";
@@ -57,10 +58,18 @@ export class KyselyStore extends KyselyRestStore implements Store {
   /** The batch insert on the async path; null where the SQLite direct writer does all the writing. */
   private readonly writeSnapshots: SnapshotWriter | null;
 
-  /** `writes`: multi-row INSERTs through Kysely (PostgreSQL), or SQLite's direct writer. */
-  constructor(db: Kysely<Database>, dialect: SqlDialect, writes: SnapshotWriter | SqliteDirectWriter) {
+  /**
+   * `writes`: multi-row INSERTs through Kysely (PostgreSQL), or SQLite's direct writer;
+   * `reports`: PostgreSQL's writer of fatigue report groups.
+   */
+  constructor(
+    db: Kysely<Database>,
+    dialect: SqlDialect,
+    writes: SnapshotWriter | SqliteDirectWriter,
+    reports?: PostgresReportWriter,
+  ) {
     const direct = writes instanceof SqliteDirectWriter ? writes : undefined;
-    super(db, dialect, direct);
+    super(db, dialect, direct, reports);
     this.writeSnapshots = direct ? null : (writes as SnapshotWriter);
     this.actions = new KyselyActionStore(db, dialect);
     this.healing = new KyselyHealingStore(db, dialect);

@@ -7,11 +7,12 @@
  * await store.migrate();
  * await store.commit({ kernels: rest.exportState().kernels, removedKernelIds: [], events });
  */
-import { type ExpressionBuilder, type Kysely, type QueryCreator, sql, type Transaction } from "kysely";
+import { type ExpressionBuilder, type Kysely, type QueryCreator, type Transaction } from "kysely";
 import type { RestEvent } from "../core/rest/events.js";
 import type { RestSchedulerState } from "../core/rest/scheduler.js";
 import { CYCLE_KIND, cycleClosing, cycleFromRow, cycleRow } from "./cycle-rows.js";
 import { migrateToLatest } from "./migrations/migration-provider.js";
+import type { PostgresReportWriter } from "./postgres-report-writer.js";
 import { type RawQualityRow, type RestQualityQuery, restQualityRows } from "./rest-quality.js";
 import {
   changeTime,
@@ -127,6 +128,8 @@ export class KyselyRestStore implements RestStore {
     protected readonly dialect: SqlDialect,
     /** SQLite only: groups of reports and snapshots as prepared statements (sqlite-direct-writer.ts). */
     protected readonly directWriter?: SqliteDirectWriter,
+    /** PostgreSQL only: groups of reports as one named statement (postgres-report-writer.ts). */
+    private readonly reportWriter?: PostgresReportWriter,
   ) {
     this.backend = dialect.backend;
   }
@@ -164,15 +167,13 @@ export class KyselyRestStore implements RestStore {
       ]);
       return;
     }
-    if (this.dialect.backend === "postgres" && isReportOnly(change, kernels.length)) {
+    if (this.reportWriter && isReportOnly(change, kernels.length)) {
       // A group of fatigue reports only: one statement, a function (migration 009) given the
       // rows as JSON, that upserts the kernels and appends the reports. A single statement is
       // its own transaction, so this is as atomic as BEGIN … COMMIT; behind the cluster's
       // fence (which fills in the null generation, src/cluster/fenced-pool.ts) it is still one
       // round trip, and the session keeps the function's plans instead of planning each group.
-      await sql`select autonomic_report_group(${null}::bigint, ${JSON.stringify(kernels)}::jsonb, ${JSON.stringify(change.fatigue ?? [])}::jsonb)`.execute(
-        this.db,
-      );
+      await this.reportWriter.run(JSON.stringify(kernels), JSON.stringify(change.fatigue ?? []));
       return;
     }
     await this.db.transaction().execute(async (trx) => {

@@ -9,6 +9,7 @@
 import { Kysely, PostgresDialect, type PostgresPool } from "kysely";
 import pg from "pg";
 import { KyselyStore } from "./kysely-health-store.js";
+import { PostgresReportWriter, type ReportPool } from "./postgres-report-writer.js";
 import type { Database } from "./schema.js";
 import { multiRowSnapshotWriter } from "./snapshot-writers.js";
 import { POSTGRES_DIALECT } from "./sql-dialect.js";
@@ -31,8 +32,8 @@ export interface PostgresStoreOptions {
   maxConnections?: number;
   /** Called when an idle connection fails (the server restarted, the network dropped). */
   onIdleError?: (error: Error) => void;
-  /** Puts a layer between Kysely and the pool (the cluster's fence, src/cluster/fenced-pool.ts). */
-  wrapPool?: (pool: pg.Pool) => PostgresPool;
+  /** Puts a layer between the store and the pool (the cluster's fence, src/cluster/fenced-pool.ts); it must pass named queries too. */
+  wrapPool?: (pool: pg.Pool) => PostgresPool & ReportPool;
   /**
    * Every session read-only (`default_transaction_read_only`): PostgreSQL itself refuses any
    * write through this store. A follower's own state is read through one (SPEC §9).
@@ -55,8 +56,12 @@ export function openPostgresStore(url: string, options: PostgresStoreOptions = {
   // Kysely holds across awaits) emits 'error' on the client itself, where the pool listens
   // only while it is idle; the next query on it fails, which is where the error is reported.
   pool.on("connect", (client) => client.on("error", () => {}));
-  const db = new Kysely<Database>({
-    dialect: new PostgresDialect({ pool: options.wrapPool?.(pool) ?? pool }),
-  });
-  return new KyselyStore(db, POSTGRES_DIALECT, multiRowSnapshotWriter(POSTGRES_DIALECT));
+  const used = options.wrapPool?.(pool) ?? pool;
+  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool: used }) });
+  return new KyselyStore(
+    db,
+    POSTGRES_DIALECT,
+    multiRowSnapshotWriter(POSTGRES_DIALECT),
+    new PostgresReportWriter(used),
+  );
 }
