@@ -188,6 +188,39 @@ for (const backend of BACKENDS) {
       });
     });
 
+    it("keeps through a group of reports a kernel state whose context holds any text", async () => {
+      const { rest } = makeScheduler();
+      registerGods(rest, ["Apollo", "Athena"]);
+      // Escaped by JSON.stringify as \u…: a NUL and a lone surrogate (which PostgreSQL refuses
+      // in a JSON value it converts to text) and a control character; and text that needs no
+      // such escape.
+      const escaped = { note: "a\u0000b \ud800", nested: ["\u001f", { deep: "\t" }] };
+      const plain = { note: '"quoted" \\ Φ κ 🜂', n: [1.5e-7, 1e21] };
+      const store = await open();
+      for (const [id, context] of [
+        ["apollo_1", escaped],
+        ["athena_1", plain],
+      ] as const) {
+        setFatigue(rest, id, 0.5);
+        await store.commit(changeOf(rest, rest.requestRest(id, { context }).events));
+        await store.commit(changeOf(rest, rest.endRest(id).events)); // handed back: kept in the state
+      }
+      // Reports for both, then for one alone.
+      for (const ids of [["apollo_1", "athena_1"], ["athena_1"]]) {
+        for (const id of ids) setFatigue(rest, id, 0.2);
+        const kernels = rest.exportState().kernels.filter((k) => ids.includes(k.kernelId));
+        await store.commit({
+          kernels,
+          removedKernelIds: [],
+          events: [],
+          fatigue: kernels.map((k) => snapshot(k.kernelId, T0, k.fatigue)),
+        });
+        expect(await store.loadRestState()).toEqual(rest.exportState());
+      }
+      const returned = (await store.loadRestState()).kernels.map((k) => k.returnedContext);
+      expect(returned).toEqual([escaped, plain]);
+    });
+
     it("keeps a context that is not an object, and stores no row for an adapted threshold", async () => {
       const { rest } = makeScheduler();
       registerGods(rest, ["Apollo", "Athena"]);
