@@ -5,9 +5,11 @@ import {
   type Basin,
   embeddingToSimplex,
   fisherRaoDistance,
+  fisherRaoDistanceFromRoots,
   frechetMean,
   geodesicStep,
   normalizeSimplex,
+  rootsOf,
 } from "./geometry.js";
 
 const RUNS = { numRuns: 1000 };
@@ -74,6 +76,27 @@ describe("embeddingToSimplex", () => {
     expect(invalidField(() => embeddingToSimplex([0, 0]))).toBe("basin_coords");
     expect(invalidField(() => embeddingToSimplex([1, Number.NaN], "emb"))).toBe("emb[1]");
     expect(invalidField(() => embeddingToSimplex([Number.NEGATIVE_INFINITY, 1]))).toBe("basin_coords[0]");
+  });
+});
+
+describe("fisherRaoDistanceFromRoots", () => {
+  it("gives fisherRaoDistance to the last bit, in either units, from a basin's roots taken once", () => {
+    fc.assert(
+      fc.property(simplexPoints(2), fc.constantFrom("full" as const, "half" as const), ([p, q], units) => {
+        const roots = rootsOf(p);
+        expect(Object.is(fisherRaoDistanceFromRoots(roots, q, units), fisherRaoDistance(p, q, units))).toBe(
+          true,
+        );
+        expect(fisherRaoDistanceFromRoots(roots, p, units)).toBe(0);
+      }),
+      RUNS,
+    );
+  });
+
+  it("refuses a basin of another dimension, naming basin_coords", () => {
+    expect(invalidField(() => fisherRaoDistanceFromRoots(rootsOf([0.5, 0.5]), [1, 0, 0]))).toBe(
+      "basin_coords",
+    );
   });
 });
 

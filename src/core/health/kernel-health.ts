@@ -110,6 +110,8 @@ export class KernelHealth {
   /** Fixed by the kernel's first basin (or baseline); 0 until then. */
   basinDimension = 0;
   baseline: Float64Array | null = null;
+  /** rootsOf(baseline), set with it (installBaseline): drift reads it for every basin. */
+  baselineRoots: Float64Array | null = null;
   /** The newest basin reported: the snapshot's own array, which snapshots never change. */
   lastBasin: Float64Array | null = null;
   /** Last measured drift from the baseline, in the configured units; NaN before any. */

@@ -5,7 +5,7 @@
  * typed arrays and double fields, never into fresh objects.
  */
 import type { Clock } from "../clock.js";
-import { fisherRaoDistance } from "../geometry.js";
+import { fisherRaoDistanceFromRoots, rootsOf } from "../geometry.js";
 import { DRIFT_RULES, evaluateRules } from "./degradation.js";
 import {
   type HealthStatus,
@@ -104,7 +104,7 @@ export function recordSnapshot(
       k.drift = 0;
       o.baseline_set = true;
     } else {
-      measureDrift(k, k.baseline, basin, t);
+      measureDrift(k, k.baselineRoots as Float64Array, basin, t);
       const needed = t.health.referenceSnapshots;
       if (countReference && k.reference.snapshots < needed) {
         k.reference.add(k.drift);
@@ -138,22 +138,24 @@ export function recordSnapshot(
  */
 export function installBaseline(k: KernelHealth, p: Float64Array, t: HealthThresholds): void {
   k.baseline = p;
+  k.baselineRoots = rootsOf(p);
   k.basinDimension = p.length;
   k.reference.reset();
   k.refreshDriftThresholds(t);
 }
 
 /**
- * Its own small function so V8 can inline fisherRaoDistance here: a double returned into
+ * Its own small function so V8 can inline fisherRaoDistanceFromRoots here: a double returned into
  * `recordSnapshot`, whose inlining budget the ring push has spent, would be boxed per snapshot.
  */
 function measureDrift(
   k: KernelHealth,
-  baseline: Float64Array,
+  baselineRoots: Float64Array,
   basin: Float64Array,
   t: HealthThresholds,
 ): void {
-  k.drift = fisherRaoDistance(baseline, basin, t.drift.units);
+  // fisherRaoDistance(baseline, basin), with the baseline's roots taken once (installBaseline).
+  k.drift = fisherRaoDistanceFromRoots(baselineRoots, basin, t.drift.units);
 }
 
 /**
