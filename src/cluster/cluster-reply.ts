@@ -10,6 +10,21 @@ import type { ClusterView, ReplicaRow } from "./leader-election.js";
 
 const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
 
+/**
+ * Whether this replica has heard from its database recently enough to vouch for what it
+ * serves: the one test behind both this route's 503 and a follower's refusal of writes
+ * (cluster-server.ts), so a load balancer that sees 200 here never sends a write that the
+ * replica would refuse for its database.
+ */
+export function databaseFresh(view: ClusterView, now: number, maxReadLagMs: number): boolean {
+  return view.databaseReachable && now - view.lastContactAt <= maxReadLagMs;
+}
+
+/** Why a replica's database is not fresh, in words: the connection's error, or its silence. */
+export function databaseSilence(view: ClusterView, maxReadLagMs: number): string {
+  return view.databaseError ?? `no answer for over ${maxReadLagMs} ms`;
+}
+
 export async function clusterReply(
   view: ClusterView,
   replicas: () => Promise<ReplicaRow[]>,
@@ -21,9 +36,8 @@ export async function clusterReply(
   const rows = view.databaseReachable ? await replicas().catch(() => null) : null;
   const freshMs = config.ha.leaseSeconds * 2000;
   const live = rows === null ? null : new Set(liveReplicas(rows, now, freshMs).map((r) => r.replica_id));
-  const stale = !view.databaseReachable || now - view.lastContactAt > config.ha.maxReadLagMs;
-  const reason = stale
-    ? `database unreachable: ${view.databaseError ?? `no answer for over ${config.ha.maxReadLagMs} ms`}`
+  const reason = !databaseFresh(view, now, config.ha.maxReadLagMs)
+    ? `database unreachable: ${databaseSilence(view, config.ha.maxReadLagMs)}`
     : view.leaderUrl === null
       ? "no leader is known"
       : view.role === "leader" && !leading

@@ -20,7 +20,7 @@ import { openStore } from "../store/open-store.js";
 import { openPostgresStore } from "../store/postgres-store.js";
 import type { Store } from "../store/store-types.js";
 import { clusterMetrics } from "./cluster-metrics.js";
-import { clusterReply } from "./cluster-reply.js";
+import { clusterReply, databaseFresh, databaseSilence } from "./cluster-reply.js";
 import { Fence, fencedPool, type KyselyPool } from "./fenced-pool.js";
 import { FollowerState } from "./follower-state.js";
 import { type ClusterView, LeaderElection, type ReplicaRow, type Takeover } from "./leader-election.js";
@@ -177,11 +177,10 @@ export async function startClusterServer(o: ClusterServerOptions): Promise<Clust
 
   /** A follower serves nothing it cannot vouch for: a write needs a live database connection. */
   const canServe = (v: ClusterView, method: string) => {
-    const fresh = v.databaseReachable && clock.now() - v.lastContactAt <= config.ha.maxReadLagMs;
-    return fresh || !WRITE_METHODS.has(method);
+    return databaseFresh(v, clock.now(), config.ha.maxReadLagMs) || !WRITE_METHODS.has(method);
   };
   const unreachable = (v: ClusterView) =>
-    `this replica lost its database connection (${v.databaseError ?? `no answer for over ${config.ha.maxReadLagMs} ms`}) and answers no writes until it is back`;
+    `this replica lost its database connection (${databaseSilence(v, config.ha.maxReadLagMs)}) and answers no writes until it is back`;
 
   const refuse = (res: ServerResponse, status: number, code: string, message: string, retryable: boolean) => {
     if (res.headersSent || res.destroyed) return;
