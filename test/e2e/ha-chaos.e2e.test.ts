@@ -1,17 +1,4 @@
-/**
- * High availability under kill -9 (SPEC §9, issue 16): three replicas on one PostgreSQL
- * database, kernels that report fatigue and rest, half of them through HAProxy running
- * deploy/haproxy/haproxy.cfg and half through the SDK's KernelClient given the three replicas'
- * URLs, and the leader killed three times. After each takeover the shared store is checked:
- * every write a client got a 200 for is there, the rest invariants hold (no kernel covered
- * twice, none resting uncovered, so the coverage gap is 0), and no periodic pass ran twice for
- * one tick. At the end, the cluster is visible where SPEC §9 says: the gauges on every
- * replica, one leadership alert per takeover, and `autonomic status` through the balancer.
- */
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, describe, expect, it } from "vitest";
 import { invariantViolations } from "../../src/core/rest/invariants.js";
 import type { KernelRestState } from "../../src/core/rest/kernel-state.js";
 import { KernelClient } from "../../src/sdk/client.js";
@@ -21,32 +8,23 @@ import { openStore } from "../../src/store/open-store.js";
 import {
   clusterOf,
   freePort,
+  haTestBed,
   queryDatabase,
   startHaproxy,
   startReplica,
   waitForLeader,
-  writeHaConfig,
 } from "../support/ha-cluster.js";
-import { createTestDatabase, type TestDatabase } from "../support/postgres.js";
-import { logEntries, runCli, type ServerProcess, stopAllServers } from "../support/server-process.js";
+import { logEntries, runCli, type ServerProcess } from "../support/server-process.js";
 
 const LEASE_SECONDS = 3;
 const KILLS = 3;
 const GODS = ["Apollo", "Athena", "Hermes", "Ares", "Artemis", "Hephaestus", "Demeter", "Dionysus"];
 const KERNELS = GODS.map((g) => `${g.toLowerCase()}_1`);
 
-let db: TestDatabase;
-let dir: string;
+const bed = haTestBed("ha-chaos", LEASE_SECONDS);
 let haproxy: { url: string; stop(): Promise<void> } | null = null;
-beforeAll(async () => {
-  db = await createTestDatabase();
-  dir = mkdtempSync(join(tmpdir(), "autonomic-ha-chaos-"));
-});
 afterAll(async () => {
   await haproxy?.stop();
-  await stopAllServers();
-  await db?.drop();
-  if (dir) rmSync(dir, { recursive: true, force: true });
 });
 
 interface Acks {
@@ -172,12 +150,12 @@ async function checkStore(url: string, acks: Acks): Promise<{ violations: string
 
 describe("three replicas on one PostgreSQL database", () => {
   it("survive three kill -9s of the leader with no acknowledged write lost and no rest invariant broken", async () => {
-    const config = writeHaConfig(dir, LEASE_SECONDS);
+    const { config } = bed;
     // Fixed ports, so a restarted replica comes back where HAProxy's config points.
     const ports = [await freePort(), await freePort(), await freePort()];
     const replicas: ServerProcess[] = [];
     const dead: ServerProcess[] = [];
-    for (const port of ports) replicas.push(await startReplica(db.url, config, port));
+    for (const port of ports) replicas.push(await startReplica(bed.db.url, config, port));
     const urls = () => replicas.map((r) => r.url);
     haproxy = await startHaproxy(ports);
     const balanced = haproxy.url;
@@ -243,12 +221,12 @@ describe("three replicas on one PostgreSQL database", () => {
           ),
         ]);
 
-        const { violations, missing } = await checkStore(db.url, acks);
+        const { violations, missing } = await checkStore(bed.db.url, acks);
         expect(violations).toEqual([]);
         expect(missing).toEqual([]);
         expect(acksBefore).toBeGreaterThan(0);
         // Back to three on the same port, as an orchestrator would restart it.
-        replicas.push(await startReplica(db.url, config, Number(new URL(victim.url).port)));
+        replicas.push(await startReplica(bed.db.url, config, Number(new URL(victim.url).port)));
       }
       await new Promise((resolve) => setTimeout(resolve, 1500));
     } finally {
@@ -257,7 +235,7 @@ describe("three replicas on one PostgreSQL database", () => {
       await Promise.all(clients.map((c) => c.close()));
     }
 
-    const { violations, missing } = await checkStore(db.url, acks);
+    const { violations, missing } = await checkStore(bed.db.url, acks);
     expect(violations).toEqual([]);
     expect(missing).toEqual([]);
     expect(acks.rests).toBeGreaterThan(0);
@@ -280,7 +258,7 @@ describe("three replicas on one PostgreSQL database", () => {
     expect(metrics.map((m) => /^autonomic_leader (\d+)$/m.exec(m)?.[1]).sort()).toEqual(["0", "0", "1"]);
     for (const m of metrics) expect(m).toMatch(/^autonomic_replicas 3$/m);
     const alerts = await queryDatabase<{ dedupe_key: string }>(
-      db.url,
+      bed.db.url,
       "SELECT dedupe_key FROM alerts WHERE kind = 'leadership_changed' ORDER BY created_at",
     );
     expect(alerts.map((a) => a.dedupe_key)).toEqual(

@@ -1,48 +1,26 @@
-/**
- * What a replica does when its database goes away (SPEC §9, issue 16): a follower cut off
- * from PostgreSQL refuses writes with a 503 naming the reason instead of guessing, and comes
- * back when the database does; a leader whose lock session is ended stops leading, another
- * replica takes over at the next generation, and the old leader serves on as a follower.
- */
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import {
   clusterOf,
   databaseProxy,
+  haTestBed,
   queryDatabase,
   register,
   startReplica,
   until,
   waitForLeader,
-  writeHaConfig,
 } from "../support/ha-cluster.js";
-import { createTestDatabase, type TestDatabase } from "../support/postgres.js";
 import { stopAllServers } from "../support/server-process.js";
 
 const LEASE_SECONDS = 2;
-let db: TestDatabase;
-let dir: string;
-let config: string;
-beforeAll(async () => {
-  db = await createTestDatabase();
-  dir = mkdtempSync(join(tmpdir(), "autonomic-ha-failures-"));
-  config = writeHaConfig(dir, LEASE_SECONDS);
-});
-afterAll(async () => {
-  await stopAllServers();
-  await db?.drop();
-  if (dir) rmSync(dir, { recursive: true, force: true });
-});
+const bed = haTestBed("ha-failures", LEASE_SECONDS);
 
 describe("a replica that loses its database", () => {
   it("answers writes with a 503 naming the lost connection while it follows cut off, and recovers", async () => {
-    const leader = await startReplica(db.url, config);
-    const proxy = await databaseProxy(db.url);
+    const leader = await startReplica(bed.db.url, bed.config);
+    const proxy = await databaseProxy(bed.db.url);
     try {
       await waitForLeader([leader.url], 0);
-      const follower = await startReplica(proxy.url, config);
+      const follower = await startReplica(proxy.url, bed.config);
       expect((await register(follower.url, "apollo_1", "Apollo")).status).toBe(201);
 
       await proxy.cut();
@@ -59,7 +37,10 @@ describe("a replica that loses its database", () => {
       expect(refused.body.code).toBe("database_unreachable");
       expect(String(refused.body.error)).toMatch(/lost its database connection/);
       // Nothing was applied behind the refusal.
-      const rows = await queryDatabase(db.url, "SELECT kernel_id FROM kernels WHERE kernel_id = 'athena_1'");
+      const rows = await queryDatabase(
+        bed.db.url,
+        "SELECT kernel_id FROM kernels WHERE kernel_id = 'athena_1'",
+      );
       expect(rows).toEqual([]);
 
       await proxy.restore();
@@ -76,15 +57,15 @@ describe("a replica that loses its database", () => {
   }, 90_000);
 
   it("stops leading when its lock session is ended, and another replica leads at the next generation", async () => {
-    await db.reset();
-    const first = await startReplica(db.url, config);
+    await bed.db.reset();
+    const first = await startReplica(bed.db.url, bed.config);
     const firstView = await waitForLeader([first.url], 0);
-    const second = await startReplica(db.url, config);
+    const second = await startReplica(bed.db.url, bed.config);
     const [{ backend_pid }] = await queryDatabase<{ backend_pid: number }>(
-      db.url,
+      bed.db.url,
       "SELECT backend_pid FROM cluster_replicas WHERE role = 'leader'",
     );
-    await queryDatabase(db.url, "SELECT pg_terminate_backend($1)", [backend_pid]);
+    await queryDatabase(bed.db.url, "SELECT pg_terminate_backend($1)", [backend_pid]);
     await first.waitForLog((e) => e.msg === "leadership lost");
     const next = await waitForLeader([first.url, second.url], firstView.leader.generation);
     // Either may win the race for the lock; the old one may lead again, but only at a new generation.

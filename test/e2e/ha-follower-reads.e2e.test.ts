@@ -1,41 +1,18 @@
-/**
- * A follower answers reads from its own state (SPEC §9, issue 16): state it restored from the
- * database and rebuilds as the leader's commit notifications arrive, never more than
- * `ha.maxReadLagMs` behind what it has heard. It answers them even while the leader is frozen,
- * reads its own forwarded writes back at once, answers every read route the leader does, and
- * sends reads to the leader once it can no longer hear the leader's commits.
- */
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { READ_LAG_HEADER } from "../../src/cluster/cluster-server.js";
 import {
   databaseProxy,
+  haTestBed,
   register,
   startReplica,
   until,
   waitForLeader,
-  writeHaConfig,
 } from "../support/ha-cluster.js";
-import { createTestDatabase, type TestDatabase } from "../support/postgres.js";
-import { type ServerProcess, stopAllServers } from "../support/server-process.js";
+import type { ServerProcess } from "../support/server-process.js";
 
 const LEASE_SECONDS = 3;
 const MAX_READ_LAG_MS = 3000;
-let db: TestDatabase;
-let dir: string;
-let config: string;
-beforeAll(async () => {
-  db = await createTestDatabase();
-  dir = mkdtempSync(join(tmpdir(), "autonomic-ha-reads-"));
-  config = writeHaConfig(dir, LEASE_SECONDS);
-});
-afterAll(async () => {
-  await stopAllServers();
-  await db?.drop();
-  if (dir) rmSync(dir, { recursive: true, force: true });
-});
+const bed = haTestBed("ha-reads", LEASE_SECONDS);
 
 /** A GET, and whether the replica asked answered it from its own state (with how far behind). */
 async function read(url: string, path: string, timeoutMs = 5000) {
@@ -51,10 +28,10 @@ describe("a follower's reads", () => {
   let proxy: Awaited<ReturnType<typeof databaseProxy>>;
 
   it("come from its own state once a commit is heard, even while the leader is frozen", async () => {
-    leader = await startReplica(db.url, config);
+    leader = await startReplica(bed.db.url, bed.config);
     await waitForLeader([leader.url], 0);
-    proxy = await databaseProxy(db.url);
-    follower = await startReplica(proxy.url, config);
+    proxy = await databaseProxy(bed.db.url);
+    follower = await startReplica(proxy.url, bed.config);
     expect((await register(leader.url, "apollo_1", "Apollo")).status).toBe(201);
 
     const seen = await until(async () => {

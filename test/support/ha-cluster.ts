@@ -5,13 +5,16 @@
  */
 
 import { spawn } from "node:child_process";
-import { existsSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import net from "node:net";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import pg from "pg";
+import { afterAll, beforeAll } from "vitest";
 import { eventually } from "./healing-http.js";
+import { createTestDatabase, type TestDatabase } from "./postgres.js";
 import { freePort } from "./prometheus-process.js";
-import { REPO_ROOT, type ServerProcess, startServerProcess } from "./server-process.js";
+import { REPO_ROOT, type ServerProcess, startServerProcess, stopAllServers } from "./server-process.js";
 
 export { freePort };
 
@@ -66,6 +69,38 @@ export function writeHaConfig(dir: string, leaseSeconds: number): string {
     }),
   );
   return file;
+}
+
+/**
+ * What a test file of replicas needs: a fresh database and a config file with this lease,
+ * made before its tests; after them every replica it started is killed and both are removed.
+ * @example const bed = haTestBed("ha-reads", 3); … startReplica(bed.db.url, bed.config)
+ */
+export function haTestBed(
+  name: string,
+  leaseSeconds: number,
+): { readonly db: TestDatabase; readonly config: string } {
+  let db: TestDatabase | undefined;
+  let dir: string | undefined;
+  let config: string | undefined;
+  beforeAll(async () => {
+    db = await createTestDatabase();
+    dir = mkdtempSync(join(tmpdir(), `autonomic-${name}-`));
+    config = writeHaConfig(dir, leaseSeconds);
+  });
+  afterAll(async () => {
+    await stopAllServers();
+    await db?.drop();
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  });
+  return {
+    get db() {
+      return db as TestDatabase;
+    },
+    get config() {
+      return config as string;
+    },
+  };
 }
 
 /** A replica on `port` (0: any free one), so a restarted replica can come back where it was. */
