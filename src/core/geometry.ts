@@ -100,7 +100,7 @@ export function rootsOf(p: ArrayLike<number>): Float64Array {
  * sphereAngle(p, q) given rootsOf(p): the same operations in the same order, so the same
  * number to the last bit, with half the square roots.
  */
-export function sphereAngleFromRoots(rootsOfP: ArrayLike<number>, q: ArrayLike<number>): number {
+function sphereAngleFromRoots(rootsOfP: ArrayLike<number>, q: ArrayLike<number>): number {
   assertSameDimension(rootsOfP, q);
   let chord2 = 0;
   for (let i = 0; i < rootsOfP.length; i++) {
