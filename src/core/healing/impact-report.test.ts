@@ -149,6 +149,31 @@ describe("impact report", () => {
     });
   });
 
+  it("ends a silence when the kernel is heard from again, and counts its repeated alerts once", () => {
+    const heard = (from: number, to: number) =>
+      Array.from({ length: to - from }, (_, i) => snapshot("mute_1", from + i));
+    const silent = (id: string, minute: number) => ({
+      alert_id: id,
+      kind: "kernel_silent",
+      kernel_id: "mute_1",
+      created_at: T0 + minute * MIN,
+    });
+    const r = impactReport(
+      input({
+        // Reports until minute 49, silent until 80, reports until 99, then silent for good.
+        histories: [{ kernel_id: "mute_1", baseline: null, snapshots: [...heard(0, 50), ...heard(80, 100)] }],
+        patches: [],
+        // The first silence outlasts the de-duplication window, so its alert is raised twice.
+        alerts: [silent("alert_1", 52), silent("alert_2", 70), silent("alert_3", 103)],
+      }),
+    );
+    expect(r.incident_list).toEqual([
+      expect.objectContaining({ detected_at: T0 + 52 * MIN, ended_at: T0 + 80 * MIN, rules: ["silence"] }),
+      expect.objectContaining({ detected_at: T0 + 103 * MIN, ended_at: null, rules: ["silence"] }),
+    ]);
+    expect(r.incidents).toMatchObject({ detected: 2, escalated: 2, open: 1 });
+  });
+
   it("measures time to detect, to heal and to a review decision", () => {
     const r = impactReport(input());
     expect(r.time_to_detect_seconds).toEqual({ count: 2, median: 120, p95: 120 });

@@ -10,7 +10,7 @@
  * ends first). It *began* at the first snapshot of the run leading up to detection at which
  * some rule's condition already held (before the `for` wait); time to detect is detection
  * minus that. A kernel's silence (`kernel_silent` alert) is an incident too, detected when
- * the alert was raised. An incident is *healed* when a patch on its kernel, generated while
+ * the alert was raised and ended when the kernel was heard from again. An incident is *healed* when a patch on its kernel, generated while
  * it lasted, was verified; time to heal runs from detection to that patch's live action
  * (its `applied` transition). It is *escalated* when an alert was raised about its kernel
  * while it lasted.
@@ -160,19 +160,7 @@ export function impactReport(input: ImpactInput): ImpactReport {
     observed: new Array(weekCount).fill(0),
     critical: new Array(weekCount).fill(0),
   };
-  const incidents = replayIncidents(input, times);
-  for (const a of input.alerts)
-    if (a.kind === "kernel_silent" && a.kernel_id !== null && inSpan(input, a.created_at))
-      incidents.push({
-        kernel_id: a.kernel_id,
-        began_at: a.created_at,
-        detected_at: a.created_at,
-        ended_at: null,
-        rules: ["silence"],
-        healed_by: null,
-        healed_at: null,
-        escalated: true,
-      });
+  const incidents = [...replayIncidents(input, times), ...silenceIncidents(input)];
   const patches = input.patches.filter((p) => inSpan(input, p.created_at));
   for (const i of incidents) attachOutcome(i, patches, input.alerts, input.until_ms);
   incidents.sort((a, b) => a.detected_at - b.detected_at || a.kernel_id.localeCompare(b.kernel_id));
@@ -296,6 +284,43 @@ function replayIncidents(input: ImpactInput, times: KernelTimes): Incident[] {
         onset = null;
       }
     }
+  }
+  return out;
+}
+
+/**
+ * Each silence of a kernel, as one incident: detected at its first `kernel_silent` alert and
+ * ended at the kernel's first stored snapshot stamped after that alert, when it was heard
+ * from again (open while none is stored). The alert repeats while a silence outlasts the
+ * alerts' de-duplication window; a repeat before the silence ended is the same incident.
+ * The stamps are the kernel's own clock, the only time a stored snapshot carries.
+ */
+function silenceIncidents(input: ImpactInput): Incident[] {
+  const heard = new Map(input.histories.map((h) => [h.kernel_id, h.snapshots]));
+  const alerts = input.alerts
+    .filter((a) => a.kind === "kernel_silent" && a.kernel_id !== null && inSpan(input, a.created_at))
+    .sort((a, b) => a.created_at - b.created_at);
+  const latest = new Map<string, Incident>();
+  const out: Incident[] = [];
+  for (const a of alerts) {
+    const kernelId = a.kernel_id as string;
+    const current = latest.get(kernelId);
+    if (current && (current.ended_at === null || a.created_at < current.ended_at)) continue;
+    const next = (heard.get(kernelId) ?? []).find(
+      (s) => s.timestamp !== null && s.timestamp * 1000 > a.created_at,
+    );
+    const incident: Incident = {
+      kernel_id: kernelId,
+      began_at: a.created_at,
+      detected_at: a.created_at,
+      ended_at: next ? (next.timestamp as number) * 1000 : null,
+      rules: ["silence"],
+      healed_by: null,
+      healed_at: null,
+      escalated: true,
+    };
+    latest.set(kernelId, incident);
+    out.push(incident);
   }
   return out;
 }
