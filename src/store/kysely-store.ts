@@ -110,7 +110,21 @@ const FATIGUE_COLUMNS = [
   "error_rate",
   "fatigue",
 ] as const satisfies readonly (keyof FatigueSnapshot)[];
-const FATIGUE_INSERT_SQL = `insert into fatigue_snapshots (${FATIGUE_COLUMNS.join(", ")}) values (${FATIGUE_COLUMNS.map(() => "?").join(", ")})`;
+/** SQLite: a group's reports go to fatigue_recent first (migration 010 says why). */
+const FATIGUE_STAGE_SQL = `insert into fatigue_recent (${FATIGUE_COLUMNS.join(", ")}) values (${FATIGUE_COLUMNS.map(() => "?").join(", ")})`;
+/** SQLite: the staged reports, ids kept, into fatigue_snapshots; one transaction. */
+const FATIGUE_MOVE_STEPS = [
+  {
+    sql: `insert into fatigue_snapshots (id, ${FATIGUE_COLUMNS.join(", ")}) select id, ${FATIGUE_COLUMNS.join(", ")} from fatigue_recent order by id`,
+    rows: [[]],
+  },
+  { sql: "delete from fatigue_recent", rows: [[]] },
+];
+/**
+ * Staged reports that make SQLite move them: each move touches each kernel's leaf of the
+ * kernel index once, for this many reports, and holds the event loop a few ms.
+ */
+const FATIGUE_STAGED_ROWS = 512;
 
 const kernelParams = (row: KernelsTable): unknown[] => KERNEL_COLUMNS.map((c) => row[c]);
 const fatigueParams = (row: FatigueSnapshot): unknown[] => FATIGUE_COLUMNS.map((c) => row[c]);
@@ -122,6 +136,8 @@ const KERNELS_PER_STATEMENT = 500;
 export class KyselyRestStore implements RestStore {
   readonly backend: "sqlite" | "postgres";
   private closed = false;
+  /** SQLite: reports appended to fatigue_recent since the last move (0 at start: a bound, not a count). */
+  private staged = 0;
 
   constructor(
     protected readonly db: Kysely<Database>,
@@ -161,10 +177,12 @@ export class KyselyRestStore implements RestStore {
     const closing = change.closeCycle && cycleClosing(change.closeCycle);
     if (this.directWriter && isReportOnly(change, kernels.length)) {
       // SQLite: one prepared statement per row, in one synchronous transaction.
+      const fatigue = change.fatigue ?? [];
       await this.directWriter.run([
         { sql: KERNEL_UPSERT_SQL, rows: kernels.map(kernelParams) },
-        { sql: FATIGUE_INSERT_SQL, rows: (change.fatigue ?? []).map(fatigueParams) },
+        { sql: FATIGUE_STAGE_SQL, rows: fatigue.map(fatigueParams) },
       ]);
+      await this.staging(fatigue.length);
       return;
     }
     if (this.reportWriter && isReportOnly(change, kernels.length)) {
@@ -176,6 +194,7 @@ export class KyselyRestStore implements RestStore {
       await this.reportWriter.run(JSON.stringify(kernels), JSON.stringify(change.fatigue ?? []));
       return;
     }
+    const fatigue = change.fatigue ?? [];
     await this.db.transaction().execute(async (trx) => {
       for (let i = 0; i < kernels.length; i += KERNELS_PER_STATEMENT)
         await upsertKernels(trx, kernels.slice(i, i + KERNELS_PER_STATEMENT)).execute();
@@ -201,13 +220,30 @@ export class KyselyRestStore implements RestStore {
       if (cycleRecords.length > 0)
         await trx.insertInto("constellation_cycles").values(cycleRecords).execute();
       // One statement per chunk: a group's fatigue reports cost one round trip, not one each.
-      const fatigue = change.fatigue ?? [];
       for (let i = 0; i < fatigue.length; i += FATIGUE_PER_STATEMENT)
         await trx
-          .insertInto("fatigue_snapshots")
+          .insertInto(this.directWriter ? "fatigue_recent" : "fatigue_snapshots")
           .values(fatigue.slice(i, i + FATIGUE_PER_STATEMENT))
           .execute();
     });
+    if (this.directWriter) await this.staging(fatigue.length);
+  }
+
+  /**
+   * SQLite: counts `added` staged reports and, past FATIGUE_STAGED_ROWS, moves them all into
+   * fatigue_snapshots. The reports are committed either way: a move that fails leaves them
+   * staged (reads see them there) and is tried again after the next group, instead of failing
+   * requests whose writes were kept.
+   */
+  private async staging(added: number): Promise<void> {
+    this.staged += added;
+    if (this.staged < FATIGUE_STAGED_ROWS || this.directWriter === undefined) return;
+    try {
+      await this.directWriter.run(FATIGUE_MOVE_STEPS);
+      this.staged = 0;
+    } catch {
+      // Kept staged; see above.
+    }
   }
 
   private async record(trx: Transaction<Database>, e: RestEvent): Promise<void> {
@@ -278,12 +314,22 @@ export class KyselyRestStore implements RestStore {
   }
 
   async fatigueSnapshots(query: HistoryQuery = {}): Promise<FatigueSnapshot[]> {
-    let q = this.db
-      .selectFrom("fatigue_snapshots")
-      .select(["kernel_id", "at", "phi", "kappa", "load", "error_rate", "fatigue"]);
-    if (query.kernelId !== undefined) q = q.where("kernel_id", "=", query.kernelId);
-    if (query.sinceMs !== undefined) q = q.where("at", ">=", query.sinceMs);
-    return q.orderBy("at", "desc").orderBy("id", "desc").limit(historyLimit(query)).execute();
+    const from = (table: "fatigue_snapshots" | "fatigue_recent") => {
+      let q = this.db.selectFrom(table).select(["id", ...FATIGUE_COLUMNS]);
+      if (query.kernelId !== undefined) q = q.where("kernel_id", "=", query.kernelId);
+      if (query.sinceMs !== undefined) q = q.where("at", ">=", query.sinceMs);
+      return q;
+    };
+    // SQLite: the staged reports too, whose ids continue the table's (migration 010).
+    const rows = await (this.directWriter
+      ? from("fatigue_snapshots").unionAll(from("fatigue_recent"))
+      : from("fatigue_snapshots")
+    )
+      .orderBy("at", "desc")
+      .orderBy("id", "desc")
+      .limit(historyLimit(query))
+      .execute();
+    return rows.map(({ id: _id, ...snapshot }) => snapshot);
   }
 
   async kernelRetirements(query: HistoryQuery = {}): Promise<KernelRetirementRow[]> {
@@ -361,11 +407,15 @@ export class KyselyRestStore implements RestStore {
   }
 
   async pruneFatigueSnapshots(olderThanMs: number): Promise<number> {
-    const result = await this.db
-      .deleteFrom("fatigue_snapshots")
-      .where("at", "<", olderThanMs)
-      .executeTakeFirst();
-    return Number(result.numDeletedRows);
+    const tables = this.directWriter
+      ? (["fatigue_snapshots", "fatigue_recent"] as const)
+      : (["fatigue_snapshots"] as const);
+    let deleted = 0;
+    for (const table of tables) {
+      const result = await this.db.deleteFrom(table).where("at", "<", olderThanMs).executeTakeFirst();
+      deleted += Number(result.numDeletedRows);
+    }
+    return deleted;
   }
 
   /** Closes the connection(s); safe to call twice (a pg pool throws on a second end()). */

@@ -305,6 +305,8 @@ export interface Database {
   rest_events: RestEventsTable;
   coverage_events: CoverageEventsTable;
   fatigue_snapshots: FatigueSnapshotsTable;
+  /** SQLite only: reports not yet moved into fatigue_snapshots (migration 010). */
+  fatigue_recent: FatigueSnapshotsTable;
   constellation_cycles: ConstellationCyclesTable;
   kernel_retirements: KernelRetirementsTable;
   health_snapshots: HealthSnapshotsTable;

@@ -358,6 +358,50 @@ for (const backend of BACKENDS) {
       expect(ats(await store.fatigueSnapshots({ limit: 3 }))).toEqual([4500, 4000, 3500]);
     });
 
+    it("reads fatigue history newest first, ties in commit order, across every group a commit held back", async () => {
+      // SQLite stages reports and moves them into the table 512 at a time (migration 010):
+      // 1,300 reports cross two moves, and the last 276 stay staged.
+      const { rest } = makeScheduler();
+      registerGods(rest, ["Apollo", "Athena"]);
+      const kernels = rest.exportState().kernels;
+      const store = await open();
+      const ids = ["apollo_1", "athena_1", "hermes_1"];
+      const committed: FatigueSnapshot[] = [];
+      for (let g = 0; g < 260; g++) {
+        // Two groups a second: every second holds ten reports, three or four per kernel.
+        const fatigue = Array.from({ length: 5 }, (_, j) =>
+          snapshot(ids[(g * 5 + j) % 3] as string, T0 + Math.floor(g / 2) * 1000, ((g * 5 + j) % 97) / 100),
+        );
+        committed.push(...fatigue);
+        // A group of reports, or (every tenth) a change without kernel rows: the other write path.
+        await store.commit({
+          kernels: g % 10 === 0 ? [] : kernels,
+          removedKernelIds: [],
+          events: [],
+          fatigue,
+        });
+      }
+      const newestFirst = (rows: FatigueSnapshot[]) =>
+        rows
+          .map((row, order) => ({ row, order }))
+          .sort((a, b) => b.row.at - a.row.at || b.order - a.order)
+          .map(({ row }) => row);
+      for (const id of ids) {
+        const own = newestFirst(committed.filter((r) => r.kernel_id === id));
+        expect(await store.fatigueSnapshots({ kernelId: id, limit: 1000 })).toEqual(own);
+        const since = T0 + 100_000;
+        expect(await store.fatigueSnapshots({ kernelId: id, sinceMs: since, limit: 1000 })).toEqual(
+          own.filter((r) => r.at >= since),
+        );
+      }
+      expect(await store.fatigueSnapshots({ limit: 7 })).toEqual(newestFirst(committed).slice(0, 7));
+      const cut = T0 + 65_000;
+      expect(await store.pruneFatigueSnapshots(cut)).toBe(committed.filter((r) => r.at < cut).length);
+      expect(await store.fatigueSnapshots({ limit: 2000 })).toEqual(
+        newestFirst(committed.filter((r) => r.at >= cut)),
+      );
+    });
+
     it("returns at most 100 history rows when no limit is given", async () => {
       const store = await open();
       for (let i = 0; i < 101; i++) await store.commit(fatigueOnly(snapshot("apollo_1", T0 + i)));

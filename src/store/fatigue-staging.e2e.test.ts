@@ -1,0 +1,99 @@
+/**
+ * SQLite's staging of fatigue reports (migration 010) seen from the file: where the reports
+ * sit, and an upgrade of a database that already holds reports. The store contract
+ * (store.e2e.test.ts) checks that reads do not see the difference.
+ */
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import SqliteDatabase from "better-sqlite3";
+import { Kysely, Migrator } from "kysely";
+import { afterEach, describe, expect, it } from "vitest";
+import { makeScheduler, registerGods, T0 } from "../../test/support/rest-fixture.js";
+import { migrationProvider } from "./migrations/migration-provider.js";
+import { openStore } from "./open-store.js";
+import type { Database } from "./schema.js";
+import { SQLITE_DIALECT } from "./sql-dialect.js";
+import { sqliteDialect } from "./sqlite-dialect.js";
+import type { FatigueSnapshot } from "./store-types.js";
+
+const dirs: string[] = [];
+afterEach(() => {
+  for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
+});
+
+function databaseFile(): string {
+  const dir = mkdtempSync(join(tmpdir(), "fatigue-staging-"));
+  dirs.push(dir);
+  return join(dir, "autonomic.db");
+}
+
+const report = (kernel_id: string, at: number, fatigue: number): FatigueSnapshot => ({
+  kernel_id,
+  at,
+  phi: 0.6,
+  kappa: 64.2,
+  load: 0.3,
+  error_rate: 0.01,
+  fatigue,
+});
+
+function rowCounts(path: string): { table: number; staged: number } {
+  const sqlite = new SqliteDatabase(path, { readonly: true });
+  try {
+    const count = (table: string) =>
+      Number(sqlite.prepare(`select count(*) as n from ${table}`).pluck().get());
+    return { table: count("fatigue_snapshots"), staged: count("fatigue_recent") };
+  } finally {
+    sqlite.close();
+  }
+}
+
+describe("SQLite fatigue staging", () => {
+  it("appends a group's reports to fatigue_recent and moves them into the table 512 at a time", async () => {
+    const path = databaseFile();
+    const { rest } = makeScheduler();
+    registerGods(rest, ["Apollo"]);
+    const store = await openStore(path);
+    const kernels = rest.exportState().kernels;
+    const group = (g: number) =>
+      Array.from({ length: 8 }, (_, j) => report("apollo_1", T0 + g * 1000 + j, (g % 90) / 100));
+    for (let g = 0; g < 63; g++)
+      await store.commit({ kernels, removedKernelIds: [], events: [], fatigue: group(g) });
+    expect(rowCounts(path)).toEqual({ table: 0, staged: 504 });
+    await store.commit({ kernels, removedKernelIds: [], events: [], fatigue: group(63) });
+    expect(rowCounts(path)).toEqual({ table: 512, staged: 0 });
+    await store.commit({ kernels, removedKernelIds: [], events: [], fatigue: group(64) });
+    expect(rowCounts(path)).toEqual({ table: 512, staged: 8 });
+    expect(await store.fatigueSnapshots({ limit: 1000 })).toHaveLength(520);
+    await store.close();
+  });
+
+  it("upgrades a database holding reports so that reports after it still read as the newer", async () => {
+    const path = databaseFile();
+    const sqlite = new SqliteDatabase(path);
+    const db = new Kysely<Database>({ dialect: sqliteDialect(sqlite) });
+    const before = new Migrator({
+      db,
+      provider: migrationProvider(SQLITE_DIALECT),
+      allowUnorderedMigrations: true,
+    });
+    expect((await before.migrateTo("009_fence_function")).error).toBeUndefined();
+    // Three reports in the same ms, as version 009 stored them; ids 1–3.
+    await db
+      .insertInto("fatigue_snapshots")
+      .values([0.1, 0.2, 0.3].map((f) => report("apollo_1", T0, f)))
+      .execute();
+    await db.destroy();
+
+    const store = await openStore(path);
+    await store.commit({
+      kernels: [],
+      removedKernelIds: [],
+      events: [],
+      fatigue: [report("apollo_1", T0, 0.4)],
+    });
+    expect((await store.fatigueSnapshots()).map((r) => r.fatigue)).toEqual([0.4, 0.3, 0.2, 0.1]);
+    await store.close();
+  });
+});
