@@ -7,7 +7,7 @@
  * await store.migrate();
  * await store.commit({ kernels: rest.exportState().kernels, removedKernelIds: [], events });
  */
-import { type ExpressionBuilder, type Kysely, type QueryCreator, type Transaction } from "kysely";
+import type { ExpressionBuilder, Kysely, QueryCreator, Transaction } from "kysely";
 import type { RestEvent } from "../core/rest/events.js";
 import type { RestSchedulerState } from "../core/rest/scheduler.js";
 import { CYCLE_KIND, cycleClosing, cycleFromRow, cycleRow } from "./cycle-rows.js";
