@@ -148,6 +148,60 @@ for (const backend of BACKENDS) {
       }
     });
 
+    it("reads, pages, counts and prunes the same whichever way the writes were grouped", async () => {
+      // SQLite stages small batches and moves them 512 at a time, and writes a batch of 512
+      // or more straight to the table (sqlite-staging.ts): this crosses moves, a large batch
+      // between staged rows, and ends with rows still staged.
+      const store = await open();
+      const kernels = ["apollo_1", "athena_1", "hermes_1"];
+      const committed: StoredHealthSnapshot[] = [];
+      const commit = async (batch: StoredHealthSnapshot[]) => {
+        committed.push(...batch);
+        await store.commitSnapshots(batch);
+      };
+      // Seven snapshots a ms, so most share their time with others, across each kind of write too.
+      let made = 0;
+      const next = () => {
+        const i = made++;
+        return snap(kernels[i % 3] as string, T0 + Math.floor(i / 7));
+      };
+      for (let g = 0; g < 110; g++)
+        await commit(Array.from({ length: 5 }, (_, j) => ({ ...next(), label: `${g}.${j}` })));
+      await commit(Array.from({ length: 600 }, () => next()).map((s, i) => ({ ...s, label: `big.${i}` })));
+      for (let g = 0; g < 40; g++)
+        await commit(Array.from({ length: 7 }, (_, j) => ({ ...next(), label: `late${g}.${j}` })));
+      // Newest first: by time, then the later commit first.
+      const newestFirst = (rows: StoredHealthSnapshot[]) =>
+        rows
+          .map((row, order) => ({ row, order }))
+          .sort((a, b) => b.row.at - a.row.at || b.order - a.order)
+          .map(({ row }) => row.label);
+      const labels = (rows: HealthSnapshotRow[]) => rows.map((r) => r.label);
+      for (const kernelId of [undefined, "athena_1"]) {
+        const own = committed.filter((s) => kernelId === undefined || s.kernel_id === kernelId);
+        const seen: HealthSnapshotRow[] = [];
+        let page = await store.snapshots({ kernelId, limit: 100 });
+        for (let pages = 0; page.length > 0 && pages < 30; pages++) {
+          seen.push(...page);
+          const last = page[page.length - 1] as HealthSnapshotRow;
+          page = await store.snapshots({ kernelId, limit: 100, beforeMs: last.at, beforeId: last.id });
+        }
+        expect(labels(seen)).toEqual(newestFirst(own));
+        expect(await store.snapshotCount({ kernelId })).toBe(own.length);
+      }
+      const recent = await store.recentSnapshots(4);
+      expect(labels(recent)).toEqual(
+        kernels.flatMap((k) =>
+          newestFirst(committed.filter((s) => s.kernel_id === k))
+            .slice(0, 4)
+            .reverse(),
+        ),
+      );
+      const cut = T0 + 100;
+      expect(await store.pruneHealthSnapshots(cut)).toBe(committed.filter((s) => s.at < cut).length);
+      expect(await store.snapshotCount()).toBe(committed.filter((s) => s.at >= cut).length);
+    });
+
     it("filters pages by since and before ms, with a default limit of 100 and a maximum of 1000", async () => {
       const store = await open();
       await store.commitSnapshots(Array.from({ length: 150 }, (_, i) => snap("apollo_1", T0 + i * 10)));

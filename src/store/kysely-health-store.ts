@@ -10,7 +10,7 @@
  * await store.migrate();
  * await store.commitSnapshots(batch, { baselines: [first] });
  */
-import { type Kysely, sql } from "kysely";
+import { type Kysely, type QueryCreator, type Selectable, type SelectQueryBuilder, sql } from "kysely";
 import type { Patch } from "../core/healing/patch.js";
 import type { RemediationAction } from "../core/healing/remediation-action.js";
 import type { AccessTokenRecord } from "./access-token-store-types.js";
@@ -24,6 +24,7 @@ import {
   perKernelCount,
   resonanceFromRow,
   resonanceRow,
+  SNAPSHOT_COLUMNS,
   snapshotFromRow,
   snapshotValues,
 } from "./health-rows.js";
@@ -41,14 +42,18 @@ import { KyselyActionStore } from "./kysely-action-store.js";
 import { KyselyHealingStore } from "./kysely-healing-store.js";
 import { KyselyRestStore } from "./kysely-store.js";
 import type { PostgresReportWriter } from "./postgres-report-writer.js";
-import type { BaselinesTable, Database } from "./schema.js";
-import { type SnapshotWriter, SQLITE_SNAPSHOT_INSERT } from "./snapshot-writers.js";
+import type { BaselinesTable, Database, HealthSnapshotsTable } from "./schema.js";
+import type { SnapshotWriter } from "./snapshot-writers.js";
 import type { SqlDialect } from "./sql-dialect.js";
 import { SqliteDirectWriter, type WriteStep } from "./sqlite-direct-writer.js";
+import { SqliteStaging } from "./sqlite-staging.js";
 import type { Store } from "./store-types.js";
 
 /** At most 8 parameters a row: far under either database's limit per statement. */
 const ROWS_PER_STATEMENT = 1000;
+
+/** A select of every snapshot column; health_recent's rows have the same shape. */
+type SnapshotSelect = SelectQueryBuilder<Database, "health_snapshots", Selectable<HealthSnapshotsTable>>;
 
 export class KyselyStore extends KyselyRestStore implements Store {
   private readonly actions: KyselyActionStore;
@@ -57,6 +62,8 @@ export class KyselyStore extends KyselyRestStore implements Store {
 
   /** The batch insert on the async path; null where the SQLite direct writer does all the writing. */
   private readonly writeSnapshots: SnapshotWriter | null;
+  /** SQLite: snapshots go to health_recent first (sqlite-staging.ts). */
+  private readonly healthStaging?: SqliteStaging;
 
   /**
    * `writes`: multi-row INSERTs through Kysely (PostgreSQL), or SQLite's direct writer;
@@ -71,6 +78,8 @@ export class KyselyStore extends KyselyRestStore implements Store {
     const direct = writes instanceof SqliteDirectWriter ? writes : undefined;
     super(db, dialect, direct, reports);
     this.writeSnapshots = direct ? null : (writes as SnapshotWriter);
+    if (direct)
+      this.healthStaging = new SqliteStaging(direct, "health_recent", "health_snapshots", SNAPSHOT_COLUMNS);
     this.actions = new KyselyActionStore(db, dialect);
     this.healing = new KyselyHealingStore(db, dialect);
     this.accessTokens = new KyselyAccessTokenStore(db);
@@ -178,10 +187,12 @@ export class KyselyStore extends KyselyRestStore implements Store {
     const writeSnapshots = this.writeSnapshots;
     if (writeSnapshots === null) {
       // SQLite: one synchronous transaction (sqlite-direct-writer.ts).
+      const staging = this.healthStaging as SqliteStaging;
       const steps: WriteStep[] = [];
-      if (rows.length > 0) steps.push({ sql: SQLITE_SNAPSHOT_INSERT, rows });
+      if (rows.length > 0) steps.push(...staging.steps(rows));
       for (const query of extraQueries) steps.push({ sql: query.sql, rows: [query.parameters] });
       await (this.directWriter as SqliteDirectWriter).run(steps);
+      await staging.written(rows.length);
       return;
     }
     await this.db.transaction().execute(async (trx) => {
@@ -213,6 +224,8 @@ export class KyselyStore extends KyselyRestStore implements Store {
       .setIsolationLevel("repeatable read")
       .setAccessMode("read only")
       .execute(async (trx) => {
+        // SQLite: the staged snapshots' kernels too; that table holds a few hundred rows at most.
+        const staged = this.healthStaging ? sql`union select kernel_id from health_recent` : sql``;
         const { rows: kernels } = await sql<{ kernel_id: string }>`
         with recursive kernels(kernel_id) as (
           select min(kernel_id) from health_snapshots
@@ -220,13 +233,10 @@ export class KyselyStore extends KyselyRestStore implements Store {
           select (select min(h.kernel_id) from health_snapshots h where h.kernel_id > k.kernel_id)
           from kernels k where k.kernel_id is not null
         )
-        select kernel_id from kernels where kernel_id is not null order by kernel_id`.execute(trx);
+        select kernel_id from kernels where kernel_id is not null ${staged} order by kernel_id`.execute(trx);
         const result: HealthSnapshotRow[] = [];
         for (const { kernel_id } of kernels) {
-          const rows = await trx
-            .selectFrom("health_snapshots")
-            .selectAll()
-            .where("kernel_id", "=", kernel_id)
+          const rows = await this.snapshotsUnion(trx, (q) => q.where("kernel_id", "=", kernel_id))
             .orderBy("at", "desc")
             .orderBy("id", "desc")
             .limit(n)
@@ -242,16 +252,32 @@ export class KyselyStore extends KyselyRestStore implements Store {
     const limit = healthLimit(query.limit);
     const { beforeMs, beforeId } = query;
     assertCursor(beforeMs, beforeId);
-    let q = this.db.selectFrom("health_snapshots").selectAll();
-    if (query.kernelId !== undefined) q = q.where("kernel_id", "=", query.kernelId);
-    if (query.sinceMs !== undefined) q = q.where("at", ">=", query.sinceMs);
-    if (beforeMs !== undefined)
-      q =
-        beforeId === undefined
-          ? q.where("at", "<", beforeMs)
-          : q.where((eb) => eb(eb.refTuple("at", "id"), "<", eb.tuple(beforeMs, beforeId)));
-    const rows = await q.orderBy("at", "desc").orderBy("id", "desc").limit(limit).execute();
+    const rows = await this.snapshotsUnion(this.db, (q) => {
+      let filtered = q;
+      if (query.kernelId !== undefined) filtered = filtered.where("kernel_id", "=", query.kernelId);
+      if (query.sinceMs !== undefined) filtered = filtered.where("at", ">=", query.sinceMs);
+      if (beforeMs !== undefined)
+        filtered =
+          beforeId === undefined
+            ? filtered.where("at", "<", beforeMs)
+            : filtered.where((eb) => eb(eb.refTuple("at", "id"), "<", eb.tuple(beforeMs, beforeId)));
+      return filtered;
+    })
+      .orderBy("at", "desc")
+      .orderBy("id", "desc")
+      .limit(limit)
+      .execute();
     return rows.map(snapshotFromRow);
+  }
+
+  /**
+   * Every column of the snapshots `filter` keeps: health_snapshots' and, on SQLite, the staged
+   * ones' too (their ids continue the table's, so an order by (at, id) spans both).
+   */
+  private snapshotsUnion(db: QueryCreator<Database>, filter: (q: SnapshotSelect) => SnapshotSelect) {
+    const table = filter(db.selectFrom("health_snapshots").selectAll() as SnapshotSelect);
+    if (!this.healthStaging) return table;
+    return table.unionAll(filter(db.selectFrom("health_recent").selectAll() as unknown as SnapshotSelect));
   }
 
   async resonancePoints(query: ResonanceQuery = {}): Promise<ResonancePointRow[]> {
@@ -264,19 +290,28 @@ export class KyselyStore extends KyselyRestStore implements Store {
   }
 
   async snapshotCount(query: { kernelId?: string } = {}): Promise<number> {
-    let q = this.db.selectFrom("health_snapshots").select((eb) => eb.fn.countAll<number | string>().as("n"));
-    if (query.kernelId !== undefined) q = q.where("kernel_id", "=", query.kernelId);
-    const row = await q.executeTakeFirstOrThrow();
-    // count(*) is int8 on PostgreSQL: parsed to a number by openPostgresStore, but be sure.
-    return Number(row.n);
+    let total = 0;
+    for (const table of this.snapshotTables()) {
+      let q = this.db.selectFrom(table).select((eb) => eb.fn.countAll<number | string>().as("n"));
+      if (query.kernelId !== undefined) q = q.where("kernel_id", "=", query.kernelId);
+      const row = await q.executeTakeFirstOrThrow();
+      // count(*) is int8 on PostgreSQL: parsed to a number by openPostgresStore, but be sure.
+      total += Number(row.n);
+    }
+    return total;
   }
 
   async pruneHealthSnapshots(olderThanMs: number): Promise<number> {
-    const result = await this.db
-      .deleteFrom("health_snapshots")
-      .where("at", "<", olderThanMs)
-      .executeTakeFirst();
-    return Number(result.numDeletedRows);
+    let deleted = 0;
+    for (const table of this.snapshotTables()) {
+      const result = await this.db.deleteFrom(table).where("at", "<", olderThanMs).executeTakeFirst();
+      deleted += Number(result.numDeletedRows);
+    }
+    return deleted;
+  }
+
+  private snapshotTables(): readonly ("health_snapshots" | "health_recent")[] {
+    return this.healthStaging ? ["health_snapshots", "health_recent"] : ["health_snapshots"];
   }
 }
 

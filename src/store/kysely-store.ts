@@ -30,6 +30,7 @@ import { handoffsText, retirementFromRow, retirementRow } from "./retirement-row
 import { CHAOS_EVER_SPAWNED_KEY, type Database, type KernelsTable } from "./schema.js";
 import type { SqlDialect } from "./sql-dialect.js";
 import type { SqliteDirectWriter } from "./sqlite-direct-writer.js";
+import { SqliteStaging } from "./sqlite-staging.js";
 import type {
   ConstellationCycleRow,
   CoverageEventRow,
@@ -110,21 +111,6 @@ const FATIGUE_COLUMNS = [
   "error_rate",
   "fatigue",
 ] as const satisfies readonly (keyof FatigueSnapshot)[];
-/** SQLite: a group's reports go to fatigue_recent first (migration 010 says why). */
-const FATIGUE_STAGE_SQL = `insert into fatigue_recent (${FATIGUE_COLUMNS.join(", ")}) values (${FATIGUE_COLUMNS.map(() => "?").join(", ")})`;
-/** SQLite: the staged reports, ids kept, into fatigue_snapshots; one transaction. */
-const FATIGUE_MOVE_STEPS = [
-  {
-    sql: `insert into fatigue_snapshots (id, ${FATIGUE_COLUMNS.join(", ")}) select id, ${FATIGUE_COLUMNS.join(", ")} from fatigue_recent order by id`,
-    rows: [[]],
-  },
-  { sql: "delete from fatigue_recent", rows: [[]] },
-];
-/**
- * Staged reports that make SQLite move them: each move touches each kernel's leaf of the
- * kernel index once, for this many reports, and holds the event loop a few ms.
- */
-const FATIGUE_STAGED_ROWS = 512;
 
 const kernelParams = (row: KernelsTable): unknown[] => KERNEL_COLUMNS.map((c) => row[c]);
 const fatigueParams = (row: FatigueSnapshot): unknown[] => FATIGUE_COLUMNS.map((c) => row[c]);
@@ -136,8 +122,8 @@ const KERNELS_PER_STATEMENT = 500;
 export class KyselyRestStore implements RestStore {
   readonly backend: "sqlite" | "postgres";
   private closed = false;
-  /** SQLite: reports appended to fatigue_recent since the last move (0 at start: a bound, not a count). */
-  private staged = 0;
+  /** SQLite: reports go to fatigue_recent first (sqlite-staging.ts). */
+  private readonly fatigueStaging?: SqliteStaging;
 
   constructor(
     protected readonly db: Kysely<Database>,
@@ -148,6 +134,13 @@ export class KyselyRestStore implements RestStore {
     private readonly reportWriter?: PostgresReportWriter,
   ) {
     this.backend = dialect.backend;
+    if (directWriter)
+      this.fatigueStaging = new SqliteStaging(
+        directWriter,
+        "fatigue_recent",
+        "fatigue_snapshots",
+        FATIGUE_COLUMNS,
+      );
   }
 
   migrate(): Promise<void> {
@@ -175,14 +168,14 @@ export class KyselyRestStore implements RestStore {
     const kernels = [...new Map(change.kernels.map((k) => [k.kernelId, kernelRow(k, at)])).values()];
     const cycleRecords = (change.cycleRecords ?? []).map(cycleRow);
     const closing = change.closeCycle && cycleClosing(change.closeCycle);
-    if (this.directWriter && isReportOnly(change, kernels.length)) {
+    if (this.directWriter && this.fatigueStaging && isReportOnly(change, kernels.length)) {
       // SQLite: one prepared statement per row, in one synchronous transaction.
       const fatigue = change.fatigue ?? [];
       await this.directWriter.run([
         { sql: KERNEL_UPSERT_SQL, rows: kernels.map(kernelParams) },
-        { sql: FATIGUE_STAGE_SQL, rows: fatigue.map(fatigueParams) },
+        ...this.fatigueStaging.steps(fatigue.map(fatigueParams)),
       ]);
-      await this.staging(fatigue.length);
+      await this.fatigueStaging.written(fatigue.length);
       return;
     }
     if (this.reportWriter && isReportOnly(change, kernels.length)) {
@@ -222,28 +215,11 @@ export class KyselyRestStore implements RestStore {
       // One statement per chunk: a group's fatigue reports cost one round trip, not one each.
       for (let i = 0; i < fatigue.length; i += FATIGUE_PER_STATEMENT)
         await trx
-          .insertInto(this.directWriter ? "fatigue_recent" : "fatigue_snapshots")
+          .insertInto(this.fatigueStaging ? "fatigue_recent" : "fatigue_snapshots")
           .values(fatigue.slice(i, i + FATIGUE_PER_STATEMENT))
           .execute();
     });
-    if (this.directWriter) await this.staging(fatigue.length);
-  }
-
-  /**
-   * SQLite: counts `added` staged reports and, past FATIGUE_STAGED_ROWS, moves them all into
-   * fatigue_snapshots. The reports are committed either way: a move that fails leaves them
-   * staged (reads see them there) and is tried again after the next group, instead of failing
-   * requests whose writes were kept.
-   */
-  private async staging(added: number): Promise<void> {
-    this.staged += added;
-    if (this.staged < FATIGUE_STAGED_ROWS || this.directWriter === undefined) return;
-    try {
-      await this.directWriter.run(FATIGUE_MOVE_STEPS);
-      this.staged = 0;
-    } catch {
-      // Kept staged; see above.
-    }
+    await this.fatigueStaging?.added(fatigue.length);
   }
 
   private async record(trx: Transaction<Database>, e: RestEvent): Promise<void> {
@@ -320,8 +296,8 @@ export class KyselyRestStore implements RestStore {
       if (query.sinceMs !== undefined) q = q.where("at", ">=", query.sinceMs);
       return q;
     };
-    // SQLite: the staged reports too, whose ids continue the table's (migration 010).
-    const rows = await (this.directWriter
+    // SQLite: the staged reports too, whose ids continue the table's (sqlite-staging.ts).
+    const rows = await (this.fatigueStaging
       ? from("fatigue_snapshots").unionAll(from("fatigue_recent"))
       : from("fatigue_snapshots")
     )
@@ -407,7 +383,7 @@ export class KyselyRestStore implements RestStore {
   }
 
   async pruneFatigueSnapshots(olderThanMs: number): Promise<number> {
-    const tables = this.directWriter
+    const tables = this.fatigueStaging
       ? (["fatigue_snapshots", "fatigue_recent"] as const)
       : (["fatigue_snapshots"] as const);
     let deleted = 0;

@@ -310,6 +310,8 @@ export interface Database {
   constellation_cycles: ConstellationCyclesTable;
   kernel_retirements: KernelRetirementsTable;
   health_snapshots: HealthSnapshotsTable;
+  /** SQLite only: snapshots not yet moved into health_snapshots (migration 010). */
+  health_recent: HealthSnapshotsTable;
   baselines: BaselinesTable;
   resonance_points: ResonancePointsTable;
   remediation_actions: RemediationActionsTable;

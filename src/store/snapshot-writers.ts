@@ -54,9 +54,3 @@ function insertText(dialect: SqlDialect, rowCount: number): string {
   }
   return `insert into health_snapshots (${COLUMN_LIST}) values ${tuples.join(", ")}`;
 }
-
-/**
- * SQLite's single-row INSERT of a snapshot, run once per row by the SQLite direct writer
- * (sqlite-direct-writer.ts): faster there than multi-row INSERTs, as measured above.
- */
-export const SQLITE_SNAPSHOT_INSERT = `insert into health_snapshots (${COLUMN_LIST}) values (${SNAPSHOT_COLUMNS.map(() => "?").join(", ")})`;

@@ -18,7 +18,7 @@ import { kernelRetirementMigration } from "./006-kernel-retirement.js";
 import { accessTokensMigration } from "./007-access-tokens.js";
 import { clusterMigration } from "./008-cluster.js";
 import { fenceFunctionMigration } from "./009-fence-function.js";
-import { fatigueStagingMigration } from "./010-fatigue-staging.js";
+import { stagingTablesMigration } from "./010-staging-tables.js";
 
 /**
  * Every migration, by name. Names sort in the order they must run; never rename or
@@ -35,7 +35,7 @@ export function migrationProvider(dialect: SqlDialect): MigrationProvider {
     "007_access_tokens": accessTokensMigration(dialect),
     "008_cluster": clusterMigration(dialect),
     "009_fence_function": fenceFunctionMigration(dialect),
-    "010_fatigue_staging": fatigueStagingMigration(dialect),
+    "010_staging_tables": stagingTablesMigration(dialect),
   };
   return { getMigrations: async () => migrations };
 }

@@ -1,7 +1,7 @@
 /**
- * SQLite's staging of fatigue reports (migration 010) seen from the file: where the reports
- * sit, and an upgrade of a database that already holds reports. The store contract
- * (store.e2e.test.ts) checks that reads do not see the difference.
+ * SQLite's staging of fatigue reports and health snapshots (sqlite-staging.ts) seen from the
+ * file: where the rows sit, and an upgrade of a database that already holds some. The store
+ * contract (store.e2e.test.ts, health-store.e2e.test.ts) checks that reads see no difference.
  */
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -15,6 +15,7 @@ import { openStore } from "./open-store.js";
 import type { Database } from "./schema.js";
 import { SQLITE_DIALECT } from "./sql-dialect.js";
 import { sqliteDialect } from "./sqlite-dialect.js";
+import type { StoredHealthSnapshot } from "./health-store-types.js";
 import type { FatigueSnapshot } from "./store-types.js";
 
 const dirs: string[] = [];
@@ -23,7 +24,7 @@ afterEach(() => {
 });
 
 function databaseFile(): string {
-  const dir = mkdtempSync(join(tmpdir(), "fatigue-staging-"));
+  const dir = mkdtempSync(join(tmpdir(), "sqlite-staging-"));
   dirs.push(dir);
   return join(dir, "autonomic.db");
 }
@@ -38,18 +39,38 @@ const report = (kernel_id: string, at: number, fatigue: number): FatigueSnapshot
   fatigue,
 });
 
-function rowCounts(path: string): { table: number; staged: number } {
+function rowCounts(path: string, table = "fatigue_snapshots", recent = "fatigue_recent") {
   const sqlite = new SqliteDatabase(path, { readonly: true });
   try {
-    const count = (table: string) =>
-      Number(sqlite.prepare(`select count(*) as n from ${table}`).pluck().get());
-    return { table: count("fatigue_snapshots"), staged: count("fatigue_recent") };
+    const count = (name: string) => Number(sqlite.prepare(`select count(*) as n from ${name}`).pluck().get());
+    return { table: count(table), staged: count(recent) };
   } finally {
     sqlite.close();
   }
 }
 
-describe("SQLite fatigue staging", () => {
+const snapshot = (at: number): StoredHealthSnapshot => ({
+  ...{
+    kernel_id: "apollo_1",
+    at,
+    phi: 0.7,
+    kappa_eff: 64,
+    basin: null,
+    basin_drift: null,
+    regime: "geometric",
+  },
+  ...{
+    confidence: null,
+    surprise: null,
+    agency: null,
+    error_rate: null,
+    avg_latency_ms: null,
+    memory_mb: null,
+  },
+  ...{ cpu_pct: null, code_hash: null, label: null, context: null },
+});
+
+describe("SQLite staging", () => {
   it("appends a group's reports to fatigue_recent and moves them into the table 512 at a time", async () => {
     const path = databaseFile();
     const { rest } = makeScheduler();
@@ -66,6 +87,28 @@ describe("SQLite fatigue staging", () => {
     await store.commit({ kernels, removedKernelIds: [], events: [], fatigue: group(64) });
     expect(rowCounts(path)).toEqual({ table: 512, staged: 8 });
     expect(await store.fatigueSnapshots({ limit: 1000 })).toHaveLength(520);
+    await store.close();
+  });
+
+  it("stages small batches of snapshots, moves them 512 at a time, and writes a large batch straight to the table", async () => {
+    const path = databaseFile();
+    const store = await openStore(path);
+    const counts = () => rowCounts(path, "health_snapshots", "health_recent");
+    const batch = (from: number, length: number) =>
+      store.commitSnapshots(Array.from({ length }, (_, i) => snapshot(T0 + from + i)));
+    await batch(0, 100);
+    expect(counts()).toEqual({ table: 0, staged: 100 });
+    await batch(100, 600);
+    expect(counts()).toEqual({ table: 700, staged: 0 });
+    for (let b = 0; b < 5; b++) await batch(700 + b * 100, 100);
+    await batch(1200, 11);
+    expect(counts()).toEqual({ table: 700, staged: 511 });
+    await batch(1211, 1);
+    expect(counts()).toEqual({ table: 1212, staged: 0 });
+    // Ids in commit order across the three kinds of write: the newest first, none twice.
+    const rows = await store.snapshots({ limit: 1000 });
+    expect(rows.map((r) => r.at - T0)).toEqual(Array.from({ length: 1000 }, (_, i) => 1211 - i));
+    expect(new Set(rows.map((r) => r.id)).size).toBe(1000);
     await store.close();
   });
 

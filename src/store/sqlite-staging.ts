@@ -1,0 +1,111 @@
+/**
+ * SQLite only: a hot history table's new rows are appended to a "recent" twin with no index
+ * (migration 010), and moved into the table, ids kept, once enough have gathered.
+ *
+ * Why: SQLite's WAL writes every page a commit touches, whole. A group of rows from several
+ * kernels touches one far-apart leaf of the table's per-kernel index for each kernel: in a
+ * group of five fatigue reports, 8 of the 12 pages it wrote. Appended to the twin, the group
+ * writes a page or two, and a move touches each kernel's leaf once for hundreds of rows.
+ * Reads take the union of the two; the twin's ids continue the table's, so "newest first"
+ * with ties broken by id means the same across both.
+ *
+ * @example
+ * const fatigue = new SqliteStaging(writer, "fatigue_recent", "fatigue_snapshots", FATIGUE_COLUMNS);
+ * await writer.run([kernelUpserts, ...fatigue.steps(rows)]);
+ * await fatigue.written(rows.length);
+ */
+import type { SqliteDirectWriter, WriteStep } from "./sqlite-direct-writer.js";
+
+/**
+ * Staged rows that make a move: each move touches each kernel's leaf of the kernel index once
+ * for this many rows, and holds the event loop for a few ms.
+ */
+export const STAGED_ROWS_PER_MOVE = 512;
+
+/**
+ * A write of this many rows goes straight to the table: it touches each kernel's leaf for
+ * several rows already (a batch of 500 snapshots from 100 kernels), and staging it would
+ * write every row twice.
+ */
+export const STRAIGHT_TO_TABLE_ROWS = 128;
+
+export class SqliteStaging {
+  /** The INSERT of one row, in `columns`' order, into the twin. */
+  private readonly insertSql: string;
+  private readonly tableInsertSql: string;
+  private readonly move: WriteStep[];
+  /** The table's sequence raised to the twin's at least (creating it): its next id follows every staged one. */
+  private readonly raiseTableSequence: WriteStep[];
+  /** The twin's sequence set to the table's, after rows went straight into the table. */
+  private readonly followTableSequence: WriteStep;
+  /** Rows appended since the last move; 0 at start, so a bound on the twin's size, not its count. */
+  private staged = 0;
+
+  constructor(
+    private readonly writer: SqliteDirectWriter,
+    readonly recent: string,
+    readonly table: string,
+    columns: readonly string[],
+  ) {
+    const list = columns.join(", ");
+    const values = `values (${columns.map(() => "?").join(", ")})`;
+    this.insertSql = `insert into ${recent} (${list}) ${values}`;
+    this.tableInsertSql = `insert into ${table} (${list}) ${values}`;
+    this.move = [
+      { sql: `insert into ${table} (id, ${list}) select id, ${list} from ${recent} order by id`, rows: [[]] },
+      { sql: `delete from ${recent}`, rows: [[]] },
+    ];
+    const seq = (name: string) => `(select seq from sqlite_sequence where name = '${name}')`;
+    this.raiseTableSequence = [
+      {
+        sql: `update sqlite_sequence set seq = max(seq, ${seq(recent)}) where name = '${table}'`,
+        rows: [[]],
+      },
+      {
+        sql: `insert into sqlite_sequence (name, seq) select '${table}', seq from sqlite_sequence where name = '${recent}' and not exists (select 1 from sqlite_sequence where name = '${table}')`,
+        rows: [[]],
+      },
+    ];
+    this.followTableSequence = {
+      sql: `update sqlite_sequence set seq = ${seq(table)} where name = '${recent}'`,
+      rows: [[]],
+    };
+  }
+
+  /**
+   * The steps that write `rows` (in `columns`' order): appended to the twin when they are
+   * few; a batch of STRAIGHT_TO_TABLE_ROWS or more, straight into the table, after the staged
+   * rows (moved in the same transaction) and with the ids after theirs.
+   */
+  steps(rows: readonly (readonly unknown[])[]): WriteStep[] {
+    if (rows.length < STRAIGHT_TO_TABLE_ROWS) return [{ sql: this.insertSql, rows }];
+    return [
+      ...this.move,
+      ...this.raiseTableSequence,
+      { sql: this.tableInsertSql, rows },
+      this.followTableSequence,
+    ];
+  }
+
+  /** After `steps(rows)` committed: counts what was staged, and moves it once enough has gathered. */
+  async written(rows: number): Promise<void> {
+    if (rows >= STRAIGHT_TO_TABLE_ROWS) this.staged = 0;
+    else await this.added(rows);
+  }
+
+  /**
+   * Counts `rows` committed to the twin and, past STAGED_ROWS_PER_MOVE, moves them all. The
+   * rows are committed either way: a move that fails leaves them staged (reads see them there)
+   * and is tried again after the next write, instead of failing requests whose writes were kept.
+   */
+  async added(rows: number): Promise<void> {
+    this.staged += rows;
+    if (this.staged < STAGED_ROWS_PER_MOVE) return;
+    try {
+      await this.writer.run(this.move);
+      this.staged = 0;
+    } catch {
+      // Kept staged; see above.
+    }
+  }
+}
