@@ -10,12 +10,12 @@ import SqliteDatabase from "better-sqlite3";
 import { Kysely, Migrator } from "kysely";
 import { afterEach, describe, expect, it } from "vitest";
 import { makeScheduler, registerGods, T0 } from "../../test/support/rest-fixture.js";
+import type { StoredHealthSnapshot } from "./health-store-types.js";
 import { migrationProvider } from "./migrations/migration-provider.js";
 import { openStore } from "./open-store.js";
 import type { Database } from "./schema.js";
 import { SQLITE_DIALECT } from "./sql-dialect.js";
 import { sqliteDialect } from "./sqlite-dialect.js";
-import type { StoredHealthSnapshot } from "./health-store-types.js";
 import type { FatigueSnapshot } from "./store-types.js";
 
 const dirs: string[] = [];
