@@ -42,6 +42,27 @@ function point(kernel_id: string, at: number): StoredResonancePoint {
 const stored = (s: StoredHealthSnapshot) => ({ ...s, id: expect.any(Number) });
 const keys = (rows: HealthSnapshotRow[]) => rows.map((r) => `${r.kernel_id}@${r.at - T0}`);
 
+/**
+ * Every page of `kernelId`'s snapshots (all kernels' when undefined), newest first, each
+ * cursor the last row of the page before. Stops after `maxPages`, so a cursor that repeats
+ * rows fails the test instead of looping forever.
+ */
+async function everyPage(
+  store: Store,
+  kernelId: string | undefined,
+  limit: number,
+  maxPages: number,
+): Promise<HealthSnapshotRow[]> {
+  const seen: HealthSnapshotRow[] = [];
+  let page = await store.snapshots({ kernelId, limit });
+  for (let pages = 0; page.length > 0 && pages < maxPages; pages++) {
+    seen.push(...page);
+    const last = page[page.length - 1] as HealthSnapshotRow;
+    page = await store.snapshots({ kernelId, limit, beforeMs: last.at, beforeId: last.id });
+  }
+  return seen;
+}
+
 for (const backend of BACKENDS) {
   describe(`${backend.name} health store`, () => {
     const open = freshStorePerTest(backend);
@@ -132,14 +153,7 @@ for (const backend of BACKENDS) {
       await store.commitSnapshots(batch.slice(0, 120));
       await store.commitSnapshots(batch.slice(120));
       for (const kernelId of [undefined, "apollo_1"]) {
-        const seen: HealthSnapshotRow[] = [];
-        let page = await store.snapshots({ kernelId, limit: 40 });
-        // Bounded, so a cursor that repeats rows fails the test instead of looping forever.
-        for (let pages = 0; page.length > 0 && pages < 20; pages++) {
-          seen.push(...page);
-          const last = page[page.length - 1] as HealthSnapshotRow;
-          page = await store.snapshots({ kernelId, limit: 40, beforeMs: last.at, beforeId: last.id });
-        }
+        const seen = await everyPage(store, kernelId, 40, 20);
         // The same rows in the same order as one page holding them all: none skipped, none twice.
         expect(seen).toEqual(await store.snapshots({ kernelId, limit: 1000 }));
         expect(seen).toHaveLength(
@@ -179,13 +193,7 @@ for (const backend of BACKENDS) {
       const labels = (rows: HealthSnapshotRow[]) => rows.map((r) => r.label);
       for (const kernelId of [undefined, "athena_1"]) {
         const own = committed.filter((s) => kernelId === undefined || s.kernel_id === kernelId);
-        const seen: HealthSnapshotRow[] = [];
-        let page = await store.snapshots({ kernelId, limit: 100 });
-        for (let pages = 0; page.length > 0 && pages < 30; pages++) {
-          seen.push(...page);
-          const last = page[page.length - 1] as HealthSnapshotRow;
-          page = await store.snapshots({ kernelId, limit: 100, beforeMs: last.at, beforeId: last.id });
-        }
+        const seen = await everyPage(store, kernelId, 100, 30);
         expect(labels(seen)).toEqual(newestFirst(own));
         expect(await store.snapshotCount({ kernelId })).toBe(own.length);
       }
