@@ -290,15 +290,18 @@ export class KyselyStore extends KyselyRestStore implements Store {
   }
 
   async snapshotCount(query: { kernelId?: string } = {}): Promise<number> {
-    let total = 0;
-    for (const table of this.snapshotTables()) {
-      let q = this.db.selectFrom(table).select((eb) => eb.fn.countAll<number | string>().as("n"));
+    const count = async (db: QueryCreator<Database>, table: "health_snapshots" | "health_recent") => {
+      let q = db.selectFrom(table).select((eb) => eb.fn.countAll<number | string>().as("n"));
       if (query.kernelId !== undefined) q = q.where("kernel_id", "=", query.kernelId);
-      const row = await q.executeTakeFirstOrThrow();
       // count(*) is int8 on PostgreSQL: parsed to a number by openPostgresStore, but be sure.
-      total += Number(row.n);
-    }
-    return total;
+      return Number((await q.executeTakeFirstOrThrow()).n);
+    };
+    if (!this.healthStaging) return count(this.db, "health_snapshots");
+    // SQLite: one transaction, so a move between the two counts (the direct writer waits for
+    // the connection a transaction holds) cannot hide the rows it moves from both.
+    return this.db
+      .transaction()
+      .execute(async (trx) => (await count(trx, "health_snapshots")) + (await count(trx, "health_recent")));
   }
 
   async pruneHealthSnapshots(olderThanMs: number): Promise<number> {

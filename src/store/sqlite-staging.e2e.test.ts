@@ -112,6 +112,44 @@ describe("SQLite staging", () => {
     await store.close();
   });
 
+  it("counts the rows a move is moving once, whether the count runs before or after it", async () => {
+    const store = await openStore(databaseFile());
+    const batch = (from: number, length: number) =>
+      store.commitSnapshots(Array.from({ length }, (_, i) => snapshot(T0 + from + i)));
+    for (let b = 0; b < 5; b++) await batch(b * 100, 100);
+    await batch(500, 11);
+    // 511 staged: this write's move runs while the count is under way.
+    const [, counted] = await Promise.all([batch(511, 1), store.snapshotCount()]);
+    expect([511, 512]).toContain(counted);
+    expect(await store.snapshotCount()).toBe(512);
+    await store.close();
+  });
+
+  it("migrates down to 009 with every staged row back in its table, ids and sequence kept", async () => {
+    const path = databaseFile();
+    const store = await openStore(path);
+    await store.commitSnapshots(Array.from({ length: 700 }, (_, i) => snapshot(T0 + i)));
+    await store.commitSnapshots(Array.from({ length: 30 }, (_, i) => snapshot(T0 + 700 + i)));
+    await store.pruneHealthSnapshots(T0 + 725); // the newest 5, still staged, survive
+    await store.close();
+    const sqlite = new SqliteDatabase(path);
+    const db = new Kysely<Database>({ dialect: sqliteDialect(sqlite) });
+    const migrator = new Migrator({
+      db,
+      provider: migrationProvider(SQLITE_DIALECT),
+      allowUnorderedMigrations: true,
+    });
+    expect((await migrator.migrateTo("009_fence_function")).error).toBeUndefined();
+    const ids = sqlite.prepare("select id from health_snapshots order by id").pluck().all();
+    expect(ids).toEqual([726, 727, 728, 729, 730]);
+    const seq = sqlite
+      .prepare("select seq from sqlite_sequence where name = 'health_snapshots'")
+      .pluck()
+      .get();
+    expect(seq).toBe(730);
+    await db.destroy();
+  });
+
   it("upgrades a database holding reports so that reports after it still read as the newer", async () => {
     const path = databaseFile();
     const sqlite = new SqliteDatabase(path);

@@ -34,10 +34,10 @@ export class SqliteStaging {
   private readonly insertSql: string;
   private readonly tableInsertSql: string;
   private readonly move: WriteStep[];
-  /** The table's sequence raised to the twin's at least (creating it): its next id follows every staged one. */
+  /** The table's sequence raised to the twin's at least: its next id follows every staged one. */
   private readonly raiseTableSequence: WriteStep[];
-  /** The twin's sequence set to the table's, after rows went straight into the table. */
-  private readonly followTableSequence: WriteStep;
+  /** The twin's sequence raised to the table's, after rows went straight into the table. */
+  private readonly followTableSequence: WriteStep[];
   /** Rows appended since the last move; 0 at start, so a bound on the twin's size, not its count. */
   private staged = 0;
 
@@ -55,21 +55,8 @@ export class SqliteStaging {
       { sql: `insert into ${table} (id, ${list}) select id, ${list} from ${recent} order by id`, rows: [[]] },
       { sql: `delete from ${recent}`, rows: [[]] },
     ];
-    const seq = (name: string) => `(select seq from sqlite_sequence where name = '${name}')`;
-    this.raiseTableSequence = [
-      {
-        sql: `update sqlite_sequence set seq = max(seq, ${seq(recent)}) where name = '${table}'`,
-        rows: [[]],
-      },
-      {
-        sql: `insert into sqlite_sequence (name, seq) select '${table}', seq from sqlite_sequence where name = '${recent}' and not exists (select 1 from sqlite_sequence where name = '${table}')`,
-        rows: [[]],
-      },
-    ];
-    this.followTableSequence = {
-      sql: `update sqlite_sequence set seq = ${seq(table)} where name = '${recent}'`,
-      rows: [[]],
-    };
+    this.raiseTableSequence = sequenceAtLeast(table, `coalesce(${sequenceOf(recent)}, 0)`);
+    this.followTableSequence = sequenceAtLeast(recent, `coalesce(${sequenceOf(table)}, 0)`);
   }
 
   /**
@@ -83,7 +70,7 @@ export class SqliteStaging {
       ...this.move,
       ...this.raiseTableSequence,
       { sql: this.tableInsertSql, rows },
-      this.followTableSequence,
+      ...this.followTableSequence,
     ];
   }
 
@@ -95,17 +82,36 @@ export class SqliteStaging {
 
   /**
    * Counts `rows` committed to the twin and, past STAGED_ROWS_PER_MOVE, moves them all. The
-   * rows are committed either way: a move that fails leaves them staged (reads see them there)
-   * and is tried again after the next write, instead of failing requests whose writes were kept.
+   * rows are committed either way, so a move that fails does not fail the requests whose
+   * writes were kept: its rows stay staged (reads see them there), and the next move is tried
+   * after as many rows again, not on every write. A database that keeps refusing the move
+   * refuses the next large batch too, which carries a move in its own transaction and fails
+   * with the database's error.
    */
   async added(rows: number): Promise<void> {
     this.staged += rows;
     if (this.staged < STAGED_ROWS_PER_MOVE) return;
+    this.staged = 0;
     try {
       await this.writer.run(this.move);
-      this.staged = 0;
     } catch {
       // Kept staged; see above.
     }
   }
+}
+
+const sequenceOf = (name: string) => `(select seq from sqlite_sequence where name = '${name}')`;
+
+/**
+ * `name`'s AUTOINCREMENT sequence raised to `value` at least, its row created when missing
+ * (SQLite creates it only at the table's first insert, and sqlite_sequence has no key to upsert on).
+ */
+function sequenceAtLeast(name: string, value: string): WriteStep[] {
+  return [
+    { sql: `update sqlite_sequence set seq = max(seq, ${value}) where name = '${name}'`, rows: [[]] },
+    {
+      sql: `insert into sqlite_sequence (name, seq) select '${name}', ${value} where not exists (select 1 from sqlite_sequence where name = '${name}')`,
+      rows: [[]],
+    },
+  ];
 }
