@@ -15,24 +15,14 @@ export interface ClusterMetricsSource {
 }
 
 export function clusterMetrics(registry: Registry, source: ClusterMetricsSource): void {
-  new Gauge({
-    name: "autonomic_leader",
-    help: "1 on the replica that leads the cluster, else 0",
-    registers: [registry],
-    collect() {
-      this.set(source.view().role === "leader" ? 1 : 0);
-    },
-  });
-  new Gauge({
-    name: "autonomic_replicas",
-    help: "Replicas whose heartbeat is fresh (within twice ha.leaseSeconds)",
-    registers: [registry],
-    async collect() {
+  clusterGauges(
+    registry,
+    () => (source.view().role === "leader" ? 1 : 0),
+    async () => {
       const rows = await source.replicas().catch(() => null);
-      if (rows === null) return;
-      this.set(liveReplicas(rows, source.now(), source.freshMs).length);
+      return rows === null ? null : liveReplicas(rows, source.now(), source.freshMs).length;
     },
-  });
+  );
 }
 
 /** The replicas still running: heartbeat fresh and not stopped. */
@@ -45,14 +35,34 @@ export function liveReplicas(rows: ReplicaRow[], now: number, freshMs: number): 
  * for as long as it runs. So the leadership alert rules read the same series on either engine.
  */
 export function singleProcessClusterMetrics(registry: Registry): void {
+  clusterGauges(
+    registry,
+    () => 1,
+    async () => 1,
+  );
+}
+
+/** Both gauges, defined once; `replicas` gives null when it cannot tell (the gauge keeps its last value). */
+function clusterGauges(
+  registry: Registry,
+  leader: () => number,
+  replicas: () => Promise<number | null>,
+): void {
   new Gauge({
     name: "autonomic_leader",
     help: "1 on the replica that leads the cluster, else 0",
     registers: [registry],
-  }).set(1);
+    collect() {
+      this.set(leader());
+    },
+  });
   new Gauge({
     name: "autonomic_replicas",
     help: "Replicas whose heartbeat is fresh (within twice ha.leaseSeconds)",
     registers: [registry],
-  }).set(1);
+    async collect() {
+      const live = await replicas();
+      if (live !== null) this.set(live);
+    },
+  });
 }

@@ -31,25 +31,3 @@ export class ManualClock implements Clock {
     this.set(this.nowMs + seconds * 1000);
   }
 }
-
-/**
- * Wall time sped up `factor` times from `startMs`: the demo runs the real server on it,
- * so an hour of a constellation's life passes in half a minute.
- * @example const clock = new ScaledClock(Date.now(), 120); // 1 s of wall time is 2 min
- */
-export class ScaledClock implements Clock {
-  private readonly wallStart: number;
-
-  constructor(
-    private readonly startMs: number,
-    readonly factor: number,
-    private readonly wall: Clock = systemClock,
-  ) {
-    if (!(factor > 0 && Number.isFinite(factor))) throw new RangeError("factor: must be a positive number");
-    this.wallStart = wall.now();
-  }
-
-  now(): number {
-    return this.startMs + Math.floor((this.wall.now() - this.wallStart) * this.factor);
-  }
-}

@@ -70,6 +70,19 @@ const snapshot = (at: number): StoredHealthSnapshot => ({
   ...{ cpu_pct: null, code_hash: null, label: null, context: null },
 });
 
+/** The file's schema as migration 009 left it: up from nothing, or down from the latest. */
+async function migratedTo009(path: string) {
+  const sqlite = new SqliteDatabase(path);
+  const db = new Kysely<Database>({ dialect: sqliteDialect(sqlite) });
+  const migrator = new Migrator({
+    db,
+    provider: migrationProvider(SQLITE_DIALECT),
+    allowUnorderedMigrations: true,
+  });
+  expect((await migrator.migrateTo("009_fence_function")).error).toBeUndefined();
+  return { sqlite, db };
+}
+
 describe("SQLite staging", () => {
   it("appends a group's reports to fatigue_recent and moves them into the table 512 at a time", async () => {
     const path = databaseFile();
@@ -132,14 +145,7 @@ describe("SQLite staging", () => {
     await store.commitSnapshots(Array.from({ length: 30 }, (_, i) => snapshot(T0 + 700 + i)));
     await store.pruneHealthSnapshots(T0 + 725); // the newest 5, still staged, survive
     await store.close();
-    const sqlite = new SqliteDatabase(path);
-    const db = new Kysely<Database>({ dialect: sqliteDialect(sqlite) });
-    const migrator = new Migrator({
-      db,
-      provider: migrationProvider(SQLITE_DIALECT),
-      allowUnorderedMigrations: true,
-    });
-    expect((await migrator.migrateTo("009_fence_function")).error).toBeUndefined();
+    const { sqlite, db } = await migratedTo009(path);
     const ids = sqlite.prepare("select id from health_snapshots order by id").pluck().all();
     expect(ids).toEqual([726, 727, 728, 729, 730]);
     const seq = sqlite
@@ -152,14 +158,7 @@ describe("SQLite staging", () => {
 
   it("upgrades a database holding reports so that reports after it still read as the newer", async () => {
     const path = databaseFile();
-    const sqlite = new SqliteDatabase(path);
-    const db = new Kysely<Database>({ dialect: sqliteDialect(sqlite) });
-    const before = new Migrator({
-      db,
-      provider: migrationProvider(SQLITE_DIALECT),
-      allowUnorderedMigrations: true,
-    });
-    expect((await before.migrateTo("009_fence_function")).error).toBeUndefined();
+    const { db } = await migratedTo009(path);
     // Three reports in the same ms, as version 009 stored them; ids 1–3.
     await db
       .insertInto("fatigue_snapshots")
