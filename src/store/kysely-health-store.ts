@@ -179,25 +179,26 @@ export class KyselyStore extends KyselyRestStore implements Store {
     const baselines = baselineRows(extras.baselines ?? []);
     const points = (extras.resonance ?? []).map(resonanceRow);
     if (rows.length === 0 && baselines.length === 0 && points.length === 0) return;
-    // Baselines and resonance points: the same compiled statements on either path.
-    const extraQueries = [
-      ...upsertBaselineQueries(this.db, baselines),
-      ...insertResonanceQueries(this.db, points),
+    // Baselines and resonance points: the same statements, compiled by Kysely, on either path.
+    const extraQueries = (perStatement: number) => [
+      ...upsertBaselineQueries(this.db, baselines, perStatement),
+      ...insertResonanceQueries(this.db, points, perStatement),
     ];
     const writeSnapshots = this.writeSnapshots;
     if (writeSnapshots === null) {
-      // SQLite: one synchronous transaction (sqlite-direct-writer.ts).
+      // SQLite: one synchronous transaction (sqlite-direct-writer.ts). A row a statement: the
+      // writer prepares each distinct text once and keeps it, and one row's text never varies.
       const staging = this.healthStaging as SqliteStaging;
       const steps: WriteStep[] = [];
       if (rows.length > 0) steps.push(...staging.steps(rows));
-      for (const query of extraQueries) steps.push({ sql: query.sql, rows: [query.parameters] });
+      for (const query of extraQueries(1)) steps.push({ sql: query.sql, rows: [query.parameters] });
       await (this.directWriter as SqliteDirectWriter).run(steps);
       await staging.written(rows.length);
       return;
     }
     await this.db.transaction().execute(async (trx) => {
       if (rows.length > 0) await writeSnapshots(trx, rows);
-      for (const query of extraQueries) await trx.executeQuery(query);
+      for (const query of extraQueries(ROWS_PER_STATEMENT)) await trx.executeQuery(query);
     });
   }
 
@@ -323,27 +324,35 @@ async function upsertBaselines(db: Kysely<Database>, rows: BaselinesTable[]): Pr
   for (const query of upsertBaselineQueries(db, rows)) await db.executeQuery(query);
 }
 
-/** The statements that insert resonance `points`, chunked, compiled for `db`'s dialect. */
-function insertResonanceQueries(db: Kysely<Database>, points: ReturnType<typeof resonanceRow>[]) {
+/** The statements that insert resonance `points`, `perStatement` rows each, compiled for `db`'s dialect. */
+function insertResonanceQueries(
+  db: Kysely<Database>,
+  points: ReturnType<typeof resonanceRow>[],
+  perStatement = ROWS_PER_STATEMENT,
+) {
   const queries = [];
-  for (let i = 0; i < points.length; i += ROWS_PER_STATEMENT)
+  for (let i = 0; i < points.length; i += perStatement)
     queries.push(
       db
         .insertInto("resonance_points")
-        .values(points.slice(i, i + ROWS_PER_STATEMENT))
+        .values(points.slice(i, i + perStatement))
         .compile(),
     );
   return queries;
 }
 
-/** The statements that upsert `rows` by kernel_id, chunked, compiled for `db`'s dialect. */
-function upsertBaselineQueries(db: Kysely<Database>, rows: BaselinesTable[]) {
+/** The statements that upsert `rows` by kernel_id, `perStatement` rows each, compiled for `db`'s dialect. */
+function upsertBaselineQueries(
+  db: Kysely<Database>,
+  rows: BaselinesTable[],
+  perStatement = ROWS_PER_STATEMENT,
+) {
   const queries = [];
-  for (let i = 0; i < rows.length; i += ROWS_PER_STATEMENT)
+  for (let i = 0; i < rows.length; i += perStatement)
     queries.push(
       db
         .insertInto("baselines")
-        .values(rows.slice(i, i + ROWS_PER_STATEMENT))
+        .values(rows.slice(i, i + perStatement))
         .onConflict((oc) =>
           oc.column("kernel_id").doUpdateSet((eb) => ({
             basin: eb.ref("excluded.basin"),
