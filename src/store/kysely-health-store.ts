@@ -45,7 +45,7 @@ import type { PostgresReportWriter } from "./postgres-report-writer.js";
 import type { BaselinesTable, Database, HealthSnapshotsTable } from "./schema.js";
 import type { SnapshotWriter } from "./snapshot-writers.js";
 import type { SqlDialect } from "./sql-dialect.js";
-import { SqliteDirectWriter, type WriteStep } from "./sqlite-direct-writer.js";
+import { SqliteDirectWriter } from "./sqlite-direct-writer.js";
 import { SqliteStaging } from "./sqlite-staging.js";
 import type { Store } from "./store-types.js";
 
@@ -184,18 +184,14 @@ export class KyselyStore extends KyselyRestStore implements Store {
       ...upsertBaselineQueries(this.db, baselines, perStatement),
       ...insertResonanceQueries(this.db, points, perStatement),
     ];
-    const writeSnapshots = this.writeSnapshots;
-    if (writeSnapshots === null) {
+    if (this.healthStaging) {
       // SQLite: one synchronous transaction (sqlite-direct-writer.ts). A row a statement: the
       // writer prepares each distinct text once and keeps it, and one row's text never varies.
-      const staging = this.healthStaging as SqliteStaging;
-      const steps: WriteStep[] = [];
-      if (rows.length > 0) steps.push(...staging.steps(rows));
-      for (const query of extraQueries(1)) steps.push({ sql: query.sql, rows: [query.parameters] });
-      await (this.directWriter as SqliteDirectWriter).run(steps);
-      await staging.written(rows.length);
+      const after = extraQueries(1).map((query) => ({ sql: query.sql, rows: [query.parameters] }));
+      await this.healthStaging.write(rows, { after });
       return;
     }
+    const writeSnapshots = this.writeSnapshots as SnapshotWriter;
     await this.db.transaction().execute(async (trx) => {
       if (rows.length > 0) await writeSnapshots(trx, rows);
       for (const query of extraQueries(ROWS_PER_STATEMENT)) await trx.executeQuery(query);

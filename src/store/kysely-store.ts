@@ -129,7 +129,7 @@ export class KyselyRestStore implements RestStore {
     protected readonly db: Kysely<Database>,
     protected readonly dialect: SqlDialect,
     /** SQLite only: groups of reports and snapshots as prepared statements (sqlite-direct-writer.ts). */
-    protected readonly directWriter?: SqliteDirectWriter,
+    directWriter?: SqliteDirectWriter,
     /** PostgreSQL only: groups of reports as one named statement (postgres-report-writer.ts). */
     private readonly reportWriter?: PostgresReportWriter,
   ) {
@@ -168,14 +168,11 @@ export class KyselyRestStore implements RestStore {
     const kernels = [...new Map(change.kernels.map((k) => [k.kernelId, kernelRow(k, at)])).values()];
     const cycleRecords = (change.cycleRecords ?? []).map(cycleRow);
     const closing = change.closeCycle && cycleClosing(change.closeCycle);
-    if (this.directWriter && this.fatigueStaging && isReportOnly(change, kernels.length)) {
+    if (this.fatigueStaging && isReportOnly(change, kernels.length)) {
       // SQLite: one prepared statement per row, in one synchronous transaction.
-      const fatigue = change.fatigue ?? [];
-      await this.directWriter.run([
-        { sql: KERNEL_UPSERT_SQL, rows: kernels.map(kernelParams) },
-        ...this.fatigueStaging.steps(fatigue.map(fatigueParams)),
-      ]);
-      await this.fatigueStaging.written(fatigue.length);
+      await this.fatigueStaging.write((change.fatigue ?? []).map(fatigueParams), {
+        before: [{ sql: KERNEL_UPSERT_SQL, rows: kernels.map(kernelParams) }],
+      });
       return;
     }
     if (this.reportWriter && isReportOnly(change, kernels.length)) {

@@ -11,8 +11,7 @@
  *
  * @example
  * const fatigue = new SqliteStaging(writer, "fatigue_recent", "fatigue_snapshots", FATIGUE_COLUMNS);
- * await writer.run([kernelUpserts, ...fatigue.steps(rows)]);
- * await fatigue.written(rows.length);
+ * await fatigue.write(rows, { before: [kernelUpserts] });
  */
 import type { SqliteDirectWriter, WriteStep } from "./sqlite-direct-writer.js";
 
@@ -43,8 +42,8 @@ export class SqliteStaging {
 
   constructor(
     private readonly writer: SqliteDirectWriter,
-    readonly recent: string,
-    readonly table: string,
+    recent: string,
+    table: string,
     columns: readonly string[],
   ) {
     const list = columns.join(", ");
@@ -60,11 +59,23 @@ export class SqliteStaging {
   }
 
   /**
-   * The steps that write `rows` (in `columns`' order): appended to the twin when they are
-   * few; a batch of STRAIGHT_TO_TABLE_ROWS or more, straight into the table, after the staged
-   * rows (moved in the same transaction) and with the ids after theirs.
+   * Writes `rows` (in `columns`' order) in one transaction with the `before` and `after`
+   * steps, then counts what was staged and moves it once enough has gathered. The rows are
+   * appended to the twin when they are few; a batch of STRAIGHT_TO_TABLE_ROWS or more goes
+   * straight into the table, after the staged rows (moved in the same transaction) and with
+   * the ids after theirs.
    */
-  steps(rows: readonly (readonly unknown[])[]): WriteStep[] {
+  async write(
+    rows: readonly (readonly unknown[])[],
+    { before = [], after = [] }: { before?: readonly WriteStep[]; after?: readonly WriteStep[] } = {},
+  ): Promise<void> {
+    await this.writer.run([...before, ...this.steps(rows), ...after]);
+    if (rows.length >= STRAIGHT_TO_TABLE_ROWS) this.staged = 0;
+    else await this.added(rows.length);
+  }
+
+  private steps(rows: readonly (readonly unknown[])[]): WriteStep[] {
+    if (rows.length === 0) return [];
     if (rows.length < STRAIGHT_TO_TABLE_ROWS) return [{ sql: this.insertSql, rows }];
     return [
       ...this.move,
@@ -72,12 +83,6 @@ export class SqliteStaging {
       { sql: this.tableInsertSql, rows },
       ...this.followTableSequence,
     ];
-  }
-
-  /** After `steps(rows)` committed: counts what was staged, and moves it once enough has gathered. */
-  async written(rows: number): Promise<void> {
-    if (rows >= STRAIGHT_TO_TABLE_ROWS) this.staged = 0;
-    else await this.added(rows);
   }
 
   /**
