@@ -10,9 +10,9 @@
  * ends first). It *began* at the first snapshot of the run leading up to detection at which
  * some rule's condition already held (before the `for` wait); time to detect is detection
  * minus that. A kernel's silence (`kernel_silent` alert) is an incident too, detected when
- * the alert was raised and ended when the kernel was heard from again. An incident is *healed* when a patch on its kernel, generated while
- * it lasted, was verified; time to heal runs from detection to that patch's live action
- * (its `applied` transition). It is *escalated* when an alert was raised about its kernel
+ * the alert was raised and ended when the kernel was heard from again. An incident is
+ * *healed* when a patch on its kernel, generated while it lasted, was verified; time to heal
+ * runs from detection to that patch's live action (its `applied` transition). It is *escalated* when an alert was raised about its kernel
  * while it lasted.
  *
  * Pure and synchronous: records in, figures out.
