@@ -1,8 +1,9 @@
 /**
- * Everything the monitor knows about one kernel, held in preallocated typed arrays so an
+ * Everything the monitor knows about one kernel, held in preallocated arrays so an
  * ingest writes into it without allocating: the snapshot ring and its windows, the
  * baseline, the last basin, the rules' hysteresis counters and the cached status.
  */
+import { counters } from "./heap-arrays.js";
 import { Series, SnapshotRing } from "./ring-buffer.js";
 import { type SlidingWindow, type WindowLayout, windowLayout } from "./sliding-window.js";
 import type { HealthThresholds } from "./thresholds.js";
@@ -110,8 +111,8 @@ export class KernelHealth {
   /** Fixed by the kernel's first basin (or baseline); 0 until then. */
   basinDimension = 0;
   baseline: Float64Array | null = null;
-  /** rootsOf(baseline), set with it (installBaseline): drift reads it for every basin. */
-  baselineRoots: Float64Array | null = null;
+  /** rootsOf(baseline), set with it (installBaseline): drift reads it for every basin. A plain array (heap-arrays.ts). */
+  baselineRoots: number[] | null = null;
   /** The newest basin reported: the snapshot's own array, which snapshots never change. */
   lastBasin: Float64Array | null = null;
   /** Last measured drift from the baseline, in the configured units; NaN before any. */
@@ -121,9 +122,9 @@ export class KernelHealth {
   readonly reference = new DriftReference();
   /**
    * Per rule r: at r, the consecutive snapshots its condition held; at ruleCount + r, the
-   * snapshots since it stopped holding while still firing. One small array, one cache line.
+   * snapshots since it stopped holding while still firing. A plain array (heap-arrays.ts).
    */
-  readonly hysteresis: Uint32Array;
+  readonly hysteresis: number[];
   /** Bit r set while rule r fires. */
   firingMask = 0;
   /** Cached at every ingest, so constellation health reads it without evaluating. */
@@ -142,7 +143,7 @@ export class KernelHealth {
   ) {
     this.ring = new SnapshotRing(t.health.ringCapacitySnapshots, windowLayouts(t));
     [this.window, this.resonanceWindow] = this.ring.windows as [SlidingWindow, SlidingWindow];
-    this.hysteresis = new Uint32Array(2 * ruleCount);
+    this.hysteresis = counters(2 * ruleCount);
     this.driftWarning = t.drift.warning;
     this.driftCritical = t.drift.critical;
   }

@@ -7,6 +7,7 @@
 import type { Clock } from "../clock.js";
 import { fisherRaoDistanceFromRoots, rootsOf } from "../geometry.js";
 import { DRIFT_RULES, evaluateRules } from "./degradation.js";
+import { doubles } from "./heap-arrays.js";
 import {
   type HealthStatus,
   type KernelHealth,
@@ -104,7 +105,7 @@ export function recordSnapshot(
       k.drift = 0;
       o.baseline_set = true;
     } else {
-      measureDrift(k, k.baselineRoots as Float64Array, basin, t);
+      measureDrift(k, k.baselineRoots as number[], basin, t);
       const needed = t.health.referenceSnapshots;
       if (countReference && k.reference.snapshots < needed) {
         k.reference.add(k.drift);
@@ -138,7 +139,7 @@ export function recordSnapshot(
  */
 export function installBaseline(k: KernelHealth, p: Float64Array, t: HealthThresholds): void {
   k.baseline = p;
-  k.baselineRoots = rootsOf(p);
+  k.baselineRoots = doubles(p.length, rootsOf(p));
   k.basinDimension = p.length;
   k.reference.reset();
   k.refreshDriftThresholds(t);
@@ -150,7 +151,7 @@ export function installBaseline(k: KernelHealth, p: Float64Array, t: HealthThres
  */
 function measureDrift(
   k: KernelHealth,
-  baselineRoots: Float64Array,
+  baselineRoots: number[],
   basin: Float64Array,
   t: HealthThresholds,
 ): void {

@@ -87,9 +87,16 @@ export class SnapshotRing implements SeriesSource {
   }
 
   valueAt(series: number, age: number): number {
-    const i = this.indexOf(age) * STRIDE;
-    if (series === Series.breakdown) return this.rows[i + REGIME] === BREAKDOWN_CODE ? 1 : 0;
-    return this.rows[i + series] as number;
+    return this.valueAtRow(series, this.rowOffset(age));
+  }
+
+  rowOffset(age: number): number {
+    return this.indexOf(age) * STRIDE;
+  }
+
+  valueAtRow(series: number, offset: number): number {
+    if (series === Series.breakdown) return this.rows[offset + REGIME] === BREAKDOWN_CODE ? 1 : 0;
+    return this.rows[offset + series] as number;
   }
 
   incoming(series: number): number {

@@ -10,6 +10,8 @@
  * every `recomputeEvery` values so rounding cannot pile up over a long life.
  */
 
+import { doubles } from "./heap-arrays.js";
+
 /**
  * Where a window reads values: the ring buffer it rides on.
  * @example src.valueAt(Series.phi, 0) // the newest Φ stored
@@ -19,6 +21,13 @@ export interface SeriesSource {
   readonly length: number;
   /** The value `age` snapshots back (0 = newest stored). */
   valueAt(series: number, age: number): number;
+  /**
+   * Where the snapshot `age` back is stored, for `valueAtRow`: a slide finds the row leaving
+   * the window once, then reads each series from it, instead of locating it per series.
+   */
+  rowOffset(age: number): number;
+  /** The value of a series in the row at `offset` (from `rowOffset`). */
+  valueAtRow(series: number, offset: number): number;
   /** The value about to be pushed. */
   incoming(series: number): number;
 }
@@ -62,10 +71,11 @@ export class SlidingWindow {
    * All of the window's numbers in one array, so a slide touches a few adjacent cache lines.
    * Per tracked series j: at 4j…4j+3 the sums (shift, Σd, Σd², Σx·d); at `offsetOf(series)`
    * its mean, variance and slope, refreshed after every push, so the hot path reads them
-   * from the array rather than through calls that would box each double returned.
+   * from the array rather than through calls that would box each double returned. A plain
+   * array of doubles, not a typed one: see heap-arrays.ts.
    */
-  readonly stats: Float64Array;
-  private readonly sums: Float64Array;
+  readonly stats: number[];
+  private readonly sums: number[];
   private readonly statsBase: number;
   private sinceExact = 0;
 
@@ -73,7 +83,7 @@ export class SlidingWindow {
     this.size = layout.size;
     this.series = layout.series;
     this.statsBase = 4 * layout.series.length;
-    this.stats = new Float64Array(7 * layout.series.length);
+    this.stats = doubles(7 * layout.series.length);
     this.sums = this.stats;
     this.refreshStats();
   }
@@ -83,6 +93,7 @@ export class SlidingWindow {
     const full = this.n === this.size;
     const last = this.size - 1;
     const sums = this.sums;
+    const leaving = full ? src.rowOffset(last) : 0;
     for (let j = 0; j < this.series.length; j++) {
       const s = this.series[j] as number;
       const at = 4 * j;
@@ -92,7 +103,7 @@ export class SlidingWindow {
       const d = y - shift;
       const sum = sums[at + 1] as number;
       if (full) {
-        const out = src.valueAt(s, last) - shift;
+        const out = src.valueAtRow(s, leaving) - shift;
         sums[at + 1] = sum - out + d;
         sums[at + 2] = (sums[at + 2] as number) - out * out + d * d;
         sums[at + 3] = (sums[at + 3] as number) - (sum - out) + last * d;
