@@ -122,8 +122,8 @@ export class HealthMonitor {
     const k = existing ?? this.addKernel(snapshot.kernel_id);
     const before = k.status;
     const o = this.slot.outcome;
-    recordSnapshot(k, snapshot, this.thresholdsOf(k.kernelId), this.clock, true, this.slot);
-    o.resonance = trackResonance(k, this.thresholdsOf(k.kernelId), o.timestamp);
+    recordSnapshot(k, snapshot, k.thresholds, this.clock, true, this.slot);
+    o.resonance = trackResonance(k, k.thresholds, o.timestamp);
     o.previous_status = STATUS[before] as HealthStatus;
     return o;
   }
