@@ -14,6 +14,7 @@ import {
   WARNING,
 } from "./kernel-health.js";
 import { Series } from "./ring-buffer.js";
+import { directSlope } from "./sliding-window.js";
 import { type HealthThresholds, REGIMES, type Regime } from "./thresholds.js";
 
 /** Where the drift thresholds in force come from. */
@@ -184,16 +185,18 @@ export function kernelHealthReport(k: KernelHealth, t: HealthThresholds): Kernel
 /** @example trendReport(kernel).slopes_per_snapshot.phi // -0.004 */
 export function trendReport(k: KernelHealth): TrendReport {
   const w = k.window;
-  const slope = (series: number) => (k.hasSeen(series) ? w.slope(series) : null);
+  // The window tracks Φ and memory for the rules; the other trends are taken from the ring
+  // over the same snapshots.
+  const direct = (series: number) => (k.hasSeen(series) ? directSlope(k.ring, series, w.n) : null);
   return {
     kernel_id: k.kernelId,
     window_snapshots: w.n,
     slopes_per_snapshot: {
       phi: w.slope(Series.phi),
-      kappa_eff: w.slope(Series.kappa),
-      avg_latency_ms: slope(Series.latencyMs),
-      error_rate: slope(Series.errorRate),
-      memory_mb: slope(Series.memoryMb),
+      kappa_eff: directSlope(k.ring, Series.kappa, w.n),
+      avg_latency_ms: direct(Series.latencyMs),
+      error_rate: direct(Series.errorRate),
+      memory_mb: k.hasSeen(Series.memoryMb) ? w.slope(Series.memoryMb) : null,
     },
   };
 }
