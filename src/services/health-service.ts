@@ -12,6 +12,7 @@ import type { Logger } from "pino";
 import type { Clock } from "../core/clock.js";
 import type { AutonomicConfig } from "../core/config.js";
 import { ConflictError, InvalidInputError, StoreUnavailableError } from "../core/errors.js";
+import { float32sOf } from "../core/float-slab.js";
 import { HealthMonitor, type IngestOutcome } from "../core/health/monitor.js";
 import type {
   ConstellationHealth,
@@ -478,7 +479,7 @@ function toStored(s: HealthSnapshot, o: IngestOutcome): StoredHealthSnapshot {
     at: o.timestamp * 1000,
     phi: s.phi,
     kappa_eff: s.kappa_eff,
-    basin: s.basin_coords ? Float32Array.from(s.basin_coords) : null,
+    basin: s.basin_coords ? float32sOf(s.basin_coords) : null,
     basin_drift: o.basin_drift,
     regime: o.regime,
     confidence: s.confidence,

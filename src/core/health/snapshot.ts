@@ -7,6 +7,7 @@
  */
 import { DEFAULT_CONFIG } from "../config.js";
 import { InvalidInputError } from "../errors.js";
+import { float64s } from "../float-slab.js";
 import { type Basin, embeddingToSimplex, normalizeSimplex } from "../geometry.js";
 import { resolveAliases, SNAPSHOT_ALIASES } from "../wire/field-aliases.js";
 import { assertJsonBounds, type JsonBounds } from "../wire/json-bounds.js";
@@ -231,7 +232,11 @@ function basin(v: Record<string, unknown>, at: (name: string) => string, maxDime
   const values = coords as ArrayLike<number>;
   if (values.length > maxDimension)
     throw new InvalidInputError(field, `has ${values.length} entries; at most ${maxDimension} are accepted`);
-  return encoding === "embedding" ? embeddingToSimplex(values, field) : normalizeSimplex(values, field);
+  // A view on a shared buffer (float-slab.ts): every snapshot's basin is allocated here.
+  const out = float64s(values.length);
+  return encoding === "embedding"
+    ? embeddingToSimplex(values, field, out)
+    : normalizeSimplex(values, field, out);
 }
 
 function text(value: unknown, field: string): string | null {
