@@ -110,7 +110,10 @@ export class KernelHealth {
   baseline: Float64Array | null = null;
   /** rootsOf(baseline), set with it (installBaseline): drift reads it for every basin. A plain array (heap-arrays.ts). */
   baselineRoots: number[] | null = null;
-  /** The newest basin reported: the snapshot's own array, which snapshots never change. */
+  /**
+   * The newest basin reported: the snapshot's own array, which snapshots never change (from
+   * the wire, a view on a shared 8 KB buffer that this keeps alive: see float-slab.ts).
+   */
   lastBasin: Float64Array | null = null;
   /** Last measured drift from the baseline, in the configured units; NaN before any. */
   drift = Number.NaN;
