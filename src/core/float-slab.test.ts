@@ -37,9 +37,10 @@ describe("float slab", () => {
   it("gives a large array a buffer of its own, and a small one a shared buffer", () => {
     const large = float64s(1024);
     expect([large.byteOffset, large.buffer.byteLength]).toEqual([0, 1024 * 8]);
-    const a = float64s(64);
-    const b = float64s(64);
-    expect(a.buffer.byteLength).toBeGreaterThan(64 * 8);
-    expect(a.buffer === b.buffer || b.byteOffset === 0).toBe(true);
+    // 20 basins of 64 doubles (10 KB) span two or three 8 KB buffers, not twenty.
+    const small = Array.from({ length: 20 }, () => float64s(64));
+    const buffers = new Set(small.map((v) => v.buffer));
+    expect(buffers.size).toBeLessThanOrEqual(3);
+    for (const b of buffers) expect(b.byteLength).toBe(8192);
   });
 });

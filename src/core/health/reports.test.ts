@@ -43,6 +43,15 @@ describe("trends", () => {
     );
   });
 
+  it("stay finite for values near the largest double, which validation accepts", () => {
+    const { monitor } = makeMonitor();
+    const huge = 1.7e308;
+    feed(monitor, 12, (i) => ({ kappa_eff: huge, avg_latency_ms: huge - (11 - i) * 1e300 }));
+    const slopes = monitor.trends("apollo_1").slopes_per_snapshot;
+    expect(slopes.kappa_eff).toBe(0);
+    expect((slopes.avg_latency_ms as number) / 1e300).toBeCloseTo(1, 9);
+  });
+
   it("report the window they were taken over", () => {
     const { monitor } = makeMonitor();
     feed(monitor, 4, (i) => ({ phi: 0.7 + 0.01 * i }));
