@@ -3,6 +3,7 @@
  * in the snake_case shapes the HTTP edge returns as they are. Built on request from the
  * kernel's cached state; nothing here runs per snapshot.
  */
+import { leastSquaresSlope } from "../cycles/constellation-metrics.js";
 import { degradationIssues, type HealthIssue } from "./issues.js";
 import {
   CRITICAL,
@@ -14,7 +15,6 @@ import {
   WARNING,
 } from "./kernel-health.js";
 import { Series } from "./ring-buffer.js";
-import { directSlope } from "./sliding-window.js";
 import { type HealthThresholds, REGIMES, type Regime } from "./thresholds.js";
 
 /** Where the drift thresholds in force come from. */
@@ -185,15 +185,22 @@ export function kernelHealthReport(k: KernelHealth, t: HealthThresholds): Kernel
 /** @example trendReport(kernel).slopes_per_snapshot.phi // -0.004 */
 export function trendReport(k: KernelHealth): TrendReport {
   const w = k.window;
-  // The window tracks Φ and memory for the rules; the other trends are taken from the ring
-  // over the same snapshots.
-  const direct = (series: number) => (k.hasSeen(series) ? directSlope(k.ring, series, w.n) : null);
+  // The window tracks Φ and memory for the rules; the other trends are fitted over the same
+  // snapshots from the ring, as differences from the newest value: the slope is the same,
+  // and values near Number.MAX_VALUE (which validation accepts) cannot overflow the sums.
+  const fromRing = (series: number) => {
+    const y = new Array<number>(w.n);
+    const newest = w.n > 0 ? k.ring.valueAt(series, 0) : 0;
+    for (let age = 0; age < w.n; age++) y[w.n - 1 - age] = k.ring.valueAt(series, age) - newest;
+    return leastSquaresSlope(y, w.n);
+  };
+  const direct = (series: number) => (k.hasSeen(series) ? fromRing(series) : null);
   return {
     kernel_id: k.kernelId,
     window_snapshots: w.n,
     slopes_per_snapshot: {
       phi: w.slope(Series.phi),
-      kappa_eff: directSlope(k.ring, Series.kappa, w.n),
+      kappa_eff: fromRing(Series.kappa),
       avg_latency_ms: direct(Series.latencyMs),
       error_rate: direct(Series.errorRate),
       memory_mb: k.hasSeen(Series.memoryMb) ? w.slope(Series.memoryMb) : null,

@@ -57,34 +57,6 @@ export function windowLayout(size: number, series: readonly number[], recomputeE
 }
 
 /**
- * Least-squares slope per snapshot over the newest `n` values of a series, computed directly
- * (two passes, O(n)): for a report on a series no rule reads, which need not ride the hot
- * path as a window. 0 with fewer than two values.
- * @example directSlope(ring, Series.kappa, 10) // κ's trend over the last 10 snapshots
- */
-export function directSlope(src: SeriesSource, series: number, n: number): number {
-  if (n < 2) return 0;
-  // Centred on the newest value and scaled by the largest deviation from it, so values near
-  // Number.MAX_VALUE (which validation accepts for κ and latency) neither overflow the sums
-  // nor turn a steady series' slope into NaN.
-  const shift = src.valueAt(series, 0);
-  let scale = 0;
-  for (let age = 1; age < n; age++) scale = Math.max(scale, Math.abs(src.valueAt(series, age) - shift));
-  if (scale === 0) return 0;
-  let mean = 0;
-  for (let age = 0; age < n; age++) mean += (src.valueAt(series, age) - shift) / scale / n;
-  const xMean = (n - 1) / 2;
-  let sxy = 0;
-  let sxx = 0;
-  for (let age = 0; age < n; age++) {
-    const dx = n - 1 - age - xMean;
-    sxy += dx * ((src.valueAt(series, age) - shift) / scale - mean);
-    sxx += dx * dx;
-  }
-  return (sxy / sxx) * scale;
-}
-
-/**
  * @example
  * const w = new SlidingWindow(windowLayout(10, [0]));
  * // on each push: w.slide(ring) before the ring overwrites, w.afterPush(ring) after
