@@ -184,7 +184,7 @@ export class HealthMonitor {
     const existing = this.kernels.get(kernelId);
     assertDimension(p.length, existing?.basinDimension ?? 0, this.maxDimension, "basin_coords");
     const k = existing ?? this.addKernel(kernelId);
-    const t = this.thresholdsOf(kernelId);
+    const t = k.thresholds;
     installBaseline(k, p, t);
     k.clearRules(DRIFT_RULES);
     k.drift = k.lastBasin === null ? Number.NaN : fisherRaoDistance(p, k.lastBasin, t.drift.units);
@@ -260,7 +260,7 @@ export class HealthMonitor {
   holdingRules(kernelId: string): number {
     const k = this.get(kernelId);
     if (k.status === INSUFFICIENT) return 0;
-    const t = this.thresholdsOf(kernelId);
+    const t = k.thresholds;
     let mask = 0;
     for (let r = 0; r < RULES.length; r++) if (ruleHolds(k, t, r)) mask |= 1 << r;
     return mask;
@@ -283,12 +283,14 @@ export class HealthMonitor {
 
   /** @example monitor.health("apollo_1").status // "warning" */
   health(kernelId: string): KernelHealthReport {
-    return kernelHealthReport(this.get(kernelId), this.thresholdsOf(kernelId));
+    const k = this.get(kernelId);
+    return kernelHealthReport(k, k.thresholds);
   }
 
   /** @example monitor.degradation("apollo_1").findings[0].message // "Φ 0.7 has been below 0.715 for 3 snapshots" */
   degradation(kernelId: string): DegradationReport {
-    return degradationReport(this.get(kernelId), this.thresholdsOf(kernelId));
+    const k = this.get(kernelId);
+    return degradationReport(k, k.thresholds);
   }
 
   /** Reports of every kernel now warning or critical, worst first. @example monitor.degradedKernels()[0].kernel_id */
@@ -296,7 +298,7 @@ export class HealthMonitor {
     const degraded: KernelHealth[] = [];
     for (const k of this.kernels.values()) if (k.status >= WARNING) degraded.push(k);
     degraded.sort((a, b) => b.status - a.status);
-    return degraded.map((k) => degradationReport(k, this.thresholdsOf(k.kernelId)));
+    return degraded.map((k) => degradationReport(k, k.thresholds));
   }
 
   /** @example monitor.trends("apollo_1").slopes_per_snapshot.memory_mb // 12.5 */
