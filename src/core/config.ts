@@ -473,6 +473,17 @@ export const configSchema = z.strictObject({
         .describe(
           "PostgreSQL: groups of fatigue reports that may commit at once, on their own connections, when they touch different kernels. 1 commits one group at a time, and the writes that arrive meanwhile form the next: with the database beside the server, overlapping commits only split the writes into smaller groups that each cost a round trip. Raise it when a commit's round trip is long against the time the server takes to answer a group (a distant database). SQLite has one writer and commits one group at a time.",
         ),
+      kernelCheckpointReports: z
+        .number()
+        .int()
+        .positive()
+        .max(100_000)
+        .describe(
+          "A fatigue report rewrites its kernel's row (a checkpoint of its rest state) when this many reports have come since the row was last written; the reports between are stored only as fatigue snapshots, and a restore folds them into the row again. 1 writes the row with every report.",
+        ),
+      kernelCheckpointSeconds: positiveSeconds.describe(
+        "A fatigue report also rewrites its kernel's row when the row is this old; and a kernel that stops reporting gets its row written this long after its last report (by the periodic tick). Bounds what a restore has to fold in.",
+      ),
     })
     .describe("Group commit: writes that arrive while a commit is in flight share the next transaction."),
   monitor: z
@@ -867,7 +878,12 @@ export const DEFAULT_CONFIG: AutonomicConfig = {
     kernelScoped: false,
   },
   api: { strictFields: false },
-  writes: { maxGroupWrites: 1024, maxGroupsInFlight: 1 },
+  writes: {
+    maxGroupWrites: 1024,
+    maxGroupsInFlight: 1,
+    kernelCheckpointReports: 32,
+    kernelCheckpointSeconds: 2,
+  },
   monitor: { maxKernels: 10_000, maxBatchSnapshots: 10_000, contextMaxBytes: 64 * 1024, contextMaxDepth: 32 },
   store: {
     location: "./autonomic.db",

@@ -76,7 +76,8 @@ async function open(delays: number[], inFlight = 1) {
   });
   // The clock stands still: the same requests see the same times however they are grouped.
   const clock = new ManualClock(T0);
-  const config = buildConfig({ writes: { maxGroupsInFlight: inFlight } });
+  // A kernel's row every 3 reports: checkpoints fall inside groups as well as between them.
+  const config = buildConfig({ writes: { maxGroupsInFlight: inFlight, kernelCheckpointReports: 3 } });
   const rest = await RestService.open({ registry: usersRegistry(), config, store, clock, logger });
   const health = await HealthService.open({
     config,
@@ -85,7 +86,7 @@ async function open(delays: number[], inFlight = 1) {
     logger,
     directiveFor: (k) => rest.directive(k),
   });
-  return { rest, health, fake };
+  return { rest, health, fake, config, clock };
 }
 
 type Services = Awaited<ReturnType<typeof open>>;
@@ -117,6 +118,10 @@ function run(s: Services, o: Op): Promise<unknown> {
   );
 }
 
+/** Kernels by id: a restore lists kernels registered in the same clock ms by id. */
+const byId = <K extends { kernel_id: string }>(kernels: K[]) =>
+  [...kernels].sort((a, b) => a.kernel_id.localeCompare(b.kernel_id));
+
 /** A stored row without its id: the fake numbers rows across tables, so ids follow commit grouping. */
 const withoutId = <R extends object>(rows: R[]) =>
   rows.map((row) => Object.fromEntries(Object.entries(row).filter(([k]) => k !== "id")));
@@ -138,6 +143,10 @@ async function state(s: Services, perKernel = false) {
     snapshots: withoutId(await s.fake.snapshots({ limit: 1000 })),
     baselines: await s.fake.loadBaselines(),
     reloaded: (await s.fake.loadRestState()).kernels.length,
+    // What a restart restores: the rows (checkpoints) with the reports stored since folded in.
+    restored: byId(
+      (await RestService.open({ ...s, registry: usersRegistry(), store: s.fake, logger })).kernels(),
+    ),
   };
 }
 
@@ -179,7 +188,9 @@ describe("group commit", () => {
             await Promise.all([many.rest.drain(), many.health.drain()]);
 
             expect(concurrent).toEqual(sequential);
-            expect(await state(many, inFlight > 1)).toEqual(await state(one, inFlight > 1));
+            const after = await state(many, inFlight > 1);
+            expect(after).toEqual(await state(one, inFlight > 1));
+            expect(after.restored).toEqual(byId(after.kernels));
             const { groups, writes } = many.rest.writeStats();
             const health = many.health.writeStats();
             if (groups < writes || health.groups < health.writes) grouped++;

@@ -28,9 +28,15 @@ import type { Registry } from "../core/registry/registry.js";
 import { type Directive, restDirective } from "../core/rest/directive.js";
 import type { KernelRetiredEvent, RestEvent } from "../core/rest/events.js";
 import type { RetireOptions } from "../core/rest/retirement.js";
-import { type RestRequestResult, RestScheduler, type ShouldRestResult } from "../core/rest/scheduler.js";
+import {
+  type RestRequestResult,
+  RestScheduler,
+  type RestSchedulerState,
+  type ShouldRestResult,
+} from "../core/rest/scheduler.js";
 import type { ConstellationStatus, KernelStatus, PartnerStatus } from "../core/rest/status.js";
 import type {
+  FatigueReportRow,
   FatigueSnapshot,
   HistoryQuery,
   KernelRetirementRow,
@@ -88,9 +94,11 @@ export interface CycleRest {
 interface Transition<T> {
   value: T;
   events: RestEvent[];
-  /** Kernels changed without an event (a fatigue report). */
+  /** Kernels changed without an event, saved with the change (rows whose checkpoint is due). */
   touched?: string[];
-  fatigue?: FatigueSnapshot;
+  /** The kernel a fatigue report changed: its row is saved only when its checkpoint is due. */
+  reported?: string;
+  fatigue?: FatigueReportRow;
   cycleRecords?: NewCycleRecord[];
   closeCycle?: RestChange["closeCycle"];
 }
@@ -102,7 +110,14 @@ interface Transition<T> {
  */
 function transitionKeys(t: Transition<unknown>): readonly string[] | null {
   if (t.events.length > 0 || (t.cycleRecords?.length ?? 0) > 0 || t.closeCycle) return null;
-  return t.touched ?? [];
+  if (t.reported === undefined) return t.touched ?? [];
+  return t.touched ? [...t.touched, t.reported] : [t.reported];
+}
+
+/** Per kernel: reports folded into it since its row was last written (or queued), and when that was. */
+interface Checkpoint {
+  unsaved: number;
+  savedAt: number;
 }
 
 export class RestService {
@@ -118,9 +133,20 @@ export class RestService {
   private readonly clock: Clock;
   private readonly logger: Logger;
   private readonly pendingActions: (kernelId: string) => DirectiveAction[];
+  /**
+   * A kernel's row is a checkpoint (DESIGN.md "The write path", migration 011): a report
+   * rewrites it only every `kernelCheckpointReports` reports or `kernelCheckpointSeconds`,
+   * and a restore folds the reports stored since into it again. Rewriting the row (its state
+   * as JSON, about 0.8 KB) with every report was most of what a report group cost the database.
+   */
+  private readonly checkpoints = new Map<string, Checkpoint>();
+  private readonly checkpointReports: number;
+  private readonly checkpointMs: number;
 
   private constructor(options: RestServiceOptions) {
     this.store = options.store;
+    this.checkpointReports = options.config.writes.kernelCheckpointReports;
+    this.checkpointMs = options.config.writes.kernelCheckpointSeconds * 1000;
     this.clock = options.clock;
     this.logger = options.logger;
     this.pendingActions = options.pendingActions ?? (() => []);
@@ -154,7 +180,7 @@ export class RestService {
   /** Opens the service on a migrated store and restores kernel states, rests and coverage. */
   static async open(options: RestServiceOptions): Promise<RestService> {
     const service = new RestService(options);
-    service.scheduler.loadState(await options.store.loadRestState());
+    service.restore(await options.store.loadRestState());
     const status = service.scheduler.constellation();
     options.logger.info(
       { kernels: status.total_kernels, resting: status.resting_kernels, covering: status.covering_kernels },
@@ -196,8 +222,13 @@ export class RestService {
     return this.transition(() => {
       const load = sample.load ?? 0;
       const errorRate = sample.error_rate ?? 0;
-      this.scheduler.reportFatigue(kernelId, sample.phi, sample.kappa, load, errorRate);
-      const fatigue = this.scheduler.fatigueScore(kernelId);
+      const { seq, at, fatigue } = this.scheduler.reportFatigue(
+        kernelId,
+        sample.phi,
+        sample.kappa,
+        load,
+        errorRate,
+      );
       return {
         value: {
           fatigue_score: fatigue,
@@ -205,15 +236,16 @@ export class RestService {
           directive: this.directive(kernelId),
         },
         events: [],
-        touched: [kernelId],
+        reported: kernelId,
         fatigue: {
           kernel_id: kernelId,
-          at: this.clock.now(),
+          at,
           phi: sample.phi,
           kappa: sample.kappa,
           load,
           error_rate: errorRate,
           fatigue,
+          seq,
         },
       };
     });
@@ -276,17 +308,31 @@ export class RestService {
     return this.store.restQuality(query);
   }
 
-  /** Periodic work: auto-wake. */
+  /**
+   * Periodic work: auto-wake, and the rows of kernels whose reports since their checkpoint
+   * are `kernelCheckpointSeconds` old (a kernel that stopped reporting).
+   */
   tick(): Promise<RestEvent[]> {
     return this.transition(() => {
       const events = this.scheduler.tick();
-      return { value: events, events };
+      const now = this.clock.now();
+      const stale = this.unsavedKernels((c) => now - c.savedAt >= this.checkpointMs);
+      return { value: events, events, ...(stale.length > 0 ? { touched: stale } : {}) };
     });
   }
 
-  /** Deletes fatigue snapshots older than the retention; returns how many. */
-  pruneFatigueSnapshots(retentionSeconds: number): Promise<number> {
-    return this.store.pruneFatigueSnapshots(this.clock.now() - retentionSeconds * 1000);
+  /**
+   * Deletes fatigue snapshots older than the retention; returns how many. Every kernel's row
+   * is brought up to date first, in its own commit, so no report goes before its kernel's
+   * row holds it: the cutoff is taken before that commit, and later reports are newer.
+   */
+  async pruneFatigueSnapshots(retentionSeconds: number): Promise<number> {
+    const olderThanMs = this.clock.now() - retentionSeconds * 1000;
+    await this.transition(() => {
+      const unsaved = this.unsavedKernels(() => true);
+      return { value: undefined, events: [], ...(unsaved.length > 0 ? { touched: unsaved } : {}) };
+    });
+    return this.store.pruneFatigueSnapshots(olderThanMs);
   }
 
   /**
@@ -349,7 +395,8 @@ export class RestService {
     return this.queue.submit(() => {
       const t = op();
       const cycleChange = (t.cycleRecords?.length ?? 0) > 0 || t.closeCycle !== undefined;
-      const stored = t.events.length > 0 || (t.touched?.length ?? 0) > 0 || t.fatigue || cycleChange;
+      const stored =
+        t.events.length > 0 || (t.touched?.length ?? 0) > 0 || t.fatigue !== undefined || cycleChange;
       // A cycle's rows close and open in a fixed order within a commit: one cycle change a group, last.
       return { value: t.value, change: stored ? (t as Transition<unknown>) : null, last: cycleChange };
     });
@@ -359,12 +406,14 @@ export class RestService {
   private groupChange(group: Transition<unknown>[]): RestChange {
     const events: RestEvent[] = [];
     const touched: string[] = [];
-    const fatigue: FatigueSnapshot[] = [];
+    const fatigue: FatigueReportRow[] = [];
     const cycleRecords: NewCycleRecord[] = [];
     let closeCycle: RestChange["closeCycle"];
+    const now = this.clock.now();
     for (const t of group) {
       events.push(...t.events);
       if (t.touched) touched.push(...t.touched);
+      if (t.reported !== undefined && this.checkpointDue(t.reported, now)) touched.push(t.reported);
       if (t.fatigue) fatigue.push(t.fatigue);
       if (t.cycleRecords) cycleRecords.push(...t.cycleRecords);
       if (t.closeCycle) closeCycle = t.closeCycle;
@@ -380,7 +429,7 @@ export class RestService {
    * kernel itself, whom it covers, its one or two coverers, the coverer it took over from),
    * so a transition never commits one side of a coverage without the other.
    */
-  private changeFor(events: RestEvent[], touched: string[], fatigue: FatigueSnapshot[]): RestChange {
+  private changeFor(events: RestEvent[], touched: string[], fatigue: FatigueReportRow[]): RestChange {
     const ids = new Set(touched);
     let rosterChanged = false;
     for (const e of events) {
@@ -394,18 +443,60 @@ export class RestService {
     }
     const change: RestChange = { kernels: [], removedKernelIds: [], events };
     if (fatigue.length > 0) change.fatigue = fatigue;
+    const now = this.clock.now();
     for (const id of ids) {
       const saved = this.scheduler.savedKernel(id);
-      if (saved) change.kernels.push(saved);
-      else change.removedKernelIds.push(id);
+      if (saved) {
+        change.kernels.push(saved);
+        this.checkpoints.set(id, { unsaved: 0, savedAt: now });
+      } else {
+        change.removedKernelIds.push(id);
+        this.checkpoints.delete(id);
+      }
     }
-    if (rosterChanged) change.chaosEverSpawned = this.scheduler.chaosEverSpawned();
+    if (rosterChanged) {
+      change.chaosEverSpawned = this.scheduler.chaosEverSpawned();
+      // Above the reports of any kernel removed here, whose ids may register again.
+      change.reportSeq = this.scheduler.reportSeq();
+    }
     return change;
+  }
+
+  /**
+   * Counts a report of `kernelId` going to the store; true when its row should go with it:
+   * `kernelCheckpointReports` reports unsaved, or the row `kernelCheckpointSeconds` old. A
+   * kernel with no checkpoint known is saved at once.
+   */
+  private checkpointDue(kernelId: string, now: number): boolean {
+    const c = this.checkpoints.get(kernelId);
+    if (!c) return true;
+    c.unsaved++;
+    return c.unsaved >= this.checkpointReports || now - c.savedAt >= this.checkpointMs;
+  }
+
+  /** Kernels whose state holds reports their row does not, among those `which` picks. */
+  private unsavedKernels(which: (c: Checkpoint) => boolean): string[] {
+    const ids: string[] = [];
+    for (const [id, c] of this.checkpoints)
+      if (c.unsaved > 0 && which(c) && this.scheduler.has(id)) ids.push(id);
+    return ids;
+  }
+
+  /** Loads a stored state (reports since each kernel's row folded in) and what each row lacks. */
+  private restore(state: RestSchedulerState): void {
+    this.scheduler.loadState(state);
+    this.checkpoints.clear();
+    const now = this.clock.now();
+    for (const k of state.kernels) this.checkpoints.set(k.kernelId, { unsaved: 0, savedAt: now });
+    for (const r of state.reports ?? []) {
+      const c = this.checkpoints.get(r.kernel_id);
+      if (c) c.unsaved++;
+    }
   }
 
   private async reload(): Promise<void> {
     try {
-      this.scheduler.loadState(await this.store.loadRestState());
+      this.restore(await this.store.loadRestState());
     } catch (err) {
       this.logger.error({ err }, "reload failed too: in-memory state may hold an uncommitted change");
     }

@@ -28,7 +28,7 @@ describe("the fake store", () => {
     const store = createFakeStore();
     store.failNextCommit(new Error("disk full"));
     await expect(store.commit(everything(rest))).rejects.toThrow("disk full");
-    expect(await store.loadRestState()).toEqual({ kernels: [], chaosEverSpawned: [] });
+    expect(await store.loadRestState()).toEqual({ kernels: [], chaosEverSpawned: [], reportSeq: 0 });
   });
 
   it("fails only the next commit", async () => {

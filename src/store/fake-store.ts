@@ -13,7 +13,7 @@
  * const reopened = createFakeStore(store.database); // same data, like reopening a file
  */
 import type { Selectable } from "kysely";
-import type { RestSchedulerState } from "../core/rest/scheduler.js";
+import type { RestSchedulerState, StoredReport } from "../core/rest/scheduler.js";
 import { CYCLE_KIND, cycleClosing, cycleFromRow, cycleRow } from "./cycle-rows.js";
 import { FakeAccessTokenTables, fakeAccessTokenStore } from "./fake-access-token-store.js";
 import { FakeActionTables, fakeActionStore } from "./fake-action-store.js";
@@ -38,7 +38,7 @@ import type {
   KernelRetirementsTable,
   KernelsTable,
 } from "./schema.js";
-import type { FatigueSnapshot, HistoryQuery, RestChange, RestEventRow, Store } from "./store-types.js";
+import type { FatigueReportRow, HistoryQuery, RestChange, RestEventRow, Store } from "./store-types.js";
 
 /** The fake's "database file": pass it to another createFakeStore to reopen the same data. */
 export class FakeDatabase {
@@ -46,7 +46,9 @@ export class FakeDatabase {
   chaosEverSpawned: string[] = [];
   restEvents: RestEventRow[] = [];
   coverageEvents: Selectable<CoverageEventsTable>[] = [];
-  fatigueSnapshots: (FatigueSnapshot & { id: number })[] = [];
+  fatigueSnapshots: (FatigueReportRow & { id: number })[] = [];
+  /** scheduler_meta's report_seq: the floor of report sequence numbers (RestChange.reportSeq). */
+  reportSeq = 0;
   constellationCycles: Selectable<ConstellationCyclesTable>[] = [];
   kernelRetirements: Selectable<KernelRetirementsTable>[] = [];
   health = new FakeHealthTables();
@@ -60,6 +62,7 @@ export class FakeDatabase {
     const c = new FakeDatabase();
     c.kernels = new Map(this.kernels);
     c.chaosEverSpawned = [...this.chaosEverSpawned];
+    c.reportSeq = this.reportSeq;
     c.restEvents = this.restEvents.map((r) => ({ ...r }));
     c.coverageEvents = this.coverageEvents.map((r) => ({ ...r }));
     c.fatigueSnapshots = [...this.fatigueSnapshots];
@@ -153,7 +156,14 @@ export function createFakeStore(database = new FakeDatabase()): FakeStore {
     async loadRestState(): Promise<RestSchedulerState> {
       open();
       const states = [...database.kernels.values()].map((k) => k.state);
-      return restoredState(states, [...database.chaosEverSpawned]);
+      // Each kernel's reports stored after its row, as the SQL stores select them (011).
+      const reports: StoredReport[] = [];
+      for (const { id: _id, seq, ...f } of database.fatigueSnapshots) {
+        const row = database.kernels.get(f.kernel_id);
+        if (row && seq !== undefined && seq !== null && seq > row.report_seq) reports.push({ ...f, seq });
+      }
+      reports.sort((a, b) => a.seq - b.seq);
+      return restoredState(states, [...database.chaosEverSpawned], database.reportSeq, reports);
     },
     async commit(change) {
       open();
@@ -175,7 +185,9 @@ export function createFakeStore(database = new FakeDatabase()): FakeStore {
     },
     async fatigueSnapshots(query = {}) {
       open();
-      return newestFirst(database.fatigueSnapshots, query, (r) => r.at).map(({ id: _id, ...s }) => s);
+      return newestFirst(database.fatigueSnapshots, query, (r) => r.at).map(
+        ({ id: _id, seq: _seq, ...s }) => s,
+      );
     },
     async constellationCycles(query = {}) {
       open();
@@ -221,6 +233,7 @@ function apply(db: FakeDatabase, change: RestChange): FakeDatabase {
   for (const saved of change.kernels) db.kernels.set(saved.kernelId, kernelRow(saved, at));
   for (const id of change.removedKernelIds) db.kernels.delete(id);
   if (change.chaosEverSpawned !== undefined) db.chaosEverSpawned = [...change.chaosEverSpawned];
+  if (change.reportSeq !== undefined) db.reportSeq = change.reportSeq;
   for (const e of change.events) {
     if (e.type === "rest_started") {
       db.restEvents.push({ id: ++db.lastId, ...required("rest_events", openRestRow(e), REST_REQUIRED) });
@@ -255,7 +268,7 @@ function apply(db: FakeDatabase, change: RestChange): FakeDatabase {
   }
   for (const f of change.fatigue ?? []) {
     const snapshot = required("fatigue_snapshots", { ...f }, SNAPSHOT_REQUIRED);
-    db.fatigueSnapshots.push({ id: ++db.lastId, ...snapshot });
+    db.fatigueSnapshots.push({ id: ++db.lastId, ...snapshot, seq: f.seq ?? null });
   }
   return db;
 }

@@ -9,7 +9,7 @@
  */
 import type { ExpressionBuilder, Kysely, QueryCreator, Transaction } from "kysely";
 import type { RestEvent } from "../core/rest/events.js";
-import type { RestSchedulerState } from "../core/rest/scheduler.js";
+import type { RestSchedulerState, StoredReport } from "../core/rest/scheduler.js";
 import { CYCLE_KIND, cycleClosing, cycleFromRow, cycleRow } from "./cycle-rows.js";
 import { migrateToLatest } from "./migrations/migration-provider.js";
 import type { PostgresReportWriter } from "./postgres-report-writer.js";
@@ -27,7 +27,7 @@ import {
   restoredState,
 } from "./rest-rows.js";
 import { handoffsText, retirementFromRow, retirementRow } from "./retirement-rows.js";
-import { CHAOS_EVER_SPAWNED_KEY, type Database, type KernelsTable } from "./schema.js";
+import { CHAOS_EVER_SPAWNED_KEY, type Database, type KernelsTable, REPORT_SEQ_KEY } from "./schema.js";
 import type { SqlDialect } from "./sql-dialect.js";
 import type { SqliteDirectWriter } from "./sqlite-direct-writer.js";
 import { SqliteStaging } from "./sqlite-staging.js";
@@ -35,6 +35,7 @@ import type {
   ConstellationCycleRow,
   CoverageEventRow,
   CycleQuery,
+  FatigueReportRow,
   FatigueSnapshot,
   HistoryQuery,
   KernelRetirementRow,
@@ -60,25 +61,27 @@ function upsertKernels(db: QueryCreator<Database>, rows: KernelsTable[]) {
         covering_for: eb.ref("excluded.covering_for"),
         updated_at: eb.ref("excluded.updated_at"),
         state: eb.ref("excluded.state"),
+        report_seq: eb.ref("excluded.report_seq"),
       })),
     );
 }
 
 /**
- * A change that only saves kernels and appends fatigue reports (the common group: reports,
- * no transitions). Either fast path takes any size: SQLite runs a statement a row, and
- * PostgreSQL's function takes its rows as two JSON parameters.
+ * A change that only appends fatigue reports and saves kernels, if any (the common group:
+ * reports, no transitions; a kernel's row only now and then, as a checkpoint). Either fast
+ * path takes any size: SQLite runs a statement a row, and PostgreSQL's function takes its
+ * rows as two JSON parameters.
  */
-function isReportOnly(change: RestChange, kernelRows: number): boolean {
+function isReportOnly(change: RestChange): boolean {
   const fatigue = change.fatigue?.length ?? 0;
   return (
     fatigue > 0 &&
     change.events.length === 0 &&
     change.removedKernelIds.length === 0 &&
     change.chaosEverSpawned === undefined &&
+    change.reportSeq === undefined &&
     (change.cycleRecords?.length ?? 0) === 0 &&
-    change.closeCycle === undefined &&
-    kernelRows > 0
+    change.closeCycle === undefined
   );
 }
 
@@ -93,6 +96,7 @@ const KERNEL_COLUMNS = [
   "covering_for",
   "updated_at",
   "state",
+  "report_seq",
 ] as const satisfies readonly (keyof KernelsTable)[];
 
 /** upsertKernels' statement for one row, as plain SQL for the SQLite direct writer. */
@@ -112,8 +116,11 @@ const FATIGUE_COLUMNS = [
   "fatigue",
 ] as const satisfies readonly (keyof FatigueSnapshot)[];
 
+/** A stored report's columns: the snapshot's, and its sequence number (migration 011). */
+const REPORT_COLUMNS = [...FATIGUE_COLUMNS, "seq"] as const satisfies readonly (keyof FatigueReportRow)[];
+
 const kernelParams = (row: KernelsTable): unknown[] => KERNEL_COLUMNS.map((c) => row[c]);
-const fatigueParams = (row: FatigueSnapshot): unknown[] => FATIGUE_COLUMNS.map((c) => row[c]);
+const reportParams = (row: FatigueReportRow): unknown[] => REPORT_COLUMNS.map((c) => row[c] ?? null);
 
 /** 7 columns a row: well under SQLite's 32,766 and PostgreSQL's 65,535 bind parameters. */
 const FATIGUE_PER_STATEMENT = 1000;
@@ -139,7 +146,7 @@ export class KyselyRestStore implements RestStore {
         directWriter,
         "fatigue_recent",
         "fatigue_snapshots",
-        FATIGUE_COLUMNS,
+        REPORT_COLUMNS,
       );
   }
 
@@ -151,13 +158,30 @@ export class KyselyRestStore implements RestStore {
     const rows = await this.db.selectFrom("kernels").select("state").execute();
     const meta = await this.db
       .selectFrom("scheduler_meta")
-      .select("value")
-      .where("key", "=", CHAOS_EVER_SPAWNED_KEY)
-      .executeTakeFirst();
-    const chaos = meta ? (JSON.parse(meta.value) as string[]) : [];
+      .select(["key", "value"])
+      .where("key", "in", [CHAOS_EVER_SPAWNED_KEY, REPORT_SEQ_KEY])
+      .execute();
+    const value = (key: string) => meta.find((m) => m.key === key)?.value;
+    const chaos = JSON.parse(value(CHAOS_EVER_SPAWNED_KEY) ?? "[]") as string[];
+    // Each kernel's reports stored after its row (011), by the (kernel_id, seq) index; on
+    // SQLite the staged ones too.
+    const newer = (table: "fatigue_snapshots" | "fatigue_recent") =>
+      this.db
+        .selectFrom(`${table} as f`)
+        .innerJoin("kernels as k", "k.kernel_id", "f.kernel_id")
+        .whereRef("f.seq", ">", "k.report_seq")
+        .select(REPORT_COLUMNS.map((c) => `f.${c}` as const));
+    const reports = await (this.fatigueStaging
+      ? newer("fatigue_snapshots").unionAll(newer("fatigue_recent"))
+      : newer("fatigue_snapshots")
+    )
+      .orderBy("seq")
+      .execute();
     return restoredState(
       rows.map((r) => r.state),
       chaos,
+      Number(value(REPORT_SEQ_KEY) ?? 0),
+      reports as StoredReport[],
     );
   }
 
@@ -168,32 +192,37 @@ export class KyselyRestStore implements RestStore {
     const kernels = [...new Map(change.kernels.map((k) => [k.kernelId, kernelRow(k, at)])).values()];
     const cycleRecords = (change.cycleRecords ?? []).map(cycleRow);
     const closing = change.closeCycle && cycleClosing(change.closeCycle);
-    if (this.fatigueStaging && isReportOnly(change, kernels.length)) {
+    if (this.fatigueStaging && isReportOnly(change)) {
       // SQLite: one prepared statement per row, in one synchronous transaction.
-      await this.fatigueStaging.write((change.fatigue ?? []).map(fatigueParams), {
+      await this.fatigueStaging.write((change.fatigue ?? []).map(reportParams), {
         before: [{ sql: KERNEL_UPSERT_SQL, rows: kernels.map(kernelParams) }],
       });
       return;
     }
-    if (this.reportWriter && isReportOnly(change, kernels.length)) {
-      // A group of fatigue reports only: one statement, a function (migration 009) given the
-      // rows as JSON, that upserts the kernels and appends the reports. A single statement is
+    if (this.reportWriter && isReportOnly(change)) {
+      // A group of fatigue reports only: one statement, a function (migrations 009 and 011) given
+      // the rows as JSON, that upserts the kernels (if any) and appends the reports. A single statement is
       // its own transaction, so this is as atomic as BEGIN … COMMIT; behind the cluster's
       // fence (which fills in the null generation, src/cluster/fenced-pool.ts) it is still one
       // round trip, and the session keeps the function's plans instead of planning each group.
       await this.reportWriter.run(JSON.stringify(kernels), JSON.stringify(change.fatigue ?? []));
       return;
     }
-    const fatigue = change.fatigue ?? [];
+    // Every row names its seq, null when it has none: a multi-row insert needs the same columns.
+    const fatigue = (change.fatigue ?? []).map((row) => ({ ...row, seq: row.seq ?? null }));
     await this.db.transaction().execute(async (trx) => {
       for (let i = 0; i < kernels.length; i += KERNELS_PER_STATEMENT)
         await upsertKernels(trx, kernels.slice(i, i + KERNELS_PER_STATEMENT)).execute();
       if (change.removedKernelIds.length > 0)
         await trx.deleteFrom("kernels").where("kernel_id", "in", change.removedKernelIds).execute();
-      if (change.chaosEverSpawned !== undefined) {
+      const meta: { key: string; value: string }[] = [];
+      if (change.chaosEverSpawned !== undefined)
+        meta.push({ key: CHAOS_EVER_SPAWNED_KEY, value: JSON.stringify(change.chaosEverSpawned) });
+      if (change.reportSeq !== undefined) meta.push({ key: REPORT_SEQ_KEY, value: String(change.reportSeq) });
+      if (meta.length > 0) {
         await trx
           .insertInto("scheduler_meta")
-          .values({ key: CHAOS_EVER_SPAWNED_KEY, value: JSON.stringify(change.chaosEverSpawned) })
+          .values(meta)
           .onConflict((oc) => oc.column("key").doUpdateSet((eb) => ({ value: eb.ref("excluded.value") })))
           .execute();
       }

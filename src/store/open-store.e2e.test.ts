@@ -48,7 +48,7 @@ describe("openStore", () => {
   it("opens an in-memory SQLite store for :memory:, migrated", async () => {
     const store = await openStore(":memory:");
     expect(store.backend).toBe("sqlite");
-    expect(await store.loadRestState()).toEqual({ kernels: [], chaosEverSpawned: [] });
+    expect(await store.loadRestState()).toEqual({ kernels: [], chaosEverSpawned: [], reportSeq: 0 });
     await store.close();
   });
 

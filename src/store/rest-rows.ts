@@ -12,7 +12,7 @@
  */
 import type { Selectable } from "kysely";
 import type { RestEvent } from "../core/rest/events.js";
-import type { RestSchedulerState } from "../core/rest/scheduler.js";
+import type { RestSchedulerState, StoredReport } from "../core/rest/scheduler.js";
 import type { CoverageEventsTable, KernelsTable, RestEventsTable } from "./schema.js";
 import type { CoverageEventRow, HistoryQuery, RestChange, RestEventRow, SavedKernel } from "./store-types.js";
 
@@ -52,6 +52,7 @@ export function kernelRow(saved: SavedKernel, at: number): KernelsTable {
     covering_for: saved.coveringFor,
     updated_at: Math.max(at, saved.statusSince, saved.lastReportAt, saved.registeredAt),
     state: JSON.stringify(saved),
+    report_seq: saved.reportSeq,
   };
 }
 
@@ -59,13 +60,24 @@ export function kernelRow(saved: SavedKernel, at: number): KernelsTable {
  * Saved kernels in registration order (then by id), the order a scheduler is rebuilt in.
  * Neither database keeps insertion order, so both backends sort the same way.
  */
-export function restoredState(states: readonly string[], chaosEverSpawned: string[]): RestSchedulerState {
+export function restoredState(
+  states: readonly string[],
+  chaosEverSpawned: string[],
+  reportSeq: number,
+  reports: StoredReport[],
+): RestSchedulerState {
   const kernels = states.map((s) => JSON.parse(s) as SavedKernel);
   kernels.sort(
     (a, b) =>
       a.registeredAt - b.registeredAt || (a.kernelId < b.kernelId ? -1 : a.kernelId > b.kernelId ? 1 : 0),
   );
-  return { kernels, chaosEverSpawned };
+  // The count a scheduler continues from: above every report stored and every row's.
+  let seq = reportSeq;
+  for (const k of kernels) seq = Math.max(seq, k.reportSeq ?? 0);
+  for (const r of reports) seq = Math.max(seq, r.seq);
+  return reports.length > 0
+    ? { kernels, chaosEverSpawned, reportSeq: seq, reports }
+    : { kernels, chaosEverSpawned, reportSeq: seq };
 }
 
 /** The open rest_events row a rest_started event inserts. */

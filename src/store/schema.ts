@@ -30,6 +30,8 @@ export interface KernelsTable {
   updated_at: number;
   /** JSON text of the SavedKernel. */
   state: string;
+  /** The state's reportSeq: reports stored with a higher seq are folded in on restore (011). */
+  report_seq: number;
 }
 
 /** Scheduler-wide saved values by key (JSON text), e.g. "chaos_ever_spawned". */
@@ -91,6 +93,8 @@ export interface FatigueSnapshotsTable {
   load: number;
   error_rate: number;
   fatigue: number;
+  /** The report's sequence number (011); null for reports stored before it. */
+  seq: number | null;
 }
 
 /**
@@ -326,3 +330,5 @@ export interface Database {
 
 /** The scheduler_meta key holding the JSON list of chaos names ever spawned. */
 export const CHAOS_EVER_SPAWNED_KEY = "chaos_ever_spawned";
+/** scheduler_meta: at least the highest report sequence number given (RestSchedulerState.reportSeq). */
+export const REPORT_SEQ_KEY = "report_seq";

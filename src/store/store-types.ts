@@ -37,15 +37,25 @@ export interface FatigueSnapshot {
 }
 
 /**
+ * A fatigue report to append: the snapshot, and the report's sequence number when the rest
+ * scheduler folded it into its kernel (StoredReport). Without one it is history only: never
+ * folded in again on restore.
+ */
+export type FatigueReportRow = FatigueSnapshot & { seq?: number | null };
+
+/**
  * One transition, written in one transaction: either all of it is stored or none.
  * - `kernels`: full saved states to insert or replace, by kernel_id
  * - `removedKernelIds`: kernels to delete (their history rows stay)
  * - `chaosEverSpawned`: when given, replaces the saved list of chaos names ever spawned
+ * - `reportSeq`: when given, the stored floor of report sequence numbers (kept by loadRestState)
  * - `events`: rest_started opens a rest_events row and rest_ended closes it;
  *   coverage_started opens a coverage_events row and coverage_ended closes it;
  *   kernel_retired appends a kernel_retirements row (the kernel's own row goes through
  *   `removedKernelIds`); other event types are not stored in tables
- * - `fatigue`: fatigue snapshots to append (a group commit carries many), in one multi-row insert
+ * - `fatigue`: fatigue reports to append, with their sequence numbers (a group commit carries
+ *   many). A kernel's saved state may be older than its reports: `loadRestState` returns the
+ *   reports stored after each kernel's state (seq above its reportSeq), to be folded in again
  * - `cycleRecords`: constellation_cycles rows to append (decisions, cast votes, a cycle's start)
  * - `closeCycle`: ends the open cycle row (kind "cycle", ended_at null), replacing its detail;
  *   applied before `cycleRecords`, so one change may end a cycle and start the next; with no
@@ -55,8 +65,9 @@ export interface RestChange {
   kernels: SavedKernel[];
   removedKernelIds: string[];
   chaosEverSpawned?: string[];
+  reportSeq?: number;
   events: RestEvent[];
-  fatigue?: FatigueSnapshot[];
+  fatigue?: FatigueReportRow[];
   cycleRecords?: NewCycleRecord[];
   closeCycle?: { ended_at: number; detail: unknown };
 }

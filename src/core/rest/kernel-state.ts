@@ -72,6 +72,12 @@ export interface KernelRestState {
   fatigueSlopePerSecond: number;
   /** Reports since the last rest ended (or registration): a trend needs a few. */
   reportsSinceRest: number;
+  /**
+   * The sequence number of the last fatigue report folded into this state (see the
+   * scheduler's `reportFatigue`); at registration, the scheduler's count then, so that no
+   * report stored before it (an earlier kernel with the same id) is ever replayed onto it.
+   */
+  reportSeq: number;
 
   lastRestEndedAt: number | null;
   restCount: number;
@@ -128,6 +134,7 @@ export function newKernelState(
     thresholdShift: 0,
     fatigueSlopePerSecond: 0,
     reportsSinceRest: 0,
+    reportSeq: 0,
     lastRestEndedAt: null,
     restCount: 0,
     totalRestSeconds: 0,

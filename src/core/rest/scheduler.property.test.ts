@@ -11,7 +11,7 @@ import type { CycleType } from "../cycles/cycle-types.js";
 import { AutonomicError } from "../errors.js";
 import type { RestEvent } from "./events.js";
 import { invariantViolations } from "./invariants.js";
-import type { RestScheduler } from "./scheduler.js";
+import type { RestScheduler, SavedKernelState, StoredReport } from "./scheduler.js";
 
 const GODS = [
   "Heart",
@@ -257,6 +257,68 @@ describe("rest scheduler invariants under random operation sequences", () => {
         expect(copy.rest.tick()).toEqual(rest.tick());
       }),
       { numRuns: 1000 },
+    );
+  }, 120_000);
+
+  it("restores the same state from rows saved at any checkpoints and the reports stored after them", () => {
+    fc.assert(
+      fc.property(scenario(60), fc.array(fc.boolean(), { minLength: 1, maxLength: 16 }), (sc, saveRow) => {
+        // A store as the rest service keeps one: a kernel's row saved with every event naming
+        // it and after some reports only; every report stored; the count kept when one leaves.
+        const { rest, clock } = makeScheduler();
+        const rows = new Map<string, SavedKernelState>();
+        const reports: StoredReport[] = [];
+        let floor = 0;
+        const events: RestEvent[] = [];
+        rest.subscribe((e) => events.push(e));
+        const steps: Step[] = [...sc.initial.map((k): Step => ({ op: "register", k })), ...sc.steps];
+        for (const [i, s] of steps.entries()) {
+          const seq = rest.reportSeq();
+          events.length = 0;
+          try {
+            apply(rest, clock, s);
+          } catch {
+            // refusals are part of the sequence
+          }
+          for (const e of events)
+            for (const id of [
+              e.kernel_id,
+              ...["covering_for", "covered_by", "covered_also_by", "handoff_from"]
+                .map((f) => (e as unknown as Record<string, unknown>)[f])
+                .filter((v): v is string => typeof v === "string"),
+            ]) {
+              const saved = rest.savedKernel(id);
+              if (saved) rows.set(id, saved);
+              else if (rows.delete(id)) floor = rest.reportSeq();
+            }
+          if (rest.reportSeq() > seq && "k" in s) {
+            const k = rest.savedKernel(idAt(s.k)) as SavedKernelState;
+            reports.push({
+              ...{ kernel_id: k.kernelId, seq: k.reportSeq, at: k.lastReportAt, phi: k.phi, kappa: k.kappa },
+              ...{ load: k.load, error_rate: k.errorRate, fatigue: k.fatigue },
+            });
+            if (saveRow[i % saveRow.length]) rows.set(k.kernelId, k);
+          }
+        }
+        const copy = makeScheduler();
+        copy.clock.set(clock.now());
+        // Every report stored, an earlier kernel's under a reused id too: loadState picks.
+        copy.rest.loadState(
+          JSON.parse(
+            JSON.stringify({
+              kernels: [...rows.values()],
+              chaosEverSpawned: rest.chaosEverSpawned(),
+              reportSeq: floor,
+              reports,
+            }),
+          ),
+        );
+        expect(copy.rest.exportState()).toEqual(rest.exportState());
+        clock.advanceSeconds(1800);
+        copy.clock.advanceSeconds(1800);
+        expect(copy.rest.tick()).toEqual(rest.tick());
+      }),
+      { numRuns: 500 },
     );
   }, 120_000);
 

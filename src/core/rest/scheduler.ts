@@ -108,6 +108,37 @@ export type SavedKernelState = Omit<KernelRestState, "contract">;
 export interface RestSchedulerState {
   kernels: SavedKernelState[];
   chaosEverSpawned: string[];
+  /**
+   * At least the highest report sequence number ever given (absent: 0). A kernel registered
+   * after a restart starts above it, so reports of a kernel retired earlier are never its own.
+   */
+  reportSeq?: number;
+  /**
+   * Stored fatigue reports newer than their kernel's saved state (seq above its reportSeq),
+   * in seq order: `loadState` folds them in again. A saved state is a checkpoint, not
+   * necessarily the latest (the rest service writes a kernel's row every so many reports).
+   */
+  reports?: StoredReport[];
+}
+
+/** A fatigue report as stored: what the scheduler folded into the kernel, and when. */
+export interface StoredReport {
+  kernel_id: string;
+  /** The report's sequence number, from one count for the whole scheduler. */
+  seq: number;
+  at: number;
+  phi: number;
+  kappa: number;
+  load: number;
+  error_rate: number;
+  fatigue: number;
+}
+
+/** What a fatigue report did: its sequence number, its clock ms and the fatigue it gave. */
+export interface FoldedReport {
+  seq: number;
+  at: number;
+  fatigue: number;
 }
 
 export interface TransitionResult<T> {
@@ -118,6 +149,8 @@ export interface TransitionResult<T> {
 export class RestScheduler {
   private readonly kernels = new Map<string, KernelRestState>();
   private readonly restingIds = new Set<string>();
+  /** The last report sequence number given (see KernelRestState.reportSeq). */
+  private reportCount = 0;
   private roster: Roster;
   private readonly listeners: RestEventListener[] = [];
   private pending: RestEvent[] = [];
@@ -210,6 +243,7 @@ export class RestScheduler {
       resolved.chaosDomain,
       now,
     );
+    k.reportSeq = this.reportCount;
     this.kernels.set(kernelId, k);
     this.emit({
       type: "kernel_registered",
@@ -285,7 +319,7 @@ export class RestScheduler {
    * it allocates nothing (it returns nothing, since a returned double may be boxed).
    * Inputs are checked and a bad one throws naming its field, changing nothing.
    */
-  reportFatigue(kernelId: string, phi: number, kappa: number, load = 0, errorRate = 0): void {
+  reportFatigue(kernelId: string, phi: number, kappa: number, load = 0, errorRate = 0): FoldedReport {
     const k = this.get(kernelId);
     if (!(typeof phi === "number" && phi >= 0 && phi <= 1))
       throw new InvalidInputError("phi", "must be a number within [0, 1]");
@@ -301,6 +335,25 @@ export class RestScheduler {
     const phiTrend = k.hasTelemetry ? phi - k.phi : 0;
     const sinceRest = k.status === "active" ? (now - (k.lastRestEndedAt ?? k.registeredAt)) / 1000 : 0;
     const fatigue = computeFatigue(this.config, phi, phiTrend, kappa, load, sinceRest, errorRate);
+    const seq = ++this.reportCount;
+    this.fold(k, seq, now, phi, kappa, load, errorRate, fatigue);
+    return { seq, at: now, fatigue };
+  }
+
+  /**
+   * A report's effect on its kernel, given the fatigue it gave: the same for a live report
+   * and a stored one folded in again on restore, so a restored kernel equals the live one.
+   */
+  private fold(
+    k: KernelRestState,
+    seq: number,
+    now: number,
+    phi: number,
+    kappa: number,
+    load: number,
+    errorRate: number,
+    fatigue: number,
+  ): void {
     if (k.status === "active") {
       // The trend predictive rest reads: an exponential moving average of the slope between
       // reports, restarted after each rest (what a rest did to fatigue is no trend of wear).
@@ -320,6 +373,17 @@ export class RestScheduler {
     k.errorRate = errorRate;
     k.hasTelemetry = true;
     k.lastReportAt = now;
+    k.reportSeq = seq;
+  }
+
+  /** The sequence number of the kernel's last report (its count at registration before any). */
+  lastReportSeq(kernelId: string): number {
+    return this.get(kernelId).reportSeq;
+  }
+
+  /** The last report sequence number given, kernels retired since included. */
+  reportSeq(): number {
+    return this.reportCount;
   }
 
   /** The kernel's fatigue score from its last report (0 before any). */
@@ -594,6 +658,7 @@ export class RestScheduler {
     return {
       kernels: [...this.kernels.keys()].map((id) => this.savedKernel(id) as SavedKernelState),
       chaosEverSpawned: this.chaosEverSpawned(),
+      reportSeq: this.reportCount,
     };
   }
 
@@ -643,6 +708,18 @@ export class RestScheduler {
     const broken = invariantViolations(kernels.values());
     if (broken.length > 0)
       throw new ConflictError("invalid_state", `saved rest state breaks invariants: ${broken.join("; ")}`);
+    // The reports stored after each kernel's saved state, folded in again in their order. A
+    // report never changes a kernel's status or coverage, so the invariants still hold.
+    let reportCount = state.reportSeq ?? 0;
+    for (const k of kernels.values()) reportCount = Math.max(reportCount, k.reportSeq);
+    const reports = [...(state.reports ?? [])].sort((a, b) => a.seq - b.seq);
+    for (const r of reports) {
+      reportCount = Math.max(reportCount, r.seq);
+      const k = kernels.get(r.kernel_id);
+      if (k && r.seq > k.reportSeq)
+        this.fold(k, r.seq, r.at, r.phi, r.kappa, r.load, r.error_rate, r.fatigue);
+    }
+    this.reportCount = reportCount;
     this.roster = roster;
     this.kernels.clear();
     this.restingIds.clear();
@@ -966,6 +1043,8 @@ const FIELDS_ADDED_LATER = {
   thresholdShift: 0,
   fatigueSlopePerSecond: 0,
   reportsSinceRest: 0,
+  // Saved when every report rewrote its kernel's row: nothing stored after it to fold in.
+  reportSeq: 0,
 } satisfies Partial<KernelRestState>;
 
 function percent(share: number): string {

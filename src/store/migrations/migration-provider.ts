@@ -19,6 +19,7 @@ import { accessTokensMigration } from "./007-access-tokens.js";
 import { clusterMigration } from "./008-cluster.js";
 import { fenceFunctionMigration } from "./009-fence-function.js";
 import { stagingTablesMigration } from "./010-staging-tables.js";
+import { kernelCheckpointsMigration } from "./011-kernel-checkpoints.js";
 
 /**
  * Every migration, by name. Names sort in the order they must run; never rename or
@@ -36,6 +37,7 @@ export function migrationProvider(dialect: SqlDialect): MigrationProvider {
     "008_cluster": clusterMigration(dialect),
     "009_fence_function": fenceFunctionMigration(dialect),
     "010_staging_tables": stagingTablesMigration(dialect),
+    "011_kernel_checkpoints": kernelCheckpointsMigration(dialect),
   };
   return { getMigrations: async () => migrations };
 }
