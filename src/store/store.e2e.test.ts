@@ -38,7 +38,12 @@ for (const backend of BACKENDS) {
     it("loads an empty state and no history from a new database", async () => {
       const store = await open();
       expect(store.backend).toBe(backend.name);
-      expect(await contents(store)).toEqual([{ kernels: [], chaosEverSpawned: [], reportSeq: 0 }, [], [], []]);
+      expect(await contents(store)).toEqual([
+        { kernels: [], chaosEverSpawned: [], reportSeq: 0 },
+        [],
+        [],
+        [],
+      ]);
       expect(await store.constellationCycles()).toEqual([]);
     });
 
