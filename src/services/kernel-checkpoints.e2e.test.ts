@@ -9,7 +9,8 @@ import { describe, expect, it } from "vitest";
 import { makeScheduler } from "../../test/support/rest-fixture.js";
 import { freshStorePerTest, storeBackends } from "../../test/support/store-backends.js";
 import { type AutonomicConfig, buildConfig, type DeepPartial } from "../core/config.js";
-import type { Store } from "../store/store-types.js";
+import { createFakeStore, FakeDatabase } from "../store/fake-store.js";
+import type { RestChange, Store } from "../store/store-types.js";
 import { RestService } from "./rest-service.js";
 
 const BACKENDS = storeBackends("autonomic-checkpoints-");
@@ -137,3 +138,47 @@ for (const backend of BACKENDS) {
     });
   });
 }
+
+describe("kernel checkpoints with commits side by side", () => {
+  it("deletes no report for the retention before a checkpoint still in flight has landed or failed", async () => {
+    const { clock, registry } = makeScheduler();
+    const database = new FakeDatabase();
+    const fake = createFakeStore(database);
+    let hold: { release: () => void; fail: boolean } | null = null;
+    const store: Store = Object.assign(Object.create(fake), {
+      backend: "postgres",
+      commit: async (change: RestChange) => {
+        const held = hold;
+        if (held && change.kernels.some((k) => k.kernelId === "athena_1")) {
+          await new Promise<void>((resolve) => (held.release = resolve));
+          if (held.fail) throw new Error("connection lost");
+        }
+        return fake.commit(change);
+      },
+    });
+    const config = buildConfig({ writes: { maxGroupsInFlight: 2, kernelCheckpointReports: 3 } });
+    const rest = await RestService.open({ registry, config, store, clock, logger });
+    await rest.register("athena_1", "Athena");
+    await rest.register("apollo_1", "Apollo");
+    clock.advanceSeconds(1);
+    await rest.reportFatigue("athena_1", { phi: 0.5, kappa: 50 });
+    await rest.reportFatigue("athena_1", { phi: 0.5, kappa: 51 });
+    // Apollo's row lacks a report: the sweep's flush has a kernel of its own to write.
+    await rest.reportFatigue("apollo_1", { phi: 0.5, kappa: 60 });
+    // Athena's third report carries her row; its commit is held, then fails.
+    hold = { release: () => {}, fail: true };
+    const third = rest.reportFatigue("athena_1", { phi: 0.5, kappa: 52 });
+    for (let i = 0; i < 5; i++) await new Promise((r) => setImmediate(r));
+    clock.advanceSeconds(7200);
+    const pruned = rest.pruneFatigueSnapshots(3600);
+    for (let i = 0; i < 5; i++) await new Promise((r) => setImmediate(r));
+    hold.release();
+    await expect(third).rejects.toThrow();
+    // The sweep's flush waited for that commit, so it failed with it, and deleted nothing.
+    await expect(pruned).rejects.toThrow();
+    expect(await fake.fatigueSnapshots({ kernelId: "athena_1" })).toHaveLength(2);
+    // The two acknowledged reports are in Athena's row or still stored: a restore has them.
+    const again = await RestService.open({ registry, config, store: fake, clock, logger });
+    expect(again.scheduler.savedKernel("athena_1")).toMatchObject({ kappa: 51, hasTelemetry: true });
+  });
+});

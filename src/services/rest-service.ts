@@ -98,6 +98,8 @@ interface Transition<T> {
   touched?: string[];
   /** The kernel a fatigue report changed: its row is saved only when its checkpoint is due. */
   reported?: string;
+  /** Commit after every group in flight, alone (the rows the retention sweep needs first). */
+  alone?: boolean;
   fatigue?: FatigueReportRow;
   cycleRecords?: NewCycleRecord[];
   closeCycle?: RestChange["closeCycle"];
@@ -109,7 +111,7 @@ interface Transition<T> {
  * cycle records (rest, coverage, roster) returns null and commits alone, in its turn.
  */
 function transitionKeys(t: Transition<unknown>): readonly string[] | null {
-  if (t.events.length > 0 || (t.cycleRecords?.length ?? 0) > 0 || t.closeCycle) return null;
+  if (t.events.length > 0 || (t.cycleRecords?.length ?? 0) > 0 || t.closeCycle || t.alone) return null;
   if (t.reported === undefined) return t.touched ?? [];
   return t.touched ? [...t.touched, t.reported] : [t.reported];
 }
@@ -324,13 +326,20 @@ export class RestService {
   /**
    * Deletes fatigue snapshots older than the retention; returns how many. Every kernel's row
    * is brought up to date first, in its own commit, so no report goes before its kernel's
-   * row holds it: the cutoff is taken before that commit, and later reports are newer.
+   * row holds it: the cutoff is taken before that commit, and later reports are newer. That
+   * commit waits for every group in flight: a checkpoint still in flight (whose kernel counts
+   * as saved) has landed, or failed and been reloaded, before anything is deleted.
    */
   async pruneFatigueSnapshots(retentionSeconds: number): Promise<number> {
     const olderThanMs = this.clock.now() - retentionSeconds * 1000;
     await this.transition(() => {
       const unsaved = this.unsavedKernels(() => true);
-      return { value: undefined, events: [], ...(unsaved.length > 0 ? { touched: unsaved } : {}) };
+      return {
+        value: undefined,
+        events: [],
+        alone: true,
+        ...(unsaved.length > 0 ? { touched: unsaved } : {}),
+      };
     });
     return this.store.pruneFatigueSnapshots(olderThanMs);
   }

@@ -154,35 +154,47 @@ export class KyselyRestStore implements RestStore {
     return migrateToLatest(this.db, this.dialect);
   }
 
+  /**
+   * The rows, the meta and the reports stored after each row, read in ONE read-only
+   * transaction, REPEATABLE READ on PostgreSQL: read apart, a row rewritten between the reads
+   * would hide the reports before its new checkpoint (the join sees the new report_seq) while
+   * the state read is the old row's.
+   */
   async loadRestState(): Promise<RestSchedulerState> {
-    const rows = await this.db.selectFrom("kernels").select("state").execute();
-    const meta = await this.db
-      .selectFrom("scheduler_meta")
-      .select(["key", "value"])
-      .where("key", "in", [CHAOS_EVER_SPAWNED_KEY, REPORT_SEQ_KEY])
-      .execute();
-    const value = (key: string) => meta.find((m) => m.key === key)?.value;
-    const chaos = JSON.parse(value(CHAOS_EVER_SPAWNED_KEY) ?? "[]") as string[];
-    // Each kernel's reports stored after its row (011), by the (kernel_id, seq) index; on
-    // SQLite the staged ones too.
-    const newer = (table: "fatigue_snapshots" | "fatigue_recent") =>
-      this.db
-        .selectFrom(`${table} as f`)
-        .innerJoin("kernels as k", "k.kernel_id", "f.kernel_id")
-        .whereRef("f.seq", ">", "k.report_seq")
-        .select(REPORT_COLUMNS.map((c) => `f.${c}` as const));
-    const reports = await (this.fatigueStaging
-      ? newer("fatigue_snapshots").unionAll(newer("fatigue_recent"))
-      : newer("fatigue_snapshots")
-    )
-      .orderBy("seq")
-      .execute();
-    return restoredState(
-      rows.map((r) => r.state),
-      chaos,
-      Number(value(REPORT_SEQ_KEY) ?? 0),
-      reports as StoredReport[],
-    );
+    return this.db
+      .transaction()
+      .setIsolationLevel("repeatable read")
+      .setAccessMode("read only")
+      .execute(async (trx) => {
+        const rows = await trx.selectFrom("kernels").select("state").execute();
+        const meta = await trx
+          .selectFrom("scheduler_meta")
+          .select(["key", "value"])
+          .where("key", "in", [CHAOS_EVER_SPAWNED_KEY, REPORT_SEQ_KEY])
+          .execute();
+        const value = (key: string) => meta.find((m) => m.key === key)?.value;
+        const chaos = JSON.parse(value(CHAOS_EVER_SPAWNED_KEY) ?? "[]") as string[];
+        // Each kernel's reports stored after its row (011), by the (kernel_id, seq) index; on
+        // SQLite the staged ones too.
+        const newer = (table: "fatigue_snapshots" | "fatigue_recent") =>
+          trx
+            .selectFrom(`${table} as f`)
+            .innerJoin("kernels as k", "k.kernel_id", "f.kernel_id")
+            .whereRef("f.seq", ">", "k.report_seq")
+            .select(REPORT_COLUMNS.map((c) => `f.${c}` as const));
+        const reports = await (this.fatigueStaging
+          ? newer("fatigue_snapshots").unionAll(newer("fatigue_recent"))
+          : newer("fatigue_snapshots")
+        )
+          .orderBy("seq")
+          .execute();
+        return restoredState(
+          rows.map((r) => r.state),
+          chaos,
+          Number(value(REPORT_SEQ_KEY) ?? 0),
+          reports as StoredReport[],
+        );
+      });
   }
 
   async commit(change: RestChange): Promise<void> {

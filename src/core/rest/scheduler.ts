@@ -315,9 +315,9 @@ export class RestScheduler {
   }
 
   /**
-   * Records one telemetry update; read the new score with `fatigueScore`. The hot path:
-   * it allocates nothing (it returns nothing, since a returned double may be boxed).
-   * Inputs are checked and a bad one throws naming its field, changing nothing.
+   * Records one telemetry update; returns its sequence number, time and fatigue (stored
+   * with the report, so a restore can fold it in again). Inputs are checked and a bad one
+   * throws naming its field, changing nothing.
    */
   reportFatigue(kernelId: string, phi: number, kappa: number, load = 0, errorRate = 0): FoldedReport {
     const k = this.get(kernelId);

@@ -38,7 +38,8 @@ export function kernelCheckpointsMigration(d: SqlDialect): Migration {
           IF jsonb_array_length(kernel_rows) > 0 THEN
             INSERT INTO kernels (kernel_id, kernel_name, tier, rest_policy, status, fatigue, covered_by,
                                  covering_for, updated_at, state, report_seq)
-              -- A row without report_seq (a caller from before 011) holds every report: 0.
+              -- No report_seq: 0. Only this migration's callers write rows; servers from before
+              -- it must not run beside them (docs/operations.md, "Upgrades").
               SELECT kernel_id, kernel_name, tier, rest_policy, status, fatigue, covered_by,
                      covering_for, updated_at, state, coalesce(report_seq, 0)
               FROM jsonb_to_recordset(kernel_rows) AS k(kernel_id text, kernel_name text,
