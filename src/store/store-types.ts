@@ -14,7 +14,7 @@
  */
 import type { RestEvent, RetirementHandoff } from "../core/rest/events.js";
 import type { KernelPolicy, KernelTier, RestMode } from "../core/rest/kernel-state.js";
-import type { RestSchedulerState, SavedKernelState } from "../core/rest/scheduler.js";
+import type { RestSchedulerState, SavedKernelState, StoredReport } from "../core/rest/scheduler.js";
 import type { AccessTokenStore } from "./access-token-store-types.js";
 import type { ActionStore } from "./action-store-types.js";
 import type { HealingStore } from "./healing-store-types.js";
@@ -25,16 +25,8 @@ export type StoreBackend = "sqlite" | "postgres" | "fake";
 /** One kernel's saved rest state, as `RestScheduler.exportState()` gives it. */
 export type SavedKernel = SavedKernelState;
 
-/** One telemetry sample behind a fatigue score. */
-export interface FatigueSnapshot {
-  kernel_id: string;
-  at: number;
-  phi: number;
-  kappa: number;
-  load: number;
-  error_rate: number;
-  fatigue: number;
-}
+/** One telemetry sample behind a fatigue score: a stored report as history reads it. */
+export type FatigueSnapshot = Omit<StoredReport, "seq">;
 
 /**
  * A fatigue report to append: the snapshot, and the report's sequence number when the rest
