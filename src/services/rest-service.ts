@@ -26,7 +26,7 @@ import { StoreUnavailableError } from "../core/errors.js";
 import type { DirectiveAction } from "../core/healing/remediation-action.js";
 import type { Registry } from "../core/registry/registry.js";
 import { type Directive, restDirective } from "../core/rest/directive.js";
-import type { KernelRetiredEvent, RestEvent } from "../core/rest/events.js";
+import { type KernelRetiredEvent, kernelsNamedBy, type RestEvent } from "../core/rest/events.js";
 import type { RetireOptions } from "../core/rest/retirement.js";
 import {
   type RestRequestResult,
@@ -442,11 +442,7 @@ export class RestService {
     const ids = new Set(touched);
     let rosterChanged = false;
     for (const e of events) {
-      ids.add(e.kernel_id);
-      if ("covering_for" in e) ids.add(e.covering_for);
-      if ("covered_by" in e && e.covered_by) ids.add(e.covered_by);
-      if ("covered_also_by" in e && e.covered_also_by) ids.add(e.covered_also_by);
-      if ("handoff_from" in e && e.handoff_from) ids.add(e.handoff_from);
+      for (const id of kernelsNamedBy(e)) ids.add(id);
       if (e.type === "kernel_registered" || e.type === "kernel_deregistered" || e.type === "kernel_retired")
         rosterChanged = true;
     }

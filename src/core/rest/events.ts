@@ -177,3 +177,17 @@ export type RefusalCode =
 export type ApprovalCode = "covered" | "shared_coverage" | "reduced" | "micro_pause" | "forced_uncovered";
 
 export type RestEventListener = (event: RestEvent) => void;
+
+/**
+ * Every kernel an event names, in any role (itself, whom it covers, its one or two coverers,
+ * the coverer it took over from): the kernels whose saved state a transition must commit
+ * with the event, so no transition commits one side of a coverage without the other.
+ */
+export function kernelsNamedBy(e: RestEvent): string[] {
+  const ids = [e.kernel_id];
+  if ("covering_for" in e) ids.push(e.covering_for);
+  if ("covered_by" in e && e.covered_by) ids.push(e.covered_by);
+  if ("covered_also_by" in e && e.covered_also_by) ids.push(e.covered_also_by);
+  if ("handoff_from" in e && e.handoff_from) ids.push(e.handoff_from);
+  return ids;
+}

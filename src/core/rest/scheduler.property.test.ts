@@ -9,7 +9,7 @@ import { describe, expect, it } from "vitest";
 import { makeScheduler } from "../../../test/support/rest-fixture.js";
 import type { CycleType } from "../cycles/cycle-types.js";
 import { AutonomicError } from "../errors.js";
-import type { RestEvent } from "./events.js";
+import { kernelsNamedBy, type RestEvent } from "./events.js";
 import { invariantViolations } from "./invariants.js";
 import type { RestScheduler, SavedKernelState, StoredReport } from "./scheduler.js";
 
@@ -281,12 +281,7 @@ describe("rest scheduler invariants under random operation sequences", () => {
             // refusals are part of the sequence
           }
           for (const e of events)
-            for (const id of [
-              e.kernel_id,
-              ...["covering_for", "covered_by", "covered_also_by", "handoff_from"]
-                .map((f) => (e as unknown as Record<string, unknown>)[f])
-                .filter((v): v is string => typeof v === "string"),
-            ]) {
+            for (const id of kernelsNamedBy(e)) {
               const saved = rest.savedKernel(id);
               if (saved) rows.set(id, saved);
               else if (rows.delete(id)) floor = rest.reportSeq();
