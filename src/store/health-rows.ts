@@ -52,8 +52,8 @@ const HOST_IS_LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] ===
 
 /** A basin as float32 little-endian bytes, copied: the caller may reuse its array at once. */
 export function encodeBasin(basin: Float32Array): Buffer {
-  if (HOST_IS_LITTLE_ENDIAN)
-    return Buffer.from(new Uint8Array(basin.buffer, basin.byteOffset, basin.byteLength));
+  // copyBytesFrom copies the bytes at once; Buffer.from(aUint8Array) copied them one by one.
+  if (HOST_IS_LITTLE_ENDIAN) return Buffer.copyBytesFrom(basin);
   const bytes = Buffer.allocUnsafe(basin.length * 4);
   for (let i = 0; i < basin.length; i++) bytes.writeFloatLE(basin[i] as number, i * 4);
   return bytes;
