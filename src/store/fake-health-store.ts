@@ -15,6 +15,7 @@ import {
   baselineRows,
   healthLimit,
   perKernelCount,
+  RESONANCE_COLUMNS,
   resonanceFromRow,
   resonanceRow,
   rowOf,
@@ -44,15 +45,7 @@ export interface FakeStoreHooks {
 }
 
 const BASELINE_REQUIRED = ["kernel_id", "basin", "set_at", "source"] as const;
-const RESONANCE_REQUIRED = [
-  "kernel_id",
-  "at",
-  "phi",
-  "kappa_eff",
-  "phi_variance",
-  "kappa_variance",
-  "cluster_strength",
-] as const;
+const RESONANCE_REQUIRED = RESONANCE_COLUMNS;
 
 export function fakeHealthStore(tables: FakeHealthTables, hooks: FakeStoreHooks): HealthStore {
   const write = () => {

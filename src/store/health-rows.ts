@@ -43,6 +43,26 @@ export const SNAPSHOT_COLUMNS = [
   "context",
 ] as const satisfies readonly (keyof HealthSnapshotsTable)[];
 
+/** baselines' columns, in the order of the direct writer's parameters. */
+export const BASELINE_COLUMNS = [
+  "kernel_id",
+  "basin",
+  "set_at",
+  "source",
+  "drift_reference",
+] as const satisfies readonly (keyof BaselinesTable)[];
+
+/** resonance_points' inserted columns, every one NOT NULL. */
+export const RESONANCE_COLUMNS = [
+  "kernel_id",
+  "at",
+  "phi",
+  "kappa_eff",
+  "phi_variance",
+  "kappa_variance",
+  "cluster_strength",
+] as const satisfies readonly (keyof ResonancePointsTable)[];
+
 /** The columns a NOT NULL constraint guards, for the fake to enforce like the databases. */
 export const SNAPSHOT_REQUIRED = ["kernel_id", "at", "phi", "kappa_eff", "regime"] as const;
 

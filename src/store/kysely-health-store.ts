@@ -18,10 +18,12 @@ import type { ActionQuery } from "./action-store-types.js";
 import type { AlertQuery, PatchQuery, PhaseChange, StoredAlert } from "./healing-store-types.js";
 import {
   assertCursor,
+  BASELINE_COLUMNS,
   baselineFromRow,
   baselineRows,
   healthLimit,
   perKernelCount,
+  RESONANCE_COLUMNS,
   resonanceFromRow,
   resonanceRow,
   SNAPSHOT_COLUMNS,
@@ -45,40 +47,16 @@ import type { PostgresReportWriter } from "./postgres-report-writer.js";
 import type { BaselinesTable, Database, HealthSnapshotsTable } from "./schema.js";
 import type { SnapshotWriter } from "./snapshot-writers.js";
 import type { SqlDialect } from "./sql-dialect.js";
-import { SqliteDirectWriter, type WriteStep } from "./sqlite-direct-writer.js";
+import { rowInsertSql, SqliteDirectWriter, type WriteStep } from "./sqlite-direct-writer.js";
 import { SqliteStaging } from "./sqlite-staging.js";
 import type { Store } from "./store-types.js";
 
 /** At most 8 parameters a row: far under either database's limit per statement. */
 const ROWS_PER_STATEMENT = 1000;
 
-const BASELINE_COLUMNS = [
-  "kernel_id",
-  "basin",
-  "set_at",
-  "source",
-  "drift_reference",
-] as const satisfies readonly (keyof BaselinesTable)[];
-
-/** upsertBaselineQueries' statement for one row, as plain SQL for SQLite's direct writer. */
-const BASELINE_UPSERT_SQL =
-  `insert into baselines (${BASELINE_COLUMNS.join(", ")}) values (${BASELINE_COLUMNS.map(() => "?").join(", ")}) ` +
-  `on conflict (kernel_id) do update set ${BASELINE_COLUMNS.slice(1)
-    .map((c) => `${c} = excluded.${c}`)
-    .join(", ")}`;
-
-const RESONANCE_COLUMNS = [
-  "kernel_id",
-  "at",
-  "phi",
-  "kappa_eff",
-  "phi_variance",
-  "kappa_variance",
-  "cluster_strength",
-] as const satisfies readonly (keyof ReturnType<typeof resonanceRow>)[];
-
-/** insertResonanceQueries' statement for one row, as plain SQL for SQLite's direct writer. */
-const RESONANCE_INSERT_SQL = `insert into resonance_points (${RESONANCE_COLUMNS.join(", ")}) values (${RESONANCE_COLUMNS.map(() => "?").join(", ")})`;
+/** upsertBaselineQueries' and insertResonanceQueries' statements for one row, for SQLite's direct writer. */
+const BASELINE_UPSERT_SQL = rowInsertSql("baselines", BASELINE_COLUMNS, "kernel_id");
+const RESONANCE_INSERT_SQL = rowInsertSql("resonance_points", RESONANCE_COLUMNS);
 
 /** A select of every snapshot column; health_recent's rows have the same shape. */
 type SnapshotSelect = SelectQueryBuilder<Database, "health_snapshots", Selectable<HealthSnapshotsTable>>;

@@ -29,7 +29,7 @@ import {
 import { handoffsText, retirementFromRow, retirementRow } from "./retirement-rows.js";
 import { CHAOS_EVER_SPAWNED_KEY, type Database, type KernelsTable, REPORT_SEQ_KEY } from "./schema.js";
 import type { SqlDialect } from "./sql-dialect.js";
-import type { SqliteDirectWriter } from "./sqlite-direct-writer.js";
+import { rowInsertSql, type SqliteDirectWriter } from "./sqlite-direct-writer.js";
 import { SqliteStaging } from "./sqlite-staging.js";
 import type {
   ConstellationCycleRow,
@@ -100,11 +100,7 @@ const KERNEL_COLUMNS = [
 ] as const satisfies readonly (keyof KernelsTable)[];
 
 /** upsertKernels' statement for one row, as plain SQL for the SQLite direct writer. */
-const KERNEL_UPSERT_SQL =
-  `insert into kernels (${KERNEL_COLUMNS.join(", ")}) values (${KERNEL_COLUMNS.map(() => "?").join(", ")}) ` +
-  `on conflict (kernel_id) do update set ${KERNEL_COLUMNS.slice(1)
-    .map((c) => `${c} = excluded.${c}`)
-    .join(", ")}`;
+const KERNEL_UPSERT_SQL = rowInsertSql("kernels", KERNEL_COLUMNS, "kernel_id");
 
 const FATIGUE_COLUMNS = [
   "kernel_id",

@@ -6,7 +6,7 @@ import { Kysely, sql } from "kysely";
 import { afterEach, describe, expect, it } from "vitest";
 import type { Database } from "./schema.js";
 import { sqliteDialect } from "./sqlite-dialect.js";
-import { SqliteDirectWriter } from "./sqlite-direct-writer.js";
+import { rowInsertSql, SqliteDirectWriter } from "./sqlite-direct-writer.js";
 
 const dirs: string[] = [];
 afterEach(() => {
@@ -70,6 +70,31 @@ describe("SQLite direct writer", () => {
       { n: 1, who: "a" },
       { n: 2, who: "b" },
     ]);
+    await db.destroy();
+  });
+});
+
+describe("rowInsertSql", () => {
+  it("inserts a row, and as an upsert replaces every column but the key", async () => {
+    const { sqlite, db, writer } = open();
+    sqlite.exec("create table u (k text primary key, a integer, b text)");
+    const upsert = rowInsertSql("u", ["k", "a", "b"], "k");
+    await writer.run([
+      {
+        sql: upsert,
+        rows: [
+          ["x", 1, "one"],
+          ["y", 2, "two"],
+          ["x", 3, "three"],
+        ],
+      },
+    ]);
+    await writer.run([{ sql: rowInsertSql("t", ["n", "who"]), rows: [[9, "plain"]] }]);
+    expect(sqlite.prepare("select k, a, b from u order by k").all()).toEqual([
+      { k: "x", a: 3, b: "three" },
+      { k: "y", a: 2, b: "two" },
+    ]);
+    expect(sqlite.prepare("select n, who from t").all()).toEqual([{ n: 9, who: "plain" }]);
     await db.destroy();
   });
 });

@@ -28,6 +28,19 @@ export interface WriteStep {
   rows: readonly (readonly unknown[])[];
 }
 
+/**
+ * One row's INSERT into `table` with a `?` per column, for the direct writer; with `key`, an
+ * upsert that sets every other column from the new row when `key` is already there.
+ * @example rowInsertSql("baselines", ["kernel_id", "basin"], "kernel_id")
+ * // "insert into baselines (kernel_id, basin) values (?, ?) on conflict (kernel_id) do update set basin = excluded.basin"
+ */
+export function rowInsertSql(table: string, columns: readonly string[], key?: string): string {
+  const insert = `insert into ${table} (${columns.join(", ")}) values (${columns.map(() => "?").join(", ")})`;
+  if (key === undefined) return insert;
+  const sets = columns.filter((c) => c !== key).map((c) => `${c} = excluded.${c}`);
+  return `${insert} on conflict (${key}) do update set ${sets.join(", ")}`;
+}
+
 export class SqliteDirectWriter {
   private readonly statements = new Map<string, SqliteDatabase.Statement>();
   private readonly runAll: SqliteDatabase.Transaction<(steps: readonly WriteStep[]) => void>;
