@@ -16,7 +16,7 @@ import { openStore } from "./open-store.js";
 import type { Database } from "./schema.js";
 import { SQLITE_DIALECT } from "./sql-dialect.js";
 import { sqliteDialect } from "./sqlite-dialect.js";
-import { ROWS_PER_STAGED_INSERT } from "./sqlite-staging.js";
+import { ROWS_PER_INSERT, STRAIGHT_TO_TABLE_ROWS } from "./sqlite-staging.js";
 import type { FatigueSnapshot } from "./store-types.js";
 
 const dirs: string[] = [];
@@ -126,28 +126,38 @@ describe("SQLite staging", () => {
     await store.close();
   });
 
-  it("stages a write of more rows than one INSERT takes in several, each row whole and in order", async () => {
-    const path = databaseFile();
-    const store = await openStore(path);
-    // 40 rows: INSERTs of 16, 16 and 8, all stamped the same ms, so only the id orders them.
-    const n = 2 * ROWS_PER_STAGED_INSERT + 8;
-    const rows = Array.from({ length: n }, (_, i) => ({
-      ...snapshot(T0),
-      phi: i / 100,
-      basin: Float32Array.from([i, 1, 2]),
-      label: `row ${i}`,
-    }));
-    await store.commitSnapshots(rows);
-    expect(rowCounts(path, "health_snapshots", "health_recent")).toEqual({ table: 0, staged: n });
-    const read = (await store.snapshots({ limit: 100 })).reverse();
-    expect(read.map((r) => [r.phi, r.label, Array.from(r.basin ?? [])])).toEqual(
-      rows.map((r) => [r.phi, r.label, Array.from(r.basin)]),
-    );
-    const ids = read.map((r) => r.id);
-    expect(ids).toEqual([...ids].sort((a, b) => a - b));
-    expect(new Set(ids).size).toBe(n);
-    await store.close();
-  });
+  it.each([
+    ["stages", 2 * ROWS_PER_INSERT + 8, { table: 0, staged: 2 * ROWS_PER_INSERT + 8 }],
+    [
+      "writes straight to the table",
+      STRAIGHT_TO_TABLE_ROWS + 5,
+      { table: STRAIGHT_TO_TABLE_ROWS + 5, staged: 0 },
+    ],
+  ])(
+    "%s a write of more rows than one INSERT takes in several, each row whole and in order",
+    async (_, n, counts) => {
+      const path = databaseFile();
+      const store = await openStore(path);
+      // INSERTs of ROWS_PER_INSERT rows and a shorter last one, all stamped the same ms, so
+      // only the id orders them.
+      const rows = Array.from({ length: n }, (_, i) => ({
+        ...snapshot(T0),
+        phi: i / 100,
+        basin: Float32Array.from([i, 1, 2]),
+        label: `row ${i}`,
+      }));
+      await store.commitSnapshots(rows);
+      expect(rowCounts(path, "health_snapshots", "health_recent")).toEqual(counts);
+      const read = (await store.snapshots({ limit: 1000 })).reverse();
+      expect(read.map((r) => [r.phi, r.label, Array.from(r.basin ?? [])])).toEqual(
+        rows.map((r) => [r.phi, r.label, Array.from(r.basin)]),
+      );
+      const ids = read.map((r) => r.id);
+      expect(ids).toEqual([...ids].sort((a, b) => a - b));
+      expect(new Set(ids).size).toBe(n);
+      await store.close();
+    },
+  );
 
   it("counts the rows a move is moving once, whether the count runs before or after it", async () => {
     const store = await openStore(databaseFile());
