@@ -134,12 +134,12 @@ describe("SQLite staging", () => {
       { table: STRAIGHT_TO_TABLE_ROWS + 5, staged: 0 },
     ],
   ])(
-    "%s a write of more rows than one INSERT takes in several, each row whole and in order",
+    "%s a write of more rows than one INSERT stages, each row whole and in id order",
     async (_, n, counts) => {
       const path = databaseFile();
       const store = await openStore(path);
-      // INSERTs of ROWS_PER_INSERT rows and a shorter last one, all stamped the same ms, so
-      // only the id orders them.
+      // All stamped the same ms, so only the id orders them. Staged, they go in INSERTs of
+      // ROWS_PER_INSERT rows and a shorter last one; into the table, a statement a row.
       const rows = Array.from({ length: n }, (_, i) => ({
         ...snapshot(T0),
         phi: i / 100,

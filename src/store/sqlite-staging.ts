@@ -13,7 +13,7 @@
  * const fatigue = new SqliteStaging(writer, "fatigue_recent", "fatigue_snapshots", FATIGUE_COLUMNS);
  * await fatigue.write(rows, { before: [kernelUpserts] });
  */
-import type { SqliteDirectWriter, WriteStep } from "./sqlite-direct-writer.js";
+import { rowInsertSql, type SqliteDirectWriter, type WriteStep } from "./sqlite-direct-writer.js";
 
 /**
  * Staged rows that make a move: each move touches each kernel's leaf of the kernel index once
@@ -61,7 +61,7 @@ export class SqliteStaging {
   ) {
     const list = columns.join(", ");
     this.recentInserts = multiRowInserts(recent, columns);
-    this.tableInsert = multiRowInserts(table, columns)[0] as string;
+    this.tableInsert = rowInsertSql(table, columns);
     this.move = [
       { sql: `insert into ${table} (id, ${list}) select id, ${list} from ${recent} order by id`, rows: [[]] },
       { sql: `delete from ${recent}`, rows: [[]] },
