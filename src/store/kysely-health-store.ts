@@ -333,35 +333,27 @@ async function upsertBaselines(db: Kysely<Database>, rows: BaselinesTable[]): Pr
   for (const query of upsertBaselineQueries(db, rows)) await db.executeQuery(query);
 }
 
-/** The statements that insert resonance `points`, `perStatement` rows each, compiled for `db`'s dialect. */
-function insertResonanceQueries(
-  db: Kysely<Database>,
-  points: ReturnType<typeof resonanceRow>[],
-  perStatement = ROWS_PER_STATEMENT,
-) {
+/** The statements that insert resonance `points`, ROWS_PER_STATEMENT rows each, compiled for `db`'s dialect. */
+function insertResonanceQueries(db: Kysely<Database>, points: ReturnType<typeof resonanceRow>[]) {
   const queries = [];
-  for (let i = 0; i < points.length; i += perStatement)
+  for (let i = 0; i < points.length; i += ROWS_PER_STATEMENT)
     queries.push(
       db
         .insertInto("resonance_points")
-        .values(points.slice(i, i + perStatement))
+        .values(points.slice(i, i + ROWS_PER_STATEMENT))
         .compile(),
     );
   return queries;
 }
 
-/** The statements that upsert `rows` by kernel_id, `perStatement` rows each, compiled for `db`'s dialect. */
-function upsertBaselineQueries(
-  db: Kysely<Database>,
-  rows: BaselinesTable[],
-  perStatement = ROWS_PER_STATEMENT,
-) {
+/** The statements that upsert `rows` by kernel_id, ROWS_PER_STATEMENT rows each, compiled for `db`'s dialect. */
+function upsertBaselineQueries(db: Kysely<Database>, rows: BaselinesTable[]) {
   const queries = [];
-  for (let i = 0; i < rows.length; i += perStatement)
+  for (let i = 0; i < rows.length; i += ROWS_PER_STATEMENT)
     queries.push(
       db
         .insertInto("baselines")
-        .values(rows.slice(i, i + perStatement))
+        .values(rows.slice(i, i + ROWS_PER_STATEMENT))
         .onConflict((oc) =>
           oc.column("kernel_id").doUpdateSet((eb) => ({
             basin: eb.ref("excluded.basin"),

@@ -29,13 +29,22 @@ export interface WriteStep {
 }
 
 /**
- * One row's INSERT into `table` with a `?` per column, for the direct writer; with `key`, an
- * upsert that sets every other column from the new row when `key` is already there.
+ * The INSERT of `rows` rows into `table`, a `?` per column, for the direct writer.
+ * @example rowsInsertSql("t", ["a", "b"], 2) // "insert into t (a, b) values (?, ?), (?, ?)"
+ */
+export function rowsInsertSql(table: string, columns: readonly string[], rows: number): string {
+  const row = `(${columns.map(() => "?").join(", ")})`;
+  return `insert into ${table} (${columns.join(", ")}) values ${Array(rows).fill(row).join(", ")}`;
+}
+
+/**
+ * One row's INSERT into `table`; with `key`, an upsert that sets every other column from the
+ * new row when `key` is already there.
  * @example rowInsertSql("baselines", ["kernel_id", "basin"], "kernel_id")
  * // "insert into baselines (kernel_id, basin) values (?, ?) on conflict (kernel_id) do update set basin = excluded.basin"
  */
 export function rowInsertSql(table: string, columns: readonly string[], key?: string): string {
-  const insert = `insert into ${table} (${columns.join(", ")}) values (${columns.map(() => "?").join(", ")})`;
+  const insert = rowsInsertSql(table, columns, 1);
   if (key === undefined) return insert;
   const sets = columns.filter((c) => c !== key).map((c) => `${c} = excluded.${c}`);
   return `${insert} on conflict (${key}) do update set ${sets.join(", ")}`;

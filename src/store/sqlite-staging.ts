@@ -13,7 +13,12 @@
  * const fatigue = new SqliteStaging(writer, "fatigue_recent", "fatigue_snapshots", FATIGUE_COLUMNS);
  * await fatigue.write(rows, { before: [kernelUpserts] });
  */
-import { rowInsertSql, type SqliteDirectWriter, type WriteStep } from "./sqlite-direct-writer.js";
+import {
+  rowInsertSql,
+  rowsInsertSql,
+  type SqliteDirectWriter,
+  type WriteStep,
+} from "./sqlite-direct-writer.js";
 
 /**
  * Staged rows that make a move: each move touches each kernel's leaf of the kernel index once
@@ -60,7 +65,9 @@ export class SqliteStaging {
     columns: readonly string[],
   ) {
     const list = columns.join(", ");
-    this.recentInserts = multiRowInserts(recent, columns);
+    this.recentInserts = Array.from({ length: ROWS_PER_INSERT }, (_, i) =>
+      rowsInsertSql(recent, columns, i + 1),
+    );
     this.tableInsert = rowInsertSql(table, columns);
     this.move = [
       { sql: `insert into ${table} (id, ${list}) select id, ${list} from ${recent} order by id`, rows: [[]] },
@@ -117,19 +124,7 @@ export class SqliteStaging {
   }
 }
 
-/** The INSERT into `table` of n rows (index n − 1, up to ROWS_PER_INSERT), in `columns`' order. */
-function multiRowInserts(table: string, columns: readonly string[]): string[] {
-  const row = `(${columns.map(() => "?").join(", ")})`;
-  return Array.from(
-    { length: ROWS_PER_INSERT },
-    (_, i) =>
-      `insert into ${table} (${columns.join(", ")}) values ${Array(i + 1)
-        .fill(row)
-        .join(", ")}`,
-  );
-}
-
-/** `rows` as INSERTs of up to ROWS_PER_INSERT rows each (`texts` from multiRowInserts), in order. */
+/** `rows` as INSERTs of up to ROWS_PER_INSERT rows each (`texts[n − 1]` holds n rows), in order. */
 function inserts(texts: readonly string[], rows: readonly (readonly unknown[])[]): WriteStep[] {
   const steps: WriteStep[] = [];
   for (let start = 0; start < rows.length; start += ROWS_PER_INSERT) {
