@@ -1,7 +1,9 @@
 import { describe, expect, it } from "vitest";
+import { by, patch, T0 } from "../../../test/support/healing-fixture.js";
 import { buildConfig } from "../../core/config.js";
+import { transition } from "../../core/healing/patch.js";
 import { constellationHealth } from "../../core/health/reports.js";
-import { compatStatus } from "./healing-replies.js";
+import { compatStatus, historyEntries } from "./healing-replies.js";
 
 const status = (fitness: "targeted" | "original") =>
   compatStatus(
@@ -41,5 +43,23 @@ describe("status.evaluator", () => {
       "error_reduction",
       "validity",
     ]);
+  });
+});
+
+describe("history", () => {
+  it("lists moves newest first, also moves of one patch in the same millisecond", () => {
+    // A sandbox run and its hold for review are often recorded in one ms.
+    let held = transition(patch("patch_held"), "sandboxed", by(5, "fitness 0.6"));
+    held = transition(held, "pending_review", by(5, "awaiting review"));
+    const later = transition(patch("patch_later", { now: T0 + 7 }), "sandboxed", by(9, "run"));
+    const moves = historyEntries([held, later], 10).map((h) => `${h.patch_id} ${h.to}`);
+    expect(moves).toEqual([
+      "patch_later sandboxed",
+      "patch_later generated",
+      "patch_held pending_review",
+      "patch_held sandboxed",
+      "patch_held generated",
+    ]);
+    expect(historyEntries([held, later], 2).map((h) => h.to)).toEqual(["sandboxed", "generated"]);
   });
 });

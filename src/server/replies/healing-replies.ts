@@ -82,7 +82,9 @@ export function compatStatus(
 export function historyEntries(patches: Patch[], limit: number) {
   return patches
     .flatMap((p) =>
-      p.transitions.map((t) => ({
+      // Newest move first already: the sort is stable, so moves of one patch in the same ms
+      // (a sandbox run and its hold for review) keep this order.
+      [...p.transitions].reverse().map((t) => ({
         at: new Date(t.at).toISOString(),
         timestamp: new Date(t.at).toISOString(),
         patch_id: p.patch_id,
